@@ -1,0 +1,88 @@
+"""Command-line interface: a thin click group. Data on stdout, messages on stderr.
+
+Every error the user can cause becomes one line on stderr and exit status 2; a traceback
+appears only with ``--debug`` (or ``COSTMODEL_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .._version import __version__
+from ..errors import CostModelError
+
+__all__ = ["cli", "main"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class CostModelGroup(click.Group):
+    """Group whose ``main`` turns every expected error into one line and exit status 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("COSTMODEL_DEBUG") == "1"
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "costmodel",
+                              complete_var=complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as e:
+            code = e.exit_code
+        except click.exceptions.Abort:
+            click.echo("costmodel: aborted", err=True)
+            code = 2
+        except click.ClickException as e:
+            if debug:
+                raise
+            click.echo(f"costmodel: error: {_one_line(e.format_message())}", err=True)
+            code = 2
+        except (CostModelError, OSError, RecursionError, MemoryError, OverflowError) as e:
+            if debug:
+                raise
+            kind = "" if isinstance(e, CostModelError) else f"{type(e).__name__}: "
+            click.echo(f"costmodel: error: {kind}{_one_line(str(e))}", err=True)
+            code = 2
+        except KeyboardInterrupt:
+            click.echo("costmodel: interrupted", err=True)
+            code = 130
+        else:
+            code = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=CostModelGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                    "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="costmodel")
+@click.option("--presets", "presets_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra preset directory (same layout as the built-in presets/); repeat "
+                   "for several. Overrides COSTMODEL_PRESETS. Overrides are reported.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
+    """Estimate what it costs to train an AI model, and test published cost claims.
+
+    \b
+    Examples:
+      costmodel check deepseek-v3
+      costmodel estimate --active-params 37B --tokens 14.8T --gpu h800-sxm \\
+          --precision bf16 --mfu 0.35 --price-usd-per-gpu-hour 2 --n-gpus 2048
+      costmodel gpus
+    """
+    from .. import store
+
+    if presets_dirs:
+        store.set_user_dirs(list(presets_dirs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="costmodel")
+
+
+from . import commands  # noqa: E402,F401  (registers the sub-commands)

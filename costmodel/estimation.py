@@ -1,0 +1,213 @@
+"""``costmodel.estimate``: the forward estimate, for scalars, arrays and distributions.
+
+A scalar estimate is the vectorized path with 0-d arrays: :func:`estimate` builds a
+:class:`~costmodel.scenario.Scenario`, evaluates it once at the inputs' medians (arrays
+broadcast), and, when ``samples > 0``, once more on all samples to fill ``quantiles``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .dist import Dist
+from .scenario import DOMAINS, Scenario
+from .uncertainty import SUMMARY_OUTPUTS, check_samples, simulate
+
+__all__ = ["SCHEMA", "OUTPUT_KEYS", "Estimate", "estimate", "to_jsonable"]
+
+SCHEMA = "costmodel.estimate/1"
+#: Output keys of ``Estimate.to_dict()`` (always present; ``None`` when not computable).
+OUTPUT_KEYS = ("model_flop", "hardware_flop", "flop_per_token", "peak_flop_per_s", "mfu",
+               "hfu", "gpu_hours", "wall_clock_days", "cost_usd", "energy_kwh", "co2e_kg",
+               "tokens_per_s_per_gpu")
+
+
+def to_jsonable(x: Any) -> Any:
+    """Convert numpy values, NaN and distributions to plain JSON data."""
+    if x is None:
+        return None
+    if isinstance(x, Dist):
+        return x.to_dict()
+    if isinstance(x, dict):
+        return {k: to_jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [to_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return to_jsonable(x.item())
+        return [to_jsonable(v) for v in x.tolist()]
+    if isinstance(x, np.generic):
+        return to_jsonable(x.item())
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    return x
+
+
+def _scalar(x: Any) -> Any:
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return x.item()
+    return x
+
+
+@dataclass
+class Estimate:
+    """Result of :func:`estimate`. Values are floats for scalar inputs, arrays otherwise.
+
+    Attributes follow the glossary; ``quantiles`` maps outputs to their p05/p50/p95,
+    mean and Monte Carlo standard error when samples were drawn.
+    """
+
+    inputs: dict[str, Any]
+    assumptions: list[str]
+    flop_convention: str
+    model_flop: Any = None
+    hardware_flop: Any = None
+    flop_per_token: Any = None
+    peak_flop_per_s: Any = None
+    mfu: Any = None
+    hfu: Any = None
+    gpu_hours: Any = None
+    wall_clock_days: Any = None
+    cost_usd: Any = None
+    energy_kwh: Any = None
+    co2e_kg: Any = None
+    tokens_per_s_per_gpu: Any = None
+    quantiles: dict[str, dict] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON schema (``costmodel.estimate/1``)."""
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "inputs": to_jsonable(self.inputs),
+            "assumptions": list(self.assumptions),
+            "flop_convention": self.flop_convention,
+        }
+        for k in OUTPUT_KEYS:
+            d[k] = to_jsonable(getattr(self, k))
+        d["quantiles"] = to_jsonable(self.quantiles) if self.quantiles else {}
+        for k, v in self.extras.items():
+            d[k] = to_jsonable(v)
+        return d
+
+    def to_pandas(self):
+        """One row per scenario (arrays) or a single row; needs pandas."""
+        import pandas as pd
+
+        cols = {k: np.atleast_1d(getattr(self, k)) for k in OUTPUT_KEYS
+                if getattr(self, k) is not None}
+        for k, v in self.inputs.items():
+            if v is not None and not isinstance(v, Dist | dict):
+                cols.setdefault(k, np.atleast_1d(np.asarray(v)))
+        n = max(len(v) for v in cols.values())
+        return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
+
+    def __repr__(self) -> str:
+        from .report import estimate_table
+
+        return estimate_table(self.to_dict())
+
+
+def _inputs(sc: Scenario) -> dict[str, Any]:
+    d: dict[str, Any] = {"run": sc.run}
+    for k in ("params", "active_params", "tokens"):
+        d[k] = _scalar(getattr(sc, k))
+    d["gpu"] = _scalar(sc.gpu) if not isinstance(sc.gpu, np.ndarray) else sc.gpu.tolist()
+    d["precision"] = sc.precision if not isinstance(sc.precision, np.ndarray) \
+        else sc.precision.tolist()
+    for k in DOMAINS:
+        if k not in d:
+            d[k] = _scalar(getattr(sc, k))
+    d["flop_convention"] = sc.flop_convention
+    d["recompute"] = sc.recompute
+    d["mtp"] = sc.mtp
+    d["seq_len"] = sc.architecture.seq_len if sc.architecture is not None else None
+    d["architecture"] = (sc.architecture.model_dump(exclude_none=True)
+                         if sc.architecture is not None else None)
+    return d
+
+
+def estimate(*, samples: int = 0, rng=None, qmc: bool = False,
+             quantiles: tuple[float, ...] = (0.05, 0.5, 0.95), **inputs: Any) -> Estimate:
+    """Estimate FLOP, accelerator-hours, wall-clock, cost, energy and emissions.
+
+    Parameters
+    ----------
+    params, active_params, tokens : float, array or Dist
+        Total and per-token parameters and training tokens [count]. ``active_params``
+        defaults to ``params`` (dense) or to the architecture's count.
+    gpu : str or array of str
+        Accelerator id or alias (``"h800-sxm"``); see ``costmodel gpus``.
+    precision : str or array of str
+        ``bf16``, ``fp8``, ... or ``mixed`` (FP8/BF16, blended peak from
+        ``fp8_fraction``). Default ``bf16`` (listed in ``assumptions``).
+    fp8_fraction : float, array or Dist
+        FLOP share in FP8 for ``mixed`` [1].
+    mfu : float, array or Dist
+        Model FLOP utilization [1] in (0, 1], under ``flop_convention``.
+    goodput : float, array or Dist
+        Productive share of reserved time [1]; default 1.
+    n_gpus : float or array
+        Cluster size, for ``wall_clock_days`` [count].
+    price_usd_per_gpu_hour : float, array or Dist
+        Rental price, for ``cost_usd`` [USD/h].
+    pue, usd_per_kwh, grid_kg_co2e_per_kwh : float, array or Dist
+        Power usage effectiveness [1], electricity price [USD/kWh] and grid intensity
+        [kg CO2e/kWh], for ``energy_kwh`` and ``co2e_kg``.
+    run : str
+        Start from a run preset (``"deepseek-v3"``); explicit inputs override it.
+    architecture : Architecture or dict
+        Model shape, for the ``megatron``, ``palm`` and ``narayanan2021`` conventions.
+    flop_convention : {"6nd", "megatron", "palm", "narayanan2021"}, default "6nd"
+    recompute : {"none", "selective", "full"}, default "none"
+        Changes ``hardware_flop`` (and HFU) only.
+    mtp : bool, default False
+        Count DeepSeek's multi-token-prediction module (``megatron``).
+    seq_len : int
+        Override the architecture's training sequence length [tokens].
+    samples : int, default 0
+        Monte Carlo samples for ``quantiles`` (0: none).
+    rng : numpy.random.Generator, int or None
+        Random source for sampling.
+    qmc : bool, default False
+        Scrambled Sobol points instead of pseudo-random ones.
+    quantiles : tuple of float
+        Probabilities reported in ``quantiles``.
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    InputError
+        For out-of-domain or malformed values, naming the field and the allowed range.
+    UnknownPresetError
+        For an unknown accelerator or run, with close matches.
+
+    Examples
+    --------
+    >>> e = estimate(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16",
+    ...              mfu=0.35, price_usd_per_gpu_hour=2, n_gpus=2048)
+    >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
+    (2.636, 5.27, 53.6)
+    """
+    n = check_samples(samples)
+    sc = inputs.pop("scenario", None) or Scenario(**inputs)
+    point = sc.evaluate(sc.point_values())
+    result = Estimate(inputs=_inputs(sc), assumptions=list(sc.assumptions),
+                      flop_convention=sc.flop_convention,
+                      **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS})
+    if n > 0:
+        sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
+        result.quantiles = sims.summary(quantiles)
+        result.extras["samples"] = {"n": n, "method": sims.method,
+                                    "uncertain_inputs": sorted(sims.inputs)}
+        if not sims.inputs:
+            result.assumptions.append("samples requested but every input is fixed: "
+                                      "quantiles are degenerate")
+    return result

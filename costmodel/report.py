@@ -1,0 +1,159 @@
+"""Readable text tables for results (the CLI's default output)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .units import format_si, format_usd
+
+__all__ = ["table", "estimate_table", "fmt_value", "fmt_pct"]
+
+
+def fmt_value(x: Any, kind: str = "si") -> str:
+    """Format one value: ``si`` (671B), ``usd`` ($5.58M), ``pct`` (34.6%), ``flops`` (FLOP/s)."""
+    if x is None:
+        return "n/a"
+    if isinstance(x, list):
+        if len(x) > 4:
+            return f"[{fmt_value(x[0], kind)} … {fmt_value(x[-1], kind)}] ({len(x)} values)"
+        return "[" + ", ".join(fmt_value(v, kind) for v in x) + "]"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, dict) and "dist" in x:
+        args = ", ".join(format_si(v) if isinstance(v, int | float) else str(v)
+                         for k, v in x.items() if k not in ("dist",))
+        return f"{x['dist']}({args})"
+    if kind == "usd":
+        return format_usd(x)
+    if kind == "pct":
+        return fmt_pct(x)
+    if kind == "tflops":
+        return f"{x / 1e12:,.1f} TFLOP/s"
+    if kind == "days":
+        return f"{x:,.1f}"
+    return format_si(x)
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """``0.3463`` → ``34.6%``."""
+    return "n/a" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None,
+          indent: str = "  ") -> str:
+    """Align columns; the first column left, the rest right-aligned."""
+    all_rows = [list(header)] if header else []
+    all_rows += [list(r) for r in rows]
+    if not all_rows:
+        return ""
+    widths = [max(len(str(r[i])) for r in all_rows if i < len(r))
+              for i in range(max(len(r) for r in all_rows))]
+    lines = []
+    for j, r in enumerate(all_rows):
+        cells = []
+        for i, c in enumerate(r):
+            c = str(c)
+            cells.append(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]))
+        lines.append(indent + "  ".join(cells).rstrip())
+        if header and j == 0:
+            lines.append(indent + "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+_OUTPUT_ROWS: list[tuple[str, str, str]] = [
+    ("model_flop", "model FLOP", "si"),
+    ("hardware_flop", "hardware FLOP", "si"),
+    ("flop_per_token", "FLOP per token", "si"),
+    ("peak_flop_per_s", "dense peak per GPU", "tflops"),
+    ("mfu", "MFU", "pct"),
+    ("hfu", "HFU", "pct"),
+    ("gpu_hours", "GPU-hours", "si"),
+    ("wall_clock_days", "wall-clock days", "days"),
+    ("cost_usd", "cost (rental)", "usd"),
+    ("energy_kwh", "energy kWh", "si"),
+    ("co2e_kg", "CO2e kg", "si"),
+    ("tokens_per_s_per_gpu", "tokens/s per GPU", "si"),
+]
+
+_INPUT_ROWS: list[tuple[str, str, str]] = [
+    ("run", "run preset", "si"),
+    ("params", "params", "si"),
+    ("active_params", "active params", "si"),
+    ("tokens", "tokens", "si"),
+    ("gpu", "accelerator", "si"),
+    ("precision", "precision", "si"),
+    ("fp8_fraction", "FP8 FLOP share", "pct"),
+    ("mfu", "MFU", "pct"),
+    ("goodput", "goodput", "pct"),
+    ("n_gpus", "GPUs", "si"),
+    ("price_usd_per_gpu_hour", "price per GPU-hour", "usd"),
+    ("pue", "PUE", "si"),
+    ("usd_per_kwh", "USD per kWh", "si"),
+    ("grid_kg_co2e_per_kwh", "grid kg CO2e/kWh", "si"),
+    ("seq_len", "sequence length", "si"),
+    ("recompute", "recompute", "si"),
+]
+
+_HINTS = {
+    "gpu_hours": "give --mfu",
+    "wall_clock_days": "give --n-gpus",
+    "cost_usd": "give --price-usd-per-gpu-hour",
+    "energy_kwh": "give --pue",
+    "co2e_kg": "give --pue and --grid-kg-co2e-per-kwh",
+}
+
+
+def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
+    """Render an ``Estimate.to_dict()`` as text."""
+    out = [title or f"costmodel estimate  (FLOP convention: {d['flop_convention']})", "",
+           "inputs"]
+    inp = d["inputs"]
+    rows = [(label, fmt_value(inp.get(k), kind)) for k, label, kind in _INPUT_ROWS
+            if inp.get(k) is not None and not (k == "recompute" and inp[k] == "none")]
+    out.append(table(rows))
+    q = d.get("quantiles") or {}
+    out += ["", "outputs"]
+    rows = []
+    header = None
+    if q:
+        header = ["", "point", "p05", "p50", "p95"]
+    for k, label, kind in _OUTPUT_ROWS:
+        v = d.get(k)
+        if v is None and k not in _HINTS:
+            continue
+        if v is None:
+            cells = [label, f"n/a ({_HINTS[k]})"]
+        else:
+            cells = [label, fmt_value(v, kind)]
+        if q:
+            s = q.get(k)
+            cells += ([fmt_value(s.get(p), kind) for p in ("p05", "p50", "p95")]
+                      if s else ["", "", ""])
+        rows.append(cells)
+    out.append(table(rows, header))
+    if d.get("ownership"):
+        out += ["", "ownership (Epoch AI method)", _ownership_rows(d["ownership"])]
+    if d["assumptions"]:
+        out += ["", "assumptions"] + [f"  - {a}" for a in d["assumptions"]]
+    return "\n".join(out)
+
+
+def _ownership_rows(o: dict[str, Any]) -> str:
+    rows = [
+        ("server cost per GPU", fmt_value(o.get("server_usd_per_gpu"), "usd")),
+        ("hardware per GPU-hour", fmt_value(o.get("hardware_usd_per_gpu_hour"), "usd")),
+        ("interconnect per GPU-hour", fmt_value(o.get("interconnect_usd_per_gpu_hour"), "usd")),
+        ("energy per GPU-hour", fmt_value(o.get("energy_usd_per_gpu_hour"), "usd")),
+        ("ownership per GPU-hour", fmt_value(o.get("usd_per_gpu_hour"), "usd")),
+        ("ownership cost of the run", fmt_value(o.get("cost_usd"), "usd")),
+    ]
+    return table(rows)
+
+
+def listing(items: Sequence[Any], columns: Sequence[tuple[str, Callable[[Any], str]]]) -> str:
+    """A table of presets: ``columns`` are (header, getter) pairs."""
+    rows = [[get(it) for _, get in columns] for it in items]
+    return table(rows, [h for h, _ in columns])

@@ -1,0 +1,181 @@
+"""Strict pydantic schemas for preset files (TOML).
+
+Every schema rejects unknown keys (a typo is an error, not a silent default) and every
+entry carries ``source`` and ``as_of``. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .architecture import Architecture
+from .errors import UnsupportedPrecisionError
+
+__all__ = [
+    "PRECISIONS",
+    "Precision",
+    "Accelerator",
+    "Reported",
+    "RunPreset",
+]
+
+#: Numeric formats with a tensor (matrix) peak. ``int8`` rates are TOP/s.
+PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8")
+Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8"]
+
+#: Bit length of each precision's multiply inputs, for the BIS TPP metric
+#: (15 CFR 774, ECCN 3A090 Technical Note: TPP = 2 × MacTOPS × bit length).
+BIT_LENGTH = {"fp64": 64, "fp32": 32, "tf32": 32, "bf16": 16, "fp16": 16, "fp8": 8,
+              "fp4": 4, "int8": 8}
+
+_ID = r"^[a-z0-9][a-z0-9.\-]*$"
+
+
+class Strict(BaseModel):
+    """Base for preset schemas: unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Strict):
+    """Fields every preset entry carries."""
+
+    id: str = Field(pattern=_ID, description="lowercase, hyphenated identifier")
+    source: str = Field(min_length=3, description="citation(s): paper + table, datasheet, URL")
+    as_of: dt.date = Field(description="date the figures were checked or published")
+    notes: str = ""
+
+
+class Accelerator(Sourced):
+    """An accelerator's published specifications (dense peaks only)."""
+
+    name: str
+    vendor: str
+    kind: Literal["gpu", "tpu"] = "gpu"
+    form_factor: Literal["sxm", "pcie", "oam", "superchip", "tpu"]
+    release_year: int = Field(ge=2010, le=2035)
+    aliases: tuple[str, ...] = ()
+    peak_dense_tflop_per_s: dict[Precision, float] = Field(
+        description="dense (non-sparse) tensor peak per precision [TFLOP/s; TOP/s for int8]"
+    )
+    memory_gb: float = Field(gt=0, description="on-package memory [GB, vendor's label]")
+    memory_bandwidth_tb_per_s: float = Field(gt=0, description="memory bandwidth [TB/s]")
+    interconnect_gb_per_s: float | None = Field(
+        None, ge=0, description="aggregate bidirectional chip-to-chip bandwidth [GB/s]"
+    )
+    interconnect: str = Field("", description="what the interconnect figure measures")
+    tdp_w: float | None = Field(None, gt=0, description="board power [W], where published")
+    die_area_mm2: float | None = Field(
+        None, gt=0, description="applicable (non-planar logic) die area [mm²], where public"
+    )
+    server_power_factor: float = Field(
+        1.8, gt=1, le=4,
+        description="server power per accelerator / accelerator TDP [1] (Epoch AI)",
+    )
+
+    @field_validator("peak_dense_tflop_per_s")
+    @classmethod
+    def _peaks_positive(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("at least one precision is required")
+        for k, x in v.items():
+            if not (x > 0) or x != x or x == float("inf"):
+                raise ValueError(f"peak for {k} must be a positive finite number, got {x}")
+        return v
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for a in v:
+            if a != a.lower() or not a:
+                raise ValueError(f"alias {a!r} must be non-empty lowercase")
+        return v
+
+    @property
+    def precisions(self) -> tuple[str, ...]:
+        """Precisions with a published dense peak, in canonical order."""
+        return tuple(p for p in PRECISIONS if p in self.peak_dense_tflop_per_s)
+
+    def peak_flop_per_s(self, precision: str) -> float:
+        """Dense peak at ``precision`` [FLOP/s].
+
+        Raises
+        ------
+        UnsupportedPrecisionError
+            When the accelerator has no published dense peak at that precision.
+        """
+        try:
+            return self.peak_dense_tflop_per_s[precision] * 1e12
+        except KeyError:
+            raise UnsupportedPrecisionError(
+                f"precision: {self.id} has no published dense {precision} peak; "
+                f"available: {', '.join(self.precisions)}"
+            ) from None
+
+
+class Reported(Strict):
+    """What a run's authors published, with scope and basis stated."""
+
+    gpu_hours: float | None = Field(None, gt=0, description="accelerator-hours [h]")
+    gpu_hours_scope: str | None = Field(
+        None, description="what the hours cover (pre-training only, all stages, ...)"
+    )
+    gpu_hours_basis: Literal["reported", "derived"] | None = Field(
+        None, description="published as hours, or derived from count × duration"
+    )
+    gpu_hours_derivation: str | None = None
+    wall_clock_days: float | None = Field(None, gt=0, description="[days]")
+    model_flop: float | None = Field(None, gt=0, description="published training FLOP [FLOP]")
+    mfu: float | None = Field(None, gt=0, le=1, description="published MFU [1]")
+    mfu_convention: str | None = None
+    cost_usd: float | None = Field(None, gt=0, description="published cost [USD]")
+    price_usd_per_gpu_hour: float | None = Field(None, gt=0, description="[USD/h]")
+
+    @model_validator(mode="after")
+    def _basis_with_hours(self) -> Reported:
+        if self.gpu_hours is not None and (self.gpu_hours_basis is None or not self.gpu_hours_scope):
+            raise ValueError("gpu_hours needs gpu_hours_basis and gpu_hours_scope")
+        return self
+
+
+class RunPreset(Sourced):
+    """A published training run."""
+
+    name: str
+    organization: str
+    year: int = Field(ge=2015, le=2035)
+    params: float = Field(gt=0, description="total parameters [count]")
+    active_params: float | None = Field(None, gt=0, description="parameters per token [count]")
+    tokens: float | None = Field(None, gt=0, description="training tokens [count]")
+    gpu: str = Field(description="accelerator id")
+    precision: Literal["fp32", "tf32", "bf16", "fp16", "fp8", "mixed"] = "bf16"
+    fp8_fraction: float | None = Field(
+        None, ge=0, le=1, description="FLOP share in FP8 when precision is mixed [1]"
+    )
+    n_gpus: int | None = Field(None, gt=0, description="accelerators in the cluster [count]")
+    stage: str = Field("pre-training", description="what the run record covers")
+    architecture: Architecture | None = None
+    reported: Reported = Reported()
+
+    @model_validator(mode="after")
+    def _active(self) -> RunPreset:
+        if self.active_params is not None and self.active_params > self.params:
+            raise ValueError(
+                f"active_params ({self.active_params:g}) exceeds params ({self.params:g})"
+            )
+        if self.precision == "mixed" and self.fp8_fraction is None and self.architecture is None:
+            raise ValueError("precision 'mixed' needs fp8_fraction or an architecture")
+        return self
+
+    @property
+    def active_params_(self) -> float:
+        """Active parameters, defaulting to total for dense runs [count]."""
+        return self.active_params if self.active_params is not None else self.params
+
+    @property
+    def is_moe(self) -> bool:
+        """Mixture-of-experts run (fewer active than total parameters)."""
+        return self.active_params_ < self.params
