@@ -34,6 +34,8 @@ def fmt_value(x: Any, kind: str = "si") -> str:
         return f"{x / 1e12:,.1f} TFLOP/s"
     if kind == "days":
         return f"{x:,.1f}"
+    if kind == "int":
+        return f"{x:,.0f}" if abs(x) < 1e7 else format_si(x)
     return format_si(x)
 
 
@@ -75,7 +77,7 @@ _OUTPUT_ROWS: list[tuple[str, str, str]] = [
     ("cost_usd", "cost (rental)", "usd"),
     ("energy_kwh", "energy kWh", "si"),
     ("co2e_kg", "CO2e kg", "si"),
-    ("tokens_per_s_per_gpu", "tokens/s per GPU", "si"),
+    ("tokens_per_s_per_gpu", "tokens/s per GPU", "int"),
 ]
 
 _INPUT_ROWS: list[tuple[str, str, str]] = [
@@ -88,12 +90,12 @@ _INPUT_ROWS: list[tuple[str, str, str]] = [
     ("fp8_fraction", "FP8 FLOP share", "pct"),
     ("mfu", "MFU", "pct"),
     ("goodput", "goodput", "pct"),
-    ("n_gpus", "GPUs", "si"),
+    ("n_gpus", "GPUs", "int"),
     ("price_usd_per_gpu_hour", "price per GPU-hour", "usd"),
     ("pue", "PUE", "si"),
     ("usd_per_kwh", "USD per kWh", "si"),
     ("grid_kg_co2e_per_kwh", "grid kg CO2e/kWh", "si"),
-    ("seq_len", "sequence length", "si"),
+    ("seq_len", "sequence length", "int"),
     ("recompute", "recompute", "si"),
 ]
 
@@ -120,9 +122,10 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     header = None
     if q:
         header = ["", "point", "p05", "p50", "p95"]
+    same_hw = d.get("hardware_flop") == d.get("model_flop")
     for k, label, kind in _OUTPUT_ROWS:
         v = d.get(k)
-        if v is None and k not in _HINTS:
+        if (v is None and k not in _HINTS) or (same_hw and k in ("hardware_flop", "hfu")):
             continue
         if v is None:
             cells = [label, f"n/a ({_HINTS[k]})"]

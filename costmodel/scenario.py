@@ -118,7 +118,6 @@ class Scenario:
     mtp: bool = False
     seq_len: int | None = None
     assumptions: list[str] = field(default_factory=list)
-    mfu_basis: str | None = None  # convention a prior MFU refers to (set by priors)
 
     def __post_init__(self) -> None:
         self._resolve_run()
@@ -127,6 +126,7 @@ class Scenario:
         self._check_numeric()
         self._resolve_hardware()
         self._resolve_params()
+        self._resolve_prior()
 
     # ---------------------------------------------------------------- resolution
     def _resolve_run(self) -> None:
@@ -179,6 +179,14 @@ class Scenario:
             )
         if self.mtp and (self.architecture is None or not self.architecture.mtp_depth):
             raise InputError("mtp: the architecture has no multi-token-prediction module")
+        a = self.architecture
+        if self.flop_convention == "narayanan2021" and not (
+                a.mla is None and a.moe is None and not a.gated_mlp
+                and a.n_kv_heads_ == a.n_heads and a.ffn_hidden == 4 * a.d_model
+                and not a.causal and a.sliding_window is None):
+            self.assumptions.append(
+                "narayanan2021 assumes MHA, a 4h plain MLP and non-causal attention; this "
+                "architecture differs, so the closed form is only indicative")
         if self.recompute == "selective" and self.architecture is None:
             self.assumptions.append("recompute 'selective' adds the attention core, which "
                                     "needs an architecture: hardware_flop not computed")
@@ -281,6 +289,49 @@ class Scenario:
                 raise InputError(f"active_params: {float(np.max(a)):g} exceeds params "
                                  f"{float(np.min(p)):g}")
 
+    def _resolve_prior(self) -> None:
+        """Use the data-derived utilization prior when ``mfu`` is not given."""
+        self.mfu_prior = None
+        if self.mfu is not None or self.gpu is None or self.active_params is None:
+            return
+        from . import priors
+
+        self.mfu_prior = priors.load()
+        fams = self.families()
+        n = self.active_params
+        n0 = n.median() if isinstance(n, Dist) else np.asarray(n, float)
+        if np.size(n0) == 1 and np.size(fams) == 1:
+            self.assumptions.append(self.mfu_prior.describe(float(np.ravel(n0)[0]),
+                                                            str(np.ravel(fams)[0])))
+        else:
+            self.assumptions.append("mfu not given: data-derived prior (presets/priors/"
+                                    "mfu-6nd.toml) median for each accelerator and size")
+        if self.goodput is not None:
+            self.assumptions.append("the prior's mfu is end-to-end (downtime included); "
+                                    "goodput is applied on top of it")
+
+    def families(self) -> np.ndarray:
+        """Accelerator family for each ``gpu`` element."""
+        g = np.asarray(self.gpu, dtype=object)
+        out = np.empty(g.shape, dtype=object)
+        for k, a in self.accelerators.items():
+            out[g == k] = a.family
+        return out
+
+    def prior_peak(self, peak: np.ndarray) -> np.ndarray:
+        """Peak the prior's MFU refers to: the 16-bit peak, or lower if the precision is."""
+        from .priors import sixteen_bit_peak
+
+        g = np.asarray(self.gpu, dtype=object)
+        p16 = np.empty(g.shape)
+        for k, a in self.accelerators.items():
+            p16[g == k] = sixteen_bit_peak(a)
+        return np.minimum(peak, p16)
+
+    def prior_ppf(self, u: np.ndarray, active_params) -> np.ndarray:
+        """Prior MFU quantiles (sampling)."""
+        return self.mfu_prior.ppf(u, active_params, self.families())
+
     # ---------------------------------------------------------------- evaluation
     def uncertain(self) -> dict[str, Dist]:
         """Inputs given as distributions (excluding fixed points)."""
@@ -351,13 +402,16 @@ class Scenario:
         goodput = v.get("goodput")
         g = 1.0 if goodput is None else goodput
         hours = None
+        prior_mfu = v.get("mfu_prior")
+        if mfu is None and self.mfu_prior is not None and prior_mfu is None:
+            prior_mfu = self.mfu_prior.median(v["active_params"], self.families())
         if model_flop is not None and peak is not None and mfu is not None:
-            basis_flop = model_flop
-            if self.mfu_basis == "6nd" and self.flop_convention != "6nd":
-                basis_flop = 6.0 * v["active_params"] * tokens
-            hours = cost.gpu_hours(basis_flop, peak, mfu, g)
-            if basis_flop is not model_flop:
-                mfu = model_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
+            hours = cost.gpu_hours(model_flop, peak, mfu, g)
+        elif model_flop is not None and peak is not None and prior_mfu is not None:
+            # the prior is a 6ND utilization of the 16-bit peak (costmodel.priors)
+            basis_flop = 6.0 * np.asarray(v["active_params"], float) * tokens
+            hours = cost.gpu_hours(basis_flop, self.prior_peak(peak), prior_mfu, g)
+            mfu = model_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
         out: dict[str, Any] = {
             "model_flop": model_flop,
             "hardware_flop": hardware_flop,

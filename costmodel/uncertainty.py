@@ -180,13 +180,19 @@ def simulate(scenario, n: int, rng=None, *, qmc: bool = False,
         if k not in unc and v is not None and np.ndim(v) > 0 and np.size(v) > 1:
             raise InputError(f"{k}: an array input cannot be combined with sampling; "
                              f"use a distribution or a sweep")
-    u = draw_uniforms(n, len(names), rng, qmc=qmc)
+    prior = getattr(scenario, "mfu_prior", None) is not None
+    u = draw_uniforms(n, len(names) + prior, rng, qmc=qmc)
     inputs = {k: unc[k].ppf(u[:, i]) for i, k in enumerate(names)}
+    if prior:  # the utilization prior, conditional on the sampled model size
+        n_act = inputs.get("active_params", base["active_params"])
+        inputs["mfu"] = scenario.prior_ppf(u[:, len(names)], n_act)
     outputs: dict[str, list[np.ndarray]] = {}
     for start in range(0, n, CHUNK):
         sl = slice(start, min(start + CHUNK, n))
         vals = dict(base)
         vals.update({k: x[sl] for k, x in inputs.items()})
+        if prior:
+            vals["mfu_prior"] = vals.pop("mfu")
         res = scenario.evaluate(vals)
         m = sl.stop - sl.start
         for k in keep:

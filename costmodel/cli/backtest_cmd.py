@@ -1,0 +1,34 @@
+"""``costmodel backtest``."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .options import emit, output_options
+
+
+@cli.command("backtest")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Write predicted-vs-reported on log axes (.png or .svg).")
+@output_options
+def backtest_cmd(plot_path, fmt, as_json, output):
+    """Predict published runs' accelerator-hours from params, tokens and hardware alone.
+
+    Each run is predicted with the utilization prior refitted without it (leave-one-out);
+    runs whose hours are derived from GPUs × days are flagged [D].
+
+    \b
+    Examples:
+      costmodel backtest
+      costmodel backtest --json
+      costmodel backtest --plot backtest.png
+    """
+    from ..backtesting import backtest
+
+    bt = backtest()
+    d = bt.to_dict()
+    emit(d, bt.table, fmt, as_json, output, csv_rows=d["runs"])
+    if plot_path:
+        bt.plot(plot_path)
+        click.echo(f"wrote {plot_path}", err=True)
