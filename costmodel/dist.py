@@ -128,13 +128,14 @@ class Dist:
         bad_hi = hi > high or (hi == high and not high_inclusive and attains)
         if not (bad_lo or bad_hi):
             return self, None
+        lb = "[" if low_inclusive else "("
+        rb = "]" if high_inclusive and high != math.inf else ")"
         if isinstance(self, Normal | LogNormal):
             t = self.truncated(low if bad_lo else None, high if bad_hi else None)
             removed = 1.0 - t._mass / self._mass
             return t, (f"{field} ~ {self.describe()} truncated to its domain "
-                       f"[{_fmt(low)}, {_fmt(high)}]: {removed:.2%} of the probability removed")
-        lb = "[" if low_inclusive else "("
-        rb = "]" if high_inclusive else ")"
+                       f"{lb}{_fmt(low)}, {_fmt(high)}{rb}: {removed:.2%} of the probability "
+                       f"removed")
         raise InputError(
             f"{field}: distribution {self.describe()} reaches {_fmt(lo if bad_lo else hi)}, "
             f"outside the allowed range {lb}{_fmt(low)}, {_fmt(high)}{rb}"

@@ -78,6 +78,7 @@ class Estimate:
     tokens_per_s_per_gpu: Any = None
     quantiles: dict[str, dict] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    samples: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON schema (``costmodel.estimate/1``)."""
@@ -105,6 +106,18 @@ class Estimate:
                 cols.setdefault(k, np.atleast_1d(np.asarray(v)))
         n = max(len(v) for v in cols.values())
         return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
+
+    def plot(self, path: str, output: str = "cost_usd", claimed: float | None = None,
+             title: str = "") -> None:
+        """Histogram and CDF of a sampled output (needs ``samples > 0``)."""
+        from .errors import InputError
+        from .plots import distribution_plot
+
+        if self.samples is None or output not in self.samples.outputs:
+            raise InputError(f"plot: no samples of {output}; give samples > 0 and the "
+                             f"inputs {output} needs")
+        distribution_plot(self.samples.outputs[output], path, output=output, claimed=claimed,
+                          title=title)
 
     def __repr__(self) -> str:
         from .report import estimate_table
@@ -205,6 +218,7 @@ def estimate(*, samples: int = 0, rng=None, qmc: bool = False,
     if n > 0:
         sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
         result.quantiles = sims.summary(quantiles)
+        result.samples = sims
         result.extras["samples"] = {"n": n, "method": sims.method,
                                     "uncertain_inputs": sorted(sims.inputs)}
         if not sims.inputs:

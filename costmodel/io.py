@@ -8,7 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write_text", "atomic_writer"]
+__all__ = ["atomic_write_text", "atomic_writer", "publish"]
+
+
+def publish(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Give a finished temporary file the usual permissions and rename it into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, target)
 
 
 def atomic_writer(path: str | os.PathLike, write: Callable[[IO[str]], None], *,
@@ -28,7 +36,7 @@ def atomic_writer(path: str | os.PathLike, write: Callable[[IO[str]], None], *,
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        publish(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -137,14 +137,29 @@ class MFUPrior:
         return mu, vec, math.sqrt(var)
 
     def log_params(self, active_params, family, moe=False):
-        """Mean and sd of ``ln(mfu)`` (arrays broadcast)."""
+        """Mean and sd of ``ln(mfu)`` (arrays broadcast; vectorized per family)."""
         n, f, m = np.broadcast_arrays(np.asarray(active_params, float),
                                       np.asarray(family, dtype=object), np.asarray(moe))
+        x = np.log10(n / SIZE_REFERENCE)
         mu = np.empty(n.shape)
         sd = np.empty(n.shape)
-        for idx in np.ndindex(n.shape):
-            mu[idx], _, sd[idx] = self._x0(str(f[idx]), math.log10(n[idx] / SIZE_REFERENCE),
-                                           bool(m[idx]))
+        for fam in set(f.ravel().tolist()):
+            sel = f == fam
+            # x0 = [intercept weights..., x, moe]: the quadratic form is linear in x and x²
+            mu0, v0, sd0 = self._x0(str(fam), 0.0, False)
+            k = len(self.families)
+            cov = self.coef_cov
+            w = v0.copy()
+            w[k] = 0.0
+            xs = x[sel]
+            var = sd0 ** 2 + 2.0 * xs * float(w @ cov[:, k]) + xs * xs * cov[k, k]
+            mu[sel] = mu0 + self.slope * xs
+            if cov.shape[0] > k + 1:
+                ms = m[sel].astype(float)
+                var += 2.0 * ms * float(w @ cov[:, k + 1]) + ms * cov[k + 1, k + 1] \
+                    + 2.0 * xs * ms * cov[k, k + 1]
+                mu[sel] += self.moe_effect * ms
+            sd[sel] = np.sqrt(var)
         return mu, sd
 
     def dist(self, active_params: float, family: str, moe: bool = False):
@@ -155,17 +170,20 @@ class MFUPrior:
         return LogNormal(math.exp(mu), math.exp(sd), 0.0, 1.0)
 
     def median(self, active_params, family, moe=False):
-        """Median MFU (truncated to ≤ 1) [1]; no scipy needed."""
+        """Median MFU of the prior truncated to ≤ 1 [1].
+
+        ``exp(μ + σ·Φ⁻¹(Φ(−μ/σ)/2))``; small inputs use the standard library (so a point
+        estimate never imports scipy), large arrays ``scipy.special``.
+        """
         mu, sd = self.log_params(active_params, family, moe)
+        if mu.size > 64:
+            from scipy.special import ndtr, ndtri
+
+            return np.minimum(np.exp(mu + sd * ndtri(0.5 * ndtr(-mu / sd))), 1.0)
         out = np.empty(mu.shape)
-        cache: dict[tuple[float, float], float] = {}
         for idx in np.ndindex(mu.shape):
-            key = (float(mu[idx]), float(sd[idx]))
-            if key not in cache:
-                m, s = key
-                p1 = _STD.cdf(-m / s)  # P(ln mfu ≤ 0)
-                cache[key] = min(math.exp(m + s * _STD.inv_cdf(0.5 * p1)), 1.0)
-            out[idx] = cache[key]
+            m, s = float(mu[idx]), float(sd[idx])
+            out[idx] = min(math.exp(m + s * _STD.inv_cdf(0.5 * _STD.cdf(-m / s))), 1.0)
         return out
 
     def ppf(self, u, active_params, family, moe=False):

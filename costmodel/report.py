@@ -120,8 +120,11 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     out += ["", "outputs"]
     rows = []
     header = None
+    qkeys: list[str] = []
     if q:
-        header = ["", "point", "p05", "p50", "p95"]
+        first = next(iter(q.values()))
+        qkeys = [k for k in first if k.startswith("p")]
+        header = ["", "point", *qkeys]
     same_hw = d.get("hardware_flop") == d.get("model_flop")
     for k, label, kind in _OUTPUT_ROWS:
         v = d.get(k)
@@ -133,8 +136,7 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             cells = [label, fmt_value(v, kind)]
         if q:
             s = q.get(k)
-            cells += ([fmt_value(s.get(p), kind) for p in ("p05", "p50", "p95")]
-                      if s else ["", "", ""])
+            cells += ([fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys))
         rows.append(cells)
     out.append(table(rows, header))
     if d.get("ownership"):
@@ -160,3 +162,27 @@ def listing(items: Sequence[Any], columns: Sequence[tuple[str, Callable[[Any], s
     """A table of presets: ``columns`` are (header, getter) pairs."""
     rows = [[get(it) for _, get in columns] for it in items]
     return table(rows, [h for h, _ in columns])
+
+
+def describe_inputs(kw: dict[str, Any]) -> str:
+    """Short scenario label for plot titles: 'deepseek-v3, h800-sxm bf16, $2/GPU-h'."""
+    from .dist import Dist
+
+    parts = []
+    if kw.get("run"):
+        parts.append(str(kw["run"]))
+    for k, label in (("active_params", "active"), ("tokens", "tokens")):
+        v = kw.get(k)
+        if v is not None and not isinstance(v, Dist) and not hasattr(v, "__len__"):
+            parts.append(f"{format_si(float(v))} {label}")
+    g = kw.get("gpu")
+    if isinstance(g, str):
+        parts.append(g + (f" {kw['precision']}" if isinstance(kw.get("precision"), str) else ""))
+    p = kw.get("price_usd_per_gpu_hour")
+    if isinstance(p, Dist):
+        parts.append(f"price {p.describe()}")
+    elif isinstance(p, int | float):
+        parts.append(f"{format_usd(p)}/GPU-h")
+    elif p == "market":
+        parts.append("market price")
+    return ", ".join(parts)

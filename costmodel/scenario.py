@@ -123,8 +123,16 @@ class Scenario:
         self._resolve_run()
         self._resolve_architecture()
         self._check_options()
+        market = isinstance(self.price_usd_per_gpu_hour, str)
+        if market:
+            if self.price_usd_per_gpu_hour.strip().lower() != "market":
+                raise InputError(f"price_usd_per_gpu_hour: {self.price_usd_per_gpu_hour!r} is "
+                                 f"not a number, a distribution or 'market'")
+            self.price_usd_per_gpu_hour = None
         self._check_numeric()
         self._resolve_hardware()
+        if market:
+            self._market_price()
         self._resolve_params()
         self._resolve_prior()
 
@@ -270,6 +278,24 @@ class Scenario:
                 return p
         raise MissingInputError("precision: give --precision; the accelerators share no "
                                 "16-bit peak")
+
+    def _market_price(self) -> None:
+        """Price from the accelerator's sourced market range (presets/prices)."""
+        if self.gpu is None or np.ndim(self.gpu) > 0:
+            raise InputError("price_usd_per_gpu_hour: 'market' needs a single --gpu")
+        try:
+            p = store.get("prices", self.gpu)
+        except KeyError:
+            p = None
+        if p is None or p.rental is None:
+            raise InputError(f"price_usd_per_gpu_hour: no market rental range for {self.gpu} "
+                             f"in presets/prices; give a number or a distribution")
+        d = p.rental.dist()
+        self.price_usd_per_gpu_hour = d
+        self.assumptions.append(
+            f"price_usd_per_gpu_hour: {self.gpu} market range ${p.rental.low_usd_per_gpu_hour:g}"
+            f"-${p.rental.high_usd_per_gpu_hour:g} as the 5th-95th percentiles of "
+            f"{d.describe()} (presets/prices/{p.id}.toml, as of {p.as_of})")
 
     def _resolve_params(self) -> None:
         if self.active_params is None and self.params is not None:

@@ -23,6 +23,9 @@ __all__ = [
     "draw_uniforms",
     "Samples",
     "simulate",
+    "uncertain_names",
+    "inputs_from_uniforms",
+    "evaluate_inputs",
 ]
 
 #: Outputs summarized by ``estimate --samples`` when they can be computed.
@@ -141,15 +144,62 @@ def check_samples(n: Any) -> int:
     return k
 
 
+def uncertain_names(scenario) -> list[str]:
+    """Names of the scenario's uncertain inputs, in sampling order.
+
+    Distributions first (sorted), then ``mfu`` when it comes from the utilization prior.
+    """
+    names = sorted(scenario.uncertain())
+    if getattr(scenario, "mfu_prior", None) is not None:
+        names.append("mfu")
+    return names
+
+
+def inputs_from_uniforms(scenario, names: list[str], u: np.ndarray) -> dict[str, np.ndarray]:
+    """Map uniforms ``u`` (n × len(names)) to input values by each input's quantile function.
+
+    The utilization prior is conditional on ``active_params`` (sampled or fixed).
+    """
+    unc = scenario.uncertain()
+    out = {k: unc[k].ppf(u[:, i]) for i, k in enumerate(names) if k in unc}
+    if "mfu" in names and "mfu" not in unc:
+        base = scenario.point_values()
+        n_act = out.get("active_params", base["active_params"])
+        out["mfu"] = scenario.prior_ppf(u[:, names.index("mfu")], n_act)
+    return out
+
+
+def evaluate_inputs(scenario, inputs: dict[str, np.ndarray], keep: tuple[str, ...],
+                    n: int) -> dict[str, np.ndarray]:
+    """Evaluate sampled inputs in chunks of :data:`CHUNK`; keep only ``keep`` outputs."""
+    base = scenario.point_values()
+    prior = getattr(scenario, "mfu_prior", None) is not None and "mfu" not in \
+        scenario.uncertain()
+    outputs: dict[str, list[np.ndarray]] = {}
+    for start in range(0, n, CHUNK):
+        sl = slice(start, min(start + CHUNK, n))
+        vals = dict(base)
+        vals.update({k: x[sl] for k, x in inputs.items()})
+        if prior and "mfu" in vals and vals["mfu"] is not None:
+            vals["mfu_prior"] = vals.pop("mfu")
+        res = scenario.evaluate(vals)
+        m = sl.stop - sl.start
+        for k in keep:
+            r = res.get(k)
+            if r is not None:
+                outputs.setdefault(k, []).append(np.broadcast_to(r, (m,)).astype(float))
+    return {k: np.concatenate(v) for k, v in outputs.items()}
+
+
 def simulate(scenario, n: int, rng=None, *, qmc: bool = False,
-             keep: tuple[str, ...] = SUMMARY_OUTPUTS, extra_uncertain: dict | None = None
-             ) -> Samples:
+             keep: tuple[str, ...] = SUMMARY_OUTPUTS) -> Samples:
     """Monte Carlo (or QMC) over a scenario's uncertain inputs.
 
     Parameters
     ----------
     scenario : Scenario
-        Inputs; those given as distributions are sampled, the rest held fixed.
+        Inputs; those given as distributions (and ``mfu`` when it comes from the prior)
+        are sampled, the rest held fixed.
     n : int
         Number of samples (at most :data:`MAX_SAMPLES`).
     rng : numpy.random.Generator, int or None
@@ -165,41 +215,31 @@ def simulate(scenario, n: int, rng=None, *, qmc: bool = False,
 
     Notes
     -----
-    Evaluation runs in chunks of :data:`CHUNK` samples, each chunk one vectorized call of
+    Inputs are sampled by their quantile functions from one ``(n, d)`` array of uniforms;
+    evaluation runs in chunks of :data:`CHUNK` samples, each one vectorized call of
     :meth:`Scenario.evaluate`, so memory stays bounded.
+
+    Examples
+    --------
+    >>> import costmodel
+    >>> sc = costmodel.Scenario(active_params=37e9, tokens=14.8e12, gpu="h800-sxm",
+    ...                         precision="bf16", mfu=costmodel.dist.uniform(0.25, 0.45))
+    >>> s = costmodel.simulate(sc, 1000, rng=0)
+    >>> s.n, sorted(s.inputs)
+    (1000, ['mfu'])
     """
     n = check_samples(n)
     if n == 0:
         raise InputError("samples: need at least 1 sample to simulate")
-    unc = dict(scenario.uncertain())
-    if extra_uncertain:
-        unc.update(extra_uncertain)
-    names = sorted(unc)
     base = scenario.point_values()
+    names = uncertain_names(scenario)
     for k, v in base.items():
-        if k not in unc and v is not None and np.ndim(v) > 0 and np.size(v) > 1:
+        if k not in names and v is not None and np.ndim(v) > 0 and np.size(v) > 1:
             raise InputError(f"{k}: an array input cannot be combined with sampling; "
                              f"use a distribution or a sweep")
-    prior = getattr(scenario, "mfu_prior", None) is not None
-    u = draw_uniforms(n, len(names) + prior, rng, qmc=qmc)
-    inputs = {k: unc[k].ppf(u[:, i]) for i, k in enumerate(names)}
-    if prior:  # the utilization prior, conditional on the sampled model size
-        n_act = inputs.get("active_params", base["active_params"])
-        inputs["mfu"] = scenario.prior_ppf(u[:, len(names)], n_act)
-    outputs: dict[str, list[np.ndarray]] = {}
-    for start in range(0, n, CHUNK):
-        sl = slice(start, min(start + CHUNK, n))
-        vals = dict(base)
-        vals.update({k: x[sl] for k, x in inputs.items()})
-        if prior:
-            vals["mfu_prior"] = vals.pop("mfu")
-        res = scenario.evaluate(vals)
-        m = sl.stop - sl.start
-        for k in keep:
-            r = res.get(k)
-            if r is not None:
-                outputs.setdefault(k, []).append(np.broadcast_to(r, (m,)).astype(float))
-    joined = {k: np.concatenate(v) for k, v in outputs.items()}
+    u = draw_uniforms(n, len(names), rng, qmc=qmc)
+    inputs = inputs_from_uniforms(scenario, names, u)
+    outputs = evaluate_inputs(scenario, inputs, keep, n)
     method = "sobol-qmc" if qmc else "monte-carlo"
-    return Samples(n=n, method=method, inputs=inputs, outputs=joined,
+    return Samples(n=n, method=method, inputs=inputs, outputs=outputs,
                    assumptions=list(scenario.assumptions))

@@ -50,6 +50,13 @@ class CostModelGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("costmodel: interrupted", err=True)
             code = 130
+        except Exception as e:  # a bug: still one line, but exit 1 so it is noticed
+            if debug:
+                raise
+            click.echo(f"costmodel: internal error: {type(e).__name__}: {_one_line(str(e))} "
+                       f"(rerun with --debug for the traceback, and please report it)",
+                       err=True)
+            code = 1
         else:
             code = rv if isinstance(rv, int) else 0
         if standalone_mode:

@@ -14,8 +14,12 @@ from .options import output_options, scenario_kwargs, scenario_options
               help="Monte Carlo samples for p05/p50/p95 (0: point estimate only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--qmc", is_flag=True, help="Scrambled Sobol points instead of Monte Carlo.")
+@click.option("--quantiles", "qs", default="0.05,0.5,0.95", show_default=True,
+              help="Probabilities reported in quantiles, comma-separated.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Histogram + CDF of the sampled cost (or GPU-hours), .png or .svg.")
 @output_options
-def estimate_cmd(samples, seed, qmc, fmt, as_json, output, **kw):
+def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
     """Estimate FLOP, GPU-hours, wall-clock, cost, energy and emissions.
 
     Numeric flags take SI suffixes (671B, 14.8T, 2.788M, 3.3e24) or distributions
@@ -29,13 +33,23 @@ def estimate_cmd(samples, seed, qmc, fmt, as_json, output, **kw):
       costmodel estimate --active-params 70B --tokens 2T --gpu a100-sxm4-80gb --samples 20000
     """
     from ..estimation import estimate
-    from ..report import estimate_table
     from ..units import parse_quantity
 
     n = parse_quantity(samples, "samples")
-    result = estimate(samples=n, rng=seed, qmc=qmc, **scenario_kwargs(kw))
+    probs = tuple(parse_quantity(q, "quantiles") for q in qs.split(",") if q.strip())
+    if not probs or any(not 0 < q < 1 for q in probs):
+        raise click.BadParameter(f"{qs!r}: probabilities strictly between 0 and 1",
+                                 param_hint="--quantiles")
+    sk = scenario_kwargs(kw)
+    result = estimate(samples=n, rng=seed, qmc=qmc, quantiles=probs, **sk)
     d = result.to_dict()
     emit_estimate(d, fmt, as_json, output)
+    if plot_path:
+        from ..report import describe_inputs
+
+        what = "cost_usd" if d["cost_usd"] is not None else "gpu_hours"
+        result.plot(plot_path, what, title=describe_inputs(sk))
+        click.echo(f"wrote {plot_path}", err=True)
 
 
 def emit_estimate(d, fmt, as_json, output):

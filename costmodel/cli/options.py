@@ -32,6 +32,8 @@ class Quantity(click.ParamType):
         from ..dist import Dist, parse
         from ..units import parse_quantity
 
+        if field == "price_usd_per_gpu_hour" and value.strip().lower() == "market":
+            return "market"
         if not self.allow_dist:
             return parse_quantity(value, field)
         out = parse(value, field)
@@ -52,7 +54,8 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
                      "data-derived prior for the accelerator."),
     ("--goodput", "goodput", "Productive share of reserved time [0-1]. Default 1."),
     ("--n-gpus", "n_gpus", "Accelerators in the cluster, for wall-clock days."),
-    ("--price-usd-per-gpu-hour", "price_usd_per_gpu_hour", "Rental price [USD per GPU-hour]."),
+    ("--price-usd-per-gpu-hour", "price_usd_per_gpu_hour",
+     "Rental price [USD per GPU-hour], or 'market' for the GPU's sourced price range."),
     ("--fp8-fraction", "fp8_fraction", "FLOP share run in FP8 with --precision mixed [0-1]."),
     ("--pue", "pue", "Power usage effectiveness [>=1], for energy."),
     ("--usd-per-kwh", "usd_per_kwh", "Electricity price [USD/kWh]."),
