@@ -138,6 +138,7 @@ def _inputs(sc: Scenario) -> dict[str, Any]:
     d["flop_convention"] = sc.flop_convention
     d["recompute"] = sc.recompute
     d["mtp"] = sc.mtp
+    d["ownership"] = sc.ownership
     d["seq_len"] = sc.architecture.seq_len if sc.architecture is not None else None
     d["architecture"] = (sc.architecture.model_dump(exclude_none=True)
                          if sc.architecture is not None else None)
@@ -215,6 +216,17 @@ def estimate(*, samples: int = 0, rng=None, qmc: bool = False,
     result = Estimate(inputs=_inputs(sc), assumptions=list(sc.assumptions),
                       flop_convention=sc.flop_convention,
                       **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS})
+    if sc.ownership:
+        parts = point.get("ownership_parts")
+        result.extras["ownership"] = None if parts is None else {
+            "server_usd_per_gpu": _scalar(np.asarray(sc.point_values()["server_usd_per_gpu"])),
+            "usd_per_gpu_hour": _scalar(parts["total"]),
+            "hardware_usd_per_gpu_hour": _scalar(parts["hardware"]),
+            "interconnect_usd_per_gpu_hour": _scalar(parts["interconnect"]),
+            "energy_usd_per_gpu_hour": _scalar(parts["energy"]),
+            "cost_usd": _scalar(point.get("ownership_cost_usd")),
+            "method": "Epoch AI (Cottier et al. 2024, arXiv 2405.21015)",
+        }
     if n > 0:
         sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
         result.quantiles = sims.summary(quantiles)

@@ -187,7 +187,7 @@ def distribution_plot(values, path: str, *, output: str = "cost_usd",
     ax.set_title(title or f"Distribution of {_label(output)}", fontsize=10)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper left")
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="center right")
     save(fig, path)
 
 

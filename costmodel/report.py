@@ -126,12 +126,23 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
         qkeys = [k for k in first if k.startswith("p")]
         header = ["", "point", *qkeys]
     same_hw = d.get("hardware_flop") == d.get("model_flop")
-    for k, label, kind in _OUTPUT_ROWS:
+    rows_spec = list(_OUTPUT_ROWS)
+    own = d.get("ownership")
+    if own:
+        i = [k for k, _, _ in rows_spec].index("cost_usd") + 1
+        rows_spec[i:i] = [("ownership_cost_usd", "cost (ownership)", "usd"),
+                          ("ownership_usd_per_gpu_hour", "ownership per GPU-hour", "usd")]
+        d = dict(d, ownership_cost_usd=own.get("cost_usd"),
+                 ownership_usd_per_gpu_hour=own.get("usd_per_gpu_hour"))
+    for k, label, kind in rows_spec:
         v = d.get(k)
         if (v is None and k not in _HINTS) or (same_hw and k in ("hardware_flop", "hfu")):
             continue
         if v is None:
-            cells = [label, f"n/a ({_HINTS[k]})"]
+            hint = _HINTS[k]
+            if k == "co2e_kg" and d.get("energy_kwh") is not None:
+                hint = "give --grid-kg-co2e-per-kwh"
+            cells = [label, f"n/a ({hint})"]
         else:
             cells = [label, fmt_value(v, kind)]
         if q:
@@ -139,8 +150,8 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             cells += ([fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys))
         rows.append(cells)
     out.append(table(rows, header))
-    if d.get("ownership"):
-        out += ["", "ownership (Epoch AI method)", _ownership_rows(d["ownership"])]
+    if own:
+        out += ["", "ownership cost breakdown (Epoch AI method)", _ownership_rows(own)]
     if d["assumptions"]:
         out += ["", "assumptions"] + [f"  - {a}" for a in d["assumptions"]]
     return "\n".join(out)
@@ -153,7 +164,6 @@ def _ownership_rows(o: dict[str, Any]) -> str:
         ("interconnect per GPU-hour", fmt_value(o.get("interconnect_usd_per_gpu_hour"), "usd")),
         ("energy per GPU-hour", fmt_value(o.get("energy_usd_per_gpu_hour"), "usd")),
         ("ownership per GPU-hour", fmt_value(o.get("usd_per_gpu_hour"), "usd")),
-        ("ownership cost of the run", fmt_value(o.get("cost_usd"), "usd")),
     ]
     return table(rows)
 

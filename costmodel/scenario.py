@@ -61,6 +61,7 @@ DOMAINS: dict[str, Domain] = {
     "usd_per_kwh": Domain(0, low_inclusive=True, unit="USD/kWh"),
     "grid_kg_co2e_per_kwh": Domain(0, 10, low_inclusive=True, unit="kg/kWh"),
     "server_usd_per_gpu": Domain(0, unit="USD"),
+    "depreciation_oom_per_year": Domain(0, 2, unit="1/year"),
 }
 
 
@@ -111,6 +112,8 @@ class Scenario:
     usd_per_kwh: Any = None
     grid_kg_co2e_per_kwh: Any = None
     server_usd_per_gpu: Any = None
+    depreciation_oom_per_year: Any = None
+    ownership: bool = False
     run: str | None = None
     architecture: Architecture | dict | None = None
     flop_convention: str = "6nd"
@@ -133,6 +136,8 @@ class Scenario:
         self._resolve_hardware()
         if market:
             self._market_price()
+        if self.ownership:
+            self._ownership_defaults()
         self._resolve_params()
         self._resolve_prior()
 
@@ -296,6 +301,38 @@ class Scenario:
             f"price_usd_per_gpu_hour: {self.gpu} market range ${p.rental.low_usd_per_gpu_hour:g}"
             f"-${p.rental.high_usd_per_gpu_hour:g} as the 5th-95th percentiles of "
             f"{d.describe()} (presets/prices/{p.id}.toml, as of {p.as_of})")
+
+    def _ownership_defaults(self) -> None:
+        """Sourced defaults for the Epoch AI ownership-cost rate (each overridable)."""
+        from .cost import DEPRECIATION_OOM_PER_YEAR
+
+        if self.gpu is None or np.ndim(self.gpu) > 0:
+            raise InputError("ownership: needs a single --gpu")
+        acc = self.accelerators[self.gpu]
+        if acc.tdp_w is None:
+            raise InputError(f"ownership: {acc.id} has no published TDP for the energy term")
+        if self.server_usd_per_gpu is None:
+            try:
+                lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
+            except (KeyError, ValueError):
+                raise InputError(f"server_usd_per_gpu: no purchase price for {acc.id} in "
+                                 f"presets/prices; give --server-usd-per-gpu") from None
+            from .dist import Fixed, LogUniform
+
+            self.server_usd_per_gpu = LogUniform(lo, hi) if hi > lo else Fixed(lo)
+            self.assumptions.append(
+                f"server_usd_per_gpu: log-uniform ${lo:,.0f}-${hi:,.0f} from presets/prices/"
+                f"{acc.id}.toml (server-level quotes as they are, GPU-level × 1.64 server "
+                f"overhead, Epoch AI)")
+        for name, value, why in (
+                ("depreciation_oom_per_year", DEPRECIATION_OOM_PER_YEAR,
+                 "Epoch AI: hardware value falls 0.14 orders of magnitude a year"),
+                ("pue", 1.25, "Epoch AI: 1.25 outside hyperscalers, 1.1 for them"),
+                ("usd_per_kwh", 0.0826, "Epoch AI: US industrial average electricity price, "
+                                        "2025")):
+            if getattr(self, name) is None:
+                setattr(self, name, np.asarray(value))
+                self.assumptions.append(f"{name} = {value:g} ({why})")
 
     def _resolve_params(self) -> None:
         if self.active_params is None and self.params is not None:
@@ -471,6 +508,16 @@ class Scenario:
             if v.get("grid_kg_co2e_per_kwh") is not None:
                 out["co2e_kg"] = cost.co2e_kg(out["energy_kwh"], v["grid_kg_co2e_per_kwh"])
         out["tokens_per_s_per_gpu"] = cost.tokens_per_s_per_gpu(tokens, hours)
+        if self.ownership:
+            acc = self.accelerators[self.gpu]
+            rate = cost.ownership_usd_per_gpu_hour(
+                v["server_usd_per_gpu"], acc.tdp_w, v["usd_per_kwh"], pue=v["pue"],
+                depreciation_oom_per_year=v["depreciation_oom_per_year"],
+                server_power_factor=acc.server_power_factor,
+                avg_power_fraction=cost.AVG_POWER_FRACTION[acc.kind])
+            out["ownership_usd_per_gpu_hour"] = rate["total"]
+            out["ownership_parts"] = rate
+            out["ownership_cost_usd"] = rate["total"] * hours
         return out
 
     def _hardware_flop(self, model_flop, fpt, active_params, tokens):

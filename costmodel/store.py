@@ -99,22 +99,26 @@ def _schema(kind: str) -> type[BaseModel]:
     return table[kind]
 
 
-def _describe(err: ValidationError, path: Path) -> str:
+def _describe(err: ValidationError, path: Path | str) -> str:
+    """One line naming the file, every missing or unknown key, and the other problems."""
+    errors = err.errors()
+    missing = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "missing"]
+    extra = [".".join(str(x) for x in e["loc"]) for e in errors
+             if e["type"] == "extra_forbidden"]
     parts = []
-    for e in err.errors()[:4]:
+    if missing:
+        parts.append("; ".join(f"{k}: required key is missing" for k in missing))
+    if extra:
+        parts.append("; ".join(f"{k}: unknown key (not in the schema)" for k in extra))
+    others = [e for e in errors if e["type"] not in ("missing", "extra_forbidden")]
+    for e in others[:4]:
         key = ".".join(str(x) for x in e["loc"]) or "(top level)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (not in the schema)"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
         got = e.get("input")
-        shown = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) \
-            else f" (got {got!r})"
-        parts.append(f"{key}: {msg}{shown}")
-    more = len(err.errors()) - 4
-    tail = f"; and {more} more" if more > 0 else ""
-    return f"preset file {path}: " + "; ".join(parts) + tail
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        parts.append(f"{key}: {e['msg']}{shown}")
+    if len(others) > 4:
+        parts.append(f"and {len(others) - 4} more")
+    return f"preset file {path}: " + "; ".join(parts)
 
 
 def read_file(path: Path, kind: str) -> BaseModel:

@@ -30,7 +30,8 @@ __all__ = [
 
 #: Outputs summarized by ``estimate --samples`` when they can be computed.
 SUMMARY_OUTPUTS = ("gpu_hours", "cost_usd", "wall_clock_days", "energy_kwh", "co2e_kg",
-                   "model_flop", "mfu", "tokens_per_s_per_gpu")
+                   "model_flop", "mfu", "tokens_per_s_per_gpu", "ownership_usd_per_gpu_hour",
+                   "ownership_cost_usd")
 #: Largest sample count accepted (about 80 MB per kept output).
 MAX_SAMPLES = 10_000_000
 #: Samples evaluated at a time, so intermediate arrays stay well under 64 MiB.

@@ -142,3 +142,18 @@ def test_json_keys_always_present():
               "cost_usd", "energy_kwh", "co2e_kg", "tokens_per_s_per_gpu", "quantiles"):
         assert k in d
     assert d["schema"] == "costmodel.estimate/1"
+
+
+def test_ownership_rate_matches_reference():
+    # hardware.md s4.4: DGX H800 at $44,750 per GPU, 0.7 kW × 1.82 × 0.75 × PUE 1.25,
+    # $0.0826/kWh: ≈ $2.13 per GPU-hour (2 significant figures in the note)
+    e = estimate(**V3, ownership=True, server_usd_per_gpu=44750)
+    o = e.to_dict()["ownership"]
+    assert o["usd_per_gpu_hour"] == pytest.approx(2.13, abs=0.01)
+    assert o["cost_usd"] == pytest.approx(o["usd_per_gpu_hour"] * e.gpu_hours)
+    assert any("usd_per_kwh = 0.0826" in a for a in e.assumptions)
+
+
+def test_ownership_needs_a_price_for_unpriced_gpu():
+    with pytest.raises(InputError, match="no purchase price for l40s"):
+        estimate(**(V3 | {"gpu": "l40s"}), ownership=True)

@@ -60,6 +60,10 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
     ("--pue", "pue", "Power usage effectiveness [>=1], for energy."),
     ("--usd-per-kwh", "usd_per_kwh", "Electricity price [USD/kWh]."),
     ("--grid-kg-co2e-per-kwh", "grid_kg_co2e_per_kwh", "Grid carbon intensity [kg CO2e/kWh]."),
+    ("--server-usd-per-gpu", "server_usd_per_gpu",
+     "Server cost per GPU for --ownership [USD]. Default: presets/prices."),
+    ("--depreciation-oom-per-year", "depreciation_oom_per_year",
+     "Hardware value lost per year for --ownership [orders of magnitude/year]. Default 0.14."),
 ]
 
 
@@ -91,6 +95,9 @@ def scenario_options(f: Callable) -> Callable:
                      help="Count DeepSeek's multi-token-prediction module (megatron)."),
         click.option("--seq-len", type=int, default=None,
                      help="Override the architecture's sequence length [tokens]."),
+        click.option("--ownership", is_flag=True,
+                     help="Also report the cost of owning the hardware (Epoch AI method), "
+                          "beside the rental cost."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -99,7 +106,8 @@ def scenario_options(f: Callable) -> Callable:
 
 def scenario_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     """Pop the scenario inputs out of a command's keyword arguments."""
-    names = ["run", "gpu", "precision", "flop_convention", "recompute", "mtp", "seq_len"]
+    names = ["run", "gpu", "precision", "flop_convention", "recompute", "mtp", "seq_len",
+             "ownership"]
     names += [n for _, n, _ in SCENARIO_FLAGS]
     return {n: kw.pop(n) for n in names if n in kw}
 
