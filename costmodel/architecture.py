@@ -72,8 +72,14 @@ class FlopBreakdown:
     @property
     def forward(self) -> float:
         """Forward FLOP per token of everything counted [FLOP]."""
-        return (self.attention_projections + self.attention_core + self.mlp + self.router
-                + self.lm_head + self.mtp)
+        return (
+            self.attention_projections
+            + self.attention_core
+            + self.mlp
+            + self.router
+            + self.lm_head
+            + self.mtp
+        )
 
     @property
     def training(self) -> float:
@@ -124,10 +130,12 @@ class Architecture(_Strict):
             )
         if self.moe is not None and self.moe.n_dense_layers > self.n_layers:
             raise ValueError(
-                f"moe.n_dense_layers ({self.moe.n_dense_layers}) exceeds n_layers "
-                f"({self.n_layers})"
+                f"moe.n_dense_layers ({self.moe.n_dense_layers}) exceeds n_layers ({self.n_layers})"
             )
-        if self.n_sliding_window_layers is not None and self.n_sliding_window_layers > self.n_layers:
+        if (
+            self.n_sliding_window_layers is not None
+            and self.n_sliding_window_layers > self.n_layers
+        ):
             raise ValueError(
                 f"n_sliding_window_layers ({self.n_sliding_window_layers}) exceeds n_layers "
                 f"({self.n_layers})"
@@ -173,8 +181,13 @@ class Architecture(_Strict):
         if self.mla is not None:
             m = self.mla
             return flops.mla_projection_params(
-                self.d_model, self.n_heads, m.q_lora_rank, m.kv_lora_rank,
-                m.qk_nope_head_dim, m.qk_rope_head_dim, m.v_head_dim,
+                self.d_model,
+                self.n_heads,
+                m.q_lora_rank,
+                m.kv_lora_rank,
+                m.qk_nope_head_dim,
+                m.qk_rope_head_dim,
+                m.v_head_dim,
             )
         return flops.attention_projection_params(
             self.d_model, self.n_heads, self.head_dim_, self.n_kv_heads_
@@ -230,8 +243,10 @@ class Architecture(_Strict):
         mtp = self.mtp_depth * (mtp_layer + 2.0 * d * d + 2.0 * d)
         return {
             "total": total,
-            "active": active_matmul + embedding * (0.0 if self.tied_embeddings else 1.0)
-            + self.n_layers * norms + d,
+            "active": active_matmul
+            + embedding * (0.0 if self.tied_embeddings else 1.0)
+            + self.n_layers * norms
+            + d,
             "active_matmul": active_matmul,
             "embedding": embedding,
             "mtp": mtp,
@@ -246,10 +261,16 @@ class Architecture(_Strict):
         )
         if self.sliding_window is None:
             return self.n_layers * full
-        n_win = self.n_layers if self.n_sliding_window_layers is None else self.n_sliding_window_layers
+        n_win = (
+            self.n_layers if self.n_sliding_window_layers is None else self.n_sliding_window_layers
+        )
         win = flops.attention_core_flop_per_token(
-            self.seq_len, self.n_heads, self.qk_head_dim, self.v_head_dim,
-            causal=c, window=self.sliding_window,
+            self.seq_len,
+            self.n_heads,
+            self.qk_head_dim,
+            self.v_head_dim,
+            causal=c,
+            window=self.sliding_window,
         )
         return n_win * win + (self.n_layers - n_win) * full
 
@@ -282,17 +303,29 @@ class Architecture(_Strict):
         mtp_flop = mtp_core = 0.0
         if mtp and self.mtp_depth:
             layer_mlp, layer_router = self._layer_active_mlp(self.moe is not None)
-            per_layer_core = core / self.n_layers if self.sliding_window is None else (
-                flops.attention_core_flop_per_token(
-                    self.seq_len, self.n_heads, self.qk_head_dim, self.v_head_dim,
-                    causal=self.causal if causal is None else causal)
+            per_layer_core = (
+                core / self.n_layers
+                if self.sliding_window is None
+                else (
+                    flops.attention_core_flop_per_token(
+                        self.seq_len,
+                        self.n_heads,
+                        self.qk_head_dim,
+                        self.v_head_dim,
+                        causal=self.causal if causal is None else causal,
+                    )
+                )
             )
             mtp_core = self.mtp_depth * per_layer_core
             # block + projection of [h; emb] (2d -> d) + shared output head
-            mtp_flop = self.mtp_depth * (
-                2.0 * (attn + layer_mlp + layer_router + 2.0 * self.d_model * self.d_model)
-                + head
-            ) + mtp_core
+            mtp_flop = (
+                self.mtp_depth
+                * (
+                    2.0 * (attn + layer_mlp + layer_router + 2.0 * self.d_model * self.d_model)
+                    + head
+                )
+                + mtp_core
+            )
         return FlopBreakdown(
             attention_projections=2.0 * self.n_layers * attn,
             attention_core=core,
@@ -311,8 +344,9 @@ class Architecture(_Strict):
         """
         return self.param_count()["active_matmul"] - float(self.d_model * self.vocab_size)
 
-    def flop_per_token(self, convention: str, *, mtp: bool = False,
-                       active_params: float | None = None) -> float:
+    def flop_per_token(
+        self, convention: str, *, mtp: bool = False, active_params: float | None = None
+    ) -> float:
         """Training model FLOP per token under a named convention [FLOP].
 
         Parameters
@@ -331,13 +365,19 @@ class Architecture(_Strict):
             return self.breakdown(mtp=mtp).training
         if convention == "palm":
             return flops.palm_flop_per_token(
-                self.non_embedding_params(), self.n_layers, self.n_heads,
-                (self.qk_head_dim + self.v_head_dim) / 2.0, self.seq_len,
+                self.non_embedding_params(),
+                self.n_layers,
+                self.n_heads,
+                (self.qk_head_dim + self.v_head_dim) / 2.0,
+                self.seq_len,
             )
         if convention == "narayanan2021":
-            return flops.narayanan2021_flop_per_iteration(
-                1, self.seq_len, self.n_layers, self.d_model, self.vocab_size
-            ) / self.seq_len
+            return (
+                flops.narayanan2021_flop_per_iteration(
+                    1, self.seq_len, self.n_layers, self.d_model, self.vocab_size
+                )
+                / self.seq_len
+            )
         raise ValueError(f"flop_convention: {convention!r} is not one of {flops.CONVENTIONS}")
 
     def fp8_flop_fraction(self, *, mtp: bool = False) -> float:
@@ -360,5 +400,6 @@ class Architecture(_Strict):
         """Extra hardware FLOP per token from recomputation [FLOP]."""
         b = self.breakdown(mtp=mtp)
         blocks_fwd = b.forward - b.lm_head
-        return flops.recompute_extra_flop(blocks_fwd, b.attention_core + b.mtp_attention_core,
-                                          recompute)
+        return flops.recompute_extra_flop(
+            blocks_fwd, b.attention_core + b.mtp_attention_core, recompute
+        )

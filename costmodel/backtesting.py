@@ -59,8 +59,12 @@ class BacktestRow:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(ratio=self.ratio, log10_error=self.log10_error, inside_90=self.inside,
-                 derived=self.derived)
+        d.update(
+            ratio=self.ratio,
+            log10_error=self.log10_error,
+            inside_90=self.inside,
+            derived=self.derived,
+        )
         return d
 
 
@@ -87,8 +91,12 @@ class Backtest:
     summary: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, "model": self.model, "summary": self.summary,
-                "runs": [r.to_dict() for r in self.rows]}
+        return {
+            "schema": SCHEMA,
+            "model": self.model,
+            "summary": self.summary,
+            "runs": [r.to_dict() for r in self.rows],
+        }
 
     def to_pandas(self):
         import pandas as pd
@@ -102,24 +110,43 @@ class Backtest:
         rows = []
         for r in sorted(self.rows, key=lambda r: r.reported_gpu_hours):
             flag = ("D" if r.derived else "") + ("s" if r.gpu_hours_grade == "secondary" else "")
-            rows.append([r.id + (f" [{flag}]" if flag else ""), r.gpu,
-                         format_si(r.reported_gpu_hours, 3), format_si(r.predicted_p50, 3),
-                         f"{format_si(r.predicted_p05, 3)}–{format_si(r.predicted_p95, 3)}",
-                         f"{r.ratio:.2f}", "yes" if r.inside else "NO"])
-        out = [f"backtest: accelerator-hours predicted from params, tokens and hardware "
-               f"(prior model {self.model}, leave-one-out)", "",
-               table(rows, ["run", "accelerator", "reported", "p50", "p05–p95", "ratio",
-                            "inside"]),
-               "", "[D] hours derived from cluster size × duration; "
-                   "[s] hours read only in secondary sources (not in the prior's fit set)", ""]
+            rows.append(
+                [
+                    r.id + (f" [{flag}]" if flag else ""),
+                    r.gpu,
+                    format_si(r.reported_gpu_hours, 3),
+                    format_si(r.predicted_p50, 3),
+                    f"{format_si(r.predicted_p05, 3)}–{format_si(r.predicted_p95, 3)}",
+                    f"{r.ratio:.2f}",
+                    "yes" if r.inside else "NO",
+                ]
+            )
+        out = [
+            f"backtest: accelerator-hours predicted from params, tokens and hardware "
+            f"(prior model {self.model}, leave-one-out)",
+            "",
+            table(rows, ["run", "accelerator", "reported", "p50", "p05–p95", "ratio", "inside"]),
+            "",
+            "[D] hours derived from cluster size × duration; "
+            "[s] hours read only in secondary sources (not in the prior's fit set)",
+            "",
+        ]
         srows = []
         for name, s in self.summary.items():
             if not isinstance(s, dict) or not s.get("n"):
                 continue
-            srows.append([name, str(s["n"]), f"{s['median_abs_log10_error']:.3f}",
-                          f"{s['share_inside_90']:.0%}", f"{s['median_interval_width']:.2f}x"])
-        out.append(table(srows, ["runs", "n", "median |log10 error|", "inside 90%",
-                                 "median p95/p05"]))
+            srows.append(
+                [
+                    name,
+                    str(s["n"]),
+                    f"{s['median_abs_log10_error']:.3f}",
+                    f"{s['share_inside_90']:.0%}",
+                    f"{s['median_interval_width']:.2f}x",
+                ]
+            )
+        out.append(
+            table(srows, ["runs", "n", "median |log10 error|", "inside 90%", "median p95/p05"])
+        )
         return "\n".join(out)
 
     def plot(self, path: str) -> None:
@@ -160,8 +187,20 @@ def backtest(*, model: str | None = None) -> Backtest:
         flop = 6.0 * r.active_params * r.tokens
         hours = [flop / (r.peak_flop_per_s * d.quantile(q) * 3600.0) for q in (0.95, 0.5, 0.05)]
         gpu = store.get("runs", r.id).gpu
-        out.append(BacktestRow(r.id, gpu, r.family, r.active_params, r.tokens, r.gpu_hours,
-                               r.basis, r.grade, loo, *hours))
+        out.append(
+            BacktestRow(
+                r.id,
+                gpu,
+                r.family,
+                r.active_params,
+                r.tokens,
+                r.gpu_hours,
+                r.basis,
+                r.grade,
+                loo,
+                *hours,
+            )
+        )
     bt = Backtest(rows=out, model=model)
     bt.summary = {
         "all": _summary(out),

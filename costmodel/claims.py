@@ -29,8 +29,15 @@ from . import cost, priors, store
 from .errors import InputError, PresetError
 from .schemas import ClaimPreset
 
-__all__ = ["ClaimCheck", "check", "load_claim", "RESEARCH_MULTIPLIER", "WHAT_IF_GPUS",
-           "THRESHOLDS", "TOLERANCE"]
+__all__ = [
+    "ClaimCheck",
+    "check",
+    "load_claim",
+    "RESEARCH_MULTIPLIER",
+    "WHAT_IF_GPUS",
+    "THRESHOLDS",
+    "TOLERANCE",
+]
 
 SCHEMA = "costmodel.check/1"
 #: Full development compute / final-run compute: Epoch AI's 90 % range for the
@@ -41,8 +48,12 @@ RESEARCH_MULTIPLIER = (1.2, 4.0)
 #: Accelerators in the what-if table (issue 5).
 WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
 #: Verdict thresholds (see the module docstring).
-THRESHOLDS = {"p_implausible": 0.01, "p_optimistic": 0.10, "percentile_optimistic": 0.95,
-              "max_mfu": 1.0}
+THRESHOLDS = {
+    "p_implausible": 0.01,
+    "p_optimistic": 0.10,
+    "percentile_optimistic": 0.95,
+    "max_mfu": 1.0,
+}
 #: Relative tolerance of consistency checks: claims round to 2-3 significant figures.
 TOLERANCE = 0.02
 #: Tolerance for durations stated as round figures ("about two weeks" is 13-15 days).
@@ -67,8 +78,11 @@ def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
         except ValidationError as e:
             from .store import _describe
 
-            raise PresetError(_describe(e, "(claim given as flags)").replace(
-                "preset file (claim given as flags)", "claim")) from None
+            raise PresetError(
+                _describe(e, "(claim given as flags)").replace(
+                    "preset file (claim given as flags)", "claim"
+                )
+            ) from None
     s = str(claim)
     if s.endswith(".toml") or os.path.sep in s:
         if not os.path.exists(s):
@@ -110,10 +124,13 @@ class ClaimCheck:
         if self.cost_samples is None:
             raise InputError("plot: this claim has no token count, so no cost distribution")
         c = self.data["claim"]
-        distribution_plot(self.cost_samples, path, output="cost_usd",
-                          claimed=c.get("cost_usd"),
-                          title=f"{c['name']}\npredicted cost at market rental prices vs "
-                                f"the claim")
+        distribution_plot(
+            self.cost_samples,
+            path,
+            output="cost_usd",
+            claimed=c.get("cost_usd"),
+            title=f"{c['name']}\npredicted cost at market rental prices vs the claim",
+        )
 
 
 # ---------------------------------------------------------------- helpers
@@ -148,8 +165,10 @@ def _match_denominator(tflops: float, gpu: str = "") -> str | None:
     found = []
     for acc in store.load("accelerators").values():
         for p, v in acc.peak_dense_tflop_per_s.items():
-            for factor, label in ((1, f"{acc.id} dense {p}"),
-                                  (2, f"{acc.id} sparse {p} (2x the dense peak)")):
+            for factor, label in (
+                (1, f"{acc.id} dense {p}"),
+                (2, f"{acc.id} sparse {p} (2x the dense peak)"),
+            ):
                 if abs(factor * v - tflops) / (factor * v) < 0.01:
                     rank = (factor, not acc.id.startswith(model), p in ("tf32", "fp32", "fp64"))
                     found.append((rank, label))
@@ -159,74 +178,141 @@ def _match_denominator(tflops: float, gpu: str = "") -> str | None:
 def _check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict[str, Any]:
     rel = computed / stated - 1.0
     ok = computed <= stated * (1 + tol) if le else abs(rel) <= tol
-    return {"check": name, "stated": stated, "computed": computed, "rel_diff": rel,
-            "ok": bool(ok), "tolerance": tol, "note": note}
+    return {
+        "check": name,
+        "stated": stated,
+        "computed": computed,
+        "rel_diff": rel,
+        "ok": bool(ok),
+        "tolerance": tol,
+        "note": note,
+    }
 
 
 def _consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
     rows = []
     hours_stages = [s.gpu_hours for s in c.stages if s.gpu_hours]
     if c.gpu_hours and len(hours_stages) == len(c.stages) and len(c.stages) > 1:
-        rows.append(_check_row("stage GPU-hours add up to the total", c.gpu_hours,
-                               sum(hours_stages),
-                               " + ".join(f"{h:,.0f}" for h in hours_stages)))
+        rows.append(
+            _check_row(
+                "stage GPU-hours add up to the total",
+                c.gpu_hours,
+                sum(hours_stages),
+                " + ".join(f"{h:,.0f}" for h in hours_stages),
+            )
+        )
     cost_stages = [s.cost_usd for s in c.stages if s.cost_usd]
     if c.cost_usd and len(cost_stages) == len(c.stages) and len(c.stages) > 1:
-        rows.append(_check_row("stage costs add up to the total", c.cost_usd, sum(cost_stages),
-                               " + ".join(f"${x:,.0f}" for x in cost_stages)))
+        rows.append(
+            _check_row(
+                "stage costs add up to the total",
+                c.cost_usd,
+                sum(cost_stages),
+                " + ".join(f"${x:,.0f}" for x in cost_stages),
+            )
+        )
     if price and c.gpu_hours and c.cost_usd:
-        rows.append(_check_row("GPU-hours × price = cost", c.cost_usd, c.gpu_hours * price,
-                               f"{c.gpu_hours:,.0f} h × ${price:g}"))
+        rows.append(
+            _check_row(
+                "GPU-hours × price = cost",
+                c.cost_usd,
+                c.gpu_hours * price,
+                f"{c.gpu_hours:,.0f} h × ${price:g}",
+            )
+        )
     for s in c.stages:
         if price and s.gpu_hours and s.cost_usd:
-            rows.append(_check_row(f"{s.name}: GPU-hours × price = cost", s.cost_usd,
-                                   s.gpu_hours * price))
+            rows.append(
+                _check_row(f"{s.name}: GPU-hours × price = cost", s.cost_usd, s.gpu_hours * price)
+            )
         if s.n_gpus and s.wall_clock_hours and s.gpu_hours:
             approx = s.wall_clock_approximate
-            rows.append(_check_row(f"{s.name}: GPUs × duration = GPU-hours", s.gpu_hours,
-                                   s.n_gpus * s.wall_clock_hours,
-                                   f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
-                                   + (" (a round duration)" if approx else ""),
-                                   tol=TOLERANCE_APPROXIMATE if approx else TOLERANCE))
+            rows.append(
+                _check_row(
+                    f"{s.name}: GPUs × duration = GPU-hours",
+                    s.gpu_hours,
+                    s.n_gpus * s.wall_clock_hours,
+                    f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
+                    + (" (a round duration)" if approx else ""),
+                    tol=TOLERANCE_APPROXIMATE if approx else TOLERANCE,
+                )
+            )
     timed = [s for s in c.stages if s.n_gpus and s.wall_clock_hours]
-    if c.gpu_hours and timed and len(c.stages) > 1 and all(
-            s.gpu_hours or (s.n_gpus and s.wall_clock_hours) for s in c.stages):
-        parts = [s.n_gpus * s.wall_clock_hours if s.n_gpus and s.wall_clock_hours
-                 else s.gpu_hours for s in c.stages]
-        rows.append(_check_row("GPUs × durations (+ stated hours) = total GPU-hours",
-                               c.gpu_hours, sum(parts),
-                               " + ".join(f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
-                                          if s.n_gpus and s.wall_clock_hours
-                                          else f"{s.gpu_hours:,.0f}" for s in c.stages)))
+    if (
+        c.gpu_hours
+        and timed
+        and len(c.stages) > 1
+        and all(s.gpu_hours or (s.n_gpus and s.wall_clock_hours) for s in c.stages)
+    ):
+        parts = [
+            s.n_gpus * s.wall_clock_hours if s.n_gpus and s.wall_clock_hours else s.gpu_hours
+            for s in c.stages
+        ]
+        rows.append(
+            _check_row(
+                "GPUs × durations (+ stated hours) = total GPU-hours",
+                c.gpu_hours,
+                sum(parts),
+                " + ".join(
+                    f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
+                    if s.n_gpus and s.wall_clock_hours
+                    else f"{s.gpu_hours:,.0f}"
+                    for s in c.stages
+                ),
+            )
+        )
     for st in c.statements:
         if st.stage is not None and stage is not None and st.stage != stage.name:
             continue
         if st.kind == "gpu_hours_per_trillion_tokens" and tokens and basis_hours:
-            rows.append(_check_row("per-trillion-token GPU-hours × tokens = GPU-hours",
-                                   basis_hours, st.value * tokens / 1e12,
-                                   f"{st.value:,.0f} × {tokens / 1e12:g}T"))
+            rows.append(
+                _check_row(
+                    "per-trillion-token GPU-hours × tokens = GPU-hours",
+                    basis_hours,
+                    st.value * tokens / 1e12,
+                    f"{st.value:,.0f} × {tokens / 1e12:g}T",
+                )
+            )
         elif st.kind == "days_per_trillion_tokens" and n_gpus:
-            per_t = next((x.value for x in c.statements
-                          if x.kind == "gpu_hours_per_trillion_tokens"), None)
+            per_t = next(
+                (x.value for x in c.statements if x.kind == "gpu_hours_per_trillion_tokens"), None
+            )
             if per_t is None and tokens and basis_hours:
                 per_t = basis_hours / (tokens / 1e12)
             if per_t:
-                rows.append(_check_row("days per trillion tokens on the cluster",
-                                       st.value, per_t / n_gpus / 24,
-                                       f"{per_t:,.0f} GPU-h / {n_gpus:,} GPUs / 24"))
+                rows.append(
+                    _check_row(
+                        "days per trillion tokens on the cluster",
+                        st.value,
+                        per_t / n_gpus / 24,
+                        f"{per_t:,.0f} GPU-h / {n_gpus:,} GPUs / 24",
+                    )
+                )
         elif st.kind == "max_wall_clock_days" and n_gpus and basis_hours:
-            rows.append(_check_row("wall-clock within the stated duration", st.value,
-                                   basis_hours / n_gpus / 24,
-                                   f"{basis_hours:,.0f} GPU-h / {n_gpus:,} GPUs / 24", le=True))
+            rows.append(
+                _check_row(
+                    "wall-clock within the stated duration",
+                    st.value,
+                    basis_hours / n_gpus / 24,
+                    f"{basis_hours:,.0f} GPU-h / {n_gpus:,} GPUs / 24",
+                    le=True,
+                )
+            )
         elif st.kind == "tokens_per_day" and n_gpus and tokens and basis_hours:
-            rows.append(_check_row("measured throughput vs implied tokens per day", st.value,
-                                   tokens / (basis_hours / n_gpus / 24)))
+            rows.append(
+                _check_row(
+                    "measured throughput vs implied tokens per day",
+                    st.value,
+                    tokens / (basis_hours / n_gpus / 24),
+                )
+            )
     return rows
 
 
 # ---------------------------------------------------------------- the check
-def check(claim: str | os.PathLike | dict | ClaimPreset, *, samples: int = 20_000,
-          rng=0) -> ClaimCheck:
+def check(
+    claim: str | os.PathLike | dict | ClaimPreset, *, samples: int = 20_000, rng=0
+) -> ClaimCheck:
     """Check a training-cost claim.
 
     Parameters
@@ -262,78 +348,133 @@ def check(claim: str | os.PathLike | dict | ClaimPreset, *, samples: int = 20_00
         stage = next(s for s in c.stages if s.name == c.analysis_stage)
     elif len(c.stages) == 1:
         stage = c.stages[0]
-    tokens = (stage.tokens if stage and stage.tokens else None) or c.tokens or \
-        (run.tokens if run and not c.stages else None)
+    tokens = (
+        (stage.tokens if stage and stage.tokens else None)
+        or c.tokens
+        or (run.tokens if run and not c.stages else None)
+    )
     n_gpus = (stage.n_gpus if stage and stage.n_gpus else None) or c.n_gpus
     price = c.price_usd_per_gpu_hour
     assumptions: list[str] = []
     warnings: list[str] = []
     # hours of the analysis stage: stated, or GPUs × duration, or cost / price
-    basis_hours = (stage.gpu_hours if stage else None) or (c.gpu_hours if not c.stages or
-                                                            len(c.stages) == 1 else None)
+    basis_hours = (stage.gpu_hours if stage else None) or (
+        c.gpu_hours if not c.stages or len(c.stages) == 1 else None
+    )
     if basis_hours is None and stage and stage.n_gpus and stage.wall_clock_hours:
         basis_hours = stage.n_gpus * stage.wall_clock_hours
-        assumptions.append(f"GPU-hours not stated: {stage.n_gpus:,} GPUs × "
-                           f"{stage.wall_clock_hours:g} h = {basis_hours:,.0f}")
+        assumptions.append(
+            f"GPU-hours not stated: {stage.n_gpus:,} GPUs × "
+            f"{stage.wall_clock_hours:g} h = {basis_hours:,.0f}"
+        )
     if basis_hours is None and len(c.stages) <= 1 and price:
         cost_b = (stage.cost_usd if stage else None) or c.cost_usd
         if cost_b:
             basis_hours = cost_b / price
-            assumptions.append(f"GPU-hours not stated: cost / price = ${cost_b:,.0f} / "
-                               f"${price:g} = {basis_hours:,.0f}")
-    total_hours = c.gpu_hours or (sum(s.gpu_hours for s in c.stages if s.gpu_hours)
-                                  if c.stages and all(s.gpu_hours for s in c.stages)
-                                  else None) or (basis_hours if len(c.stages) <= 1 else None)
+            assumptions.append(
+                f"GPU-hours not stated: cost / price = ${cost_b:,.0f} / "
+                f"${price:g} = {basis_hours:,.0f}"
+            )
+    total_hours = (
+        c.gpu_hours
+        or (
+            sum(s.gpu_hours for s in c.stages if s.gpu_hours)
+            if c.stages and all(s.gpu_hours for s in c.stages)
+            else None
+        )
+        or (basis_hours if len(c.stages) <= 1 else None)
+    )
     if price is None and c.cost_usd and total_hours:
         price = c.cost_usd / total_hours
-        assumptions.append(f"price not stated: cost / GPU-hours = ${price:.2f} per GPU-hour "
-                           f"(implied)")
+        assumptions.append(
+            f"price not stated: cost / GPU-hours = ${price:.2f} per GPU-hour (implied)"
+        )
     other_hours = (total_hours - basis_hours) if total_hours and basis_hours else 0.0
     if acc.form_factor == "pcie":
-        warnings.append(f"{acc.id} is a PCIe part: its peaks are below the SXM version's; "
-                        f"make sure the cluster used it")
+        warnings.append(
+            f"{acc.id} is a PCIe part: its peaks are below the SXM version's; "
+            f"make sure the cluster used it"
+        )
 
     data: dict[str, Any] = {"schema": SCHEMA}
     data["claim"] = {
-        "id": c.id, "name": c.name, "claimant": c.claimant, "date": c.date, "quote": c.quote,
-        "kind": c.kind, "scope": c.scope, "excludes": list(c.excludes), "gpu": acc.id,
-        "n_gpus": c.n_gpus, "precision": precision, "params": c.params or (run.params if run
-                                                                             else None),
-        "active_params": active, "tokens": tokens, "gpu_hours": total_hours,
-        "cost_usd": c.cost_usd, "price_usd_per_gpu_hour": c.price_usd_per_gpu_hour,
+        "id": c.id,
+        "name": c.name,
+        "claimant": c.claimant,
+        "date": c.date,
+        "quote": c.quote,
+        "kind": c.kind,
+        "scope": c.scope,
+        "excludes": list(c.excludes),
+        "gpu": acc.id,
+        "n_gpus": c.n_gpus,
+        "precision": precision,
+        "params": c.params or (run.params if run else None),
+        "active_params": active,
+        "tokens": tokens,
+        "gpu_hours": total_hours,
+        "cost_usd": c.cost_usd,
+        "price_usd_per_gpu_hour": c.price_usd_per_gpu_hour,
         "stages": [s.model_dump(exclude_none=True) for s in c.stages],
-        "related_claims": list(c.related_claims), "source": c.source,
+        "related_claims": list(c.related_claims),
+        "source": c.source,
     }
-    data["basis"] = {"stage": stage.name if stage else "whole claim", "tokens": tokens,
-                     "gpu_hours": basis_hours, "n_gpus": n_gpus}
+    data["basis"] = {
+        "stage": stage.name if stage else "whole claim",
+        "tokens": tokens,
+        "gpu_hours": basis_hours,
+        "n_gpus": n_gpus,
+    }
     data["consistency"] = _consistency(c, stage, basis_hours, tokens, n_gpus, price)
 
     analysable = tokens is not None and basis_hours is not None and active is not None
     cost_samples = None
     if analysable:
-        data.update(_implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction,
-                             warnings))
+        data.update(
+            _implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
+        )
         data["comparison"] = _comparison(c, run, acc, data["implied_mfu_16bit"])
-        lik, cost_samples = _likelihood(c, acc, run, arch, active, tokens, basis_hours,
-                                        other_hours, price, samples, rng, assumptions)
+        lik, cost_samples = _likelihood(
+            c,
+            acc,
+            run,
+            arch,
+            active,
+            tokens,
+            basis_hours,
+            other_hours,
+            price,
+            samples,
+            rng,
+            assumptions,
+        )
         data["likelihood"] = lik
     else:
-        missing = [n for n, v in (("tokens", tokens), ("GPU-hours", basis_hours),
-                                  ("active_params", active)) if v is None]
-        assumptions.append(f"no utilization analysis: the claim gives no {', '.join(missing)} "
-                           f"for its training stage")
-    per_t = next((st.value for st in c.statements
-                  if st.kind == "gpu_hours_per_trillion_tokens"), None)
+        missing = [
+            n
+            for n, v in (("tokens", tokens), ("GPU-hours", basis_hours), ("active_params", active))
+            if v is None
+        ]
+        assumptions.append(
+            f"no utilization analysis: the claim gives no {', '.join(missing)} "
+            f"for its training stage"
+        )
+    per_t = next(
+        (st.value for st in c.statements if st.kind == "gpu_hours_per_trillion_tokens"), None
+    )
     if per_t and tokens and basis_hours and abs(per_t * tokens / 1e12 / basis_hours - 1) < 1e-3:
         data["throughput_derived_hours"] = True
-        assumptions.append(f"the {data['basis']['stage']} GPU-hours equal the per-trillion-token "
-                           f"rate × tokens ({per_t:,.0f} × {tokens / 1e12:g}T): a steady-state "
-                           f"throughput figure, so downtime and restarts are not in them "
-                           f"(published runs' hours usually include them)")
+        assumptions.append(
+            f"the {data['basis']['stage']} GPU-hours equal the per-trillion-token "
+            f"rate × tokens ({per_t:,.0f} × {tokens / 1e12:g}T): a steady-state "
+            f"throughput figure, so downtime and restarts are not in them "
+            f"(published runs' hours usually include them)"
+        )
     data["verdict"] = _verdict(data)
     data["ledger"] = _ledger(c, acc, total_hours, price)
-    data["hardware"] = _hardware(acc, data.get("implied_mfu_16bit"), basis_hours, n_gpus,
-                                 active, tokens)
+    data["hardware"] = _hardware(
+        acc, data.get("implied_mfu_16bit"), basis_hours, n_gpus, active, tokens
+    )
     data["warnings"] = warnings
     data["assumptions"] = assumptions
     return ClaimCheck(data, cost_samples)
@@ -343,8 +484,7 @@ def _implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings
     flop = _conventions(arch, active, tokens)
     peaks = _peaks(acc, fp8_fraction)
     seconds = hours * 3600.0
-    mfu = {conv: {den: f / (seconds * p) for den, p in peaks.items()}
-           for conv, f in flop.items()}
+    mfu = {conv: {den: f / (seconds * p) for den, p in peaks.items()} for conv, f in flop.items()}
     tps = tokens / seconds
     out = {
         "flop": {k: {"total": v, "per_token": v / tokens} for k, v in flop.items()},
@@ -368,8 +508,13 @@ def _implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings
         key = conv if conv is None or st.causal else f"{conv} non-causal"
         den = st.precision or "bf16"
         ours = mfu.get(key, {}).get(den) if key else None
-        row = {"value": st.value, "convention": key, "precision": den, "computed": ours,
-               "source": st.source}
+        row = {
+            "value": st.value,
+            "convention": key,
+            "precision": den,
+            "computed": ours,
+            "source": st.source,
+        }
         if ours is None:
             vals = [m[den] for m in mfu.values() if den in m]
             row["range_computed"] = [min(vals), max(vals)] if vals else None
@@ -379,32 +524,49 @@ def _implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings
         what = _match_denominator(tp.denominator_tflop_per_s, acc.id)
         flagged = what is None or not what.startswith(acc.id + " dense") or "sparse" in what
         if flagged:
-            warnings.append(f"{tp.who}'s {tp.mfu:.1%} divides by {tp.denominator_tflop_per_s:g} "
-                            f"TFLOP/s, which is {what or 'no catalog peak'}, not a dense peak "
-                            f"of the {acc.id}")
-    out["third_party"] = [{**tp.model_dump(), "denominator_matches":
-                           _match_denominator(tp.denominator_tflop_per_s, acc.id)}
-                          for tp in c.third_party]
+            warnings.append(
+                f"{tp.who}'s {tp.mfu:.1%} divides by {tp.denominator_tflop_per_s:g} "
+                f"TFLOP/s, which is {what or 'no catalog peak'}, not a dense peak "
+                f"of the {acc.id}"
+            )
+    out["third_party"] = [
+        {
+            **tp.model_dump(),
+            "denominator_matches": _match_denominator(tp.denominator_tflop_per_s, acc.id),
+        }
+        for tp in c.third_party
+    ]
     return out
 
 
 def _comparison(c, run, acc, implied):
-    rows = [r for r in priors.run_rows(grades=("primary", "secondary"))
-            if not run or r.id != run.id]
+    rows = [
+        r for r in priors.run_rows(grades=("primary", "secondary")) if not run or r.id != run.id
+    ]
     mfus = np.array([r.mfu for r in rows])
     pct = float(np.mean(mfus < implied))
     runs = store.load("runs")
 
     def item(r):
-        return {"id": r.id, "name": runs[r.id].name, "gpu": runs[r.id].gpu, "mfu": r.mfu,
-                "active_params": r.active_params}
+        return {
+            "id": r.id,
+            "name": runs[r.id].name,
+            "gpu": runs[r.id].gpu,
+            "mfu": r.mfu,
+            "active_params": r.active_params,
+        }
 
     near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
     same = [r for r in near if r.family == acc.family]
-    return {"convention": "6nd over reported hours × 16-bit dense peak (as the prior)",
-            "implied_mfu": implied, "percentile": pct, "n_runs": len(rows),
-            "max_published": float(mfus.max()), "nearest": [item(r) for r in near[:3]],
-            "nearest_same_family": [item(r) for r in same[:3]]}
+    return {
+        "convention": "6nd over reported hours × 16-bit dense peak (as the prior)",
+        "implied_mfu": implied,
+        "percentile": pct,
+        "n_runs": len(rows),
+        "max_published": float(mfus.max()),
+        "nearest": [item(r) for r in near[:3]],
+        "nearest_same_family": [item(r) for r in same[:3]],
+    }
 
 
 def _prior_without(run_id):
@@ -414,14 +576,17 @@ def _prior_without(run_id):
     return priors.fit(kept, model), len(kept) < len(rows), kept
 
 
-def _likelihood(c, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng,
-                assumptions):
+def _likelihood(
+    c, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng, assumptions
+):
     from .uncertainty import draw_uniforms, summarize
 
     prior, refit, rows = _prior_without(run.id if run else None)
     if refit:
-        assumptions.append(f"the prior is refitted without {run.id} itself, so the claim is "
-                           f"not judged against its own number")
+        assumptions.append(
+            f"the prior is refitted without {run.id} itself, so the claim is "
+            f"not judged against its own number"
+        )
     peak16 = priors.sixteen_bit_peak(acc)
     u = draw_uniforms(n, 3, rng)
     mfu = prior.ppf(u[:, 0], active, acc.family)
@@ -431,16 +596,21 @@ def _likelihood(c, acc, run, arch, active, tokens, basis_hours, other_hours, pri
     if arch is not None:
         # typical megatron/6ND ratio of the prior's runs: a shape with more attention work
         # than typical needs more hours at the same utilization
-        ratios = [store.get("runs", r.id).architecture.flop_per_token("megatron")
-                  / (6.0 * r.active_params) for r in rows
-                  if store.get("runs", r.id).architecture is not None]
+        ratios = [
+            store.get("runs", r.id).architecture.flop_per_token("megatron")
+            / (6.0 * r.active_params)
+            for r in rows
+            if store.get("runs", r.id).architecture is not None
+        ]
         ref = float(np.median(ratios))
         own = arch.flop_per_token("megatron") / (6.0 * active)
         meg = u[:, 1] < 0.5
         hours = np.where(meg, hours * own / ref, hours)
-        conv_note = (f"half the samples count work as 6ND, half as megatron relative to the "
-                     f"prior's runs (this shape: {own:.3f} × 6ND; median of "
-                     f"{len(ratios)} runs with shapes: {ref:.3f} × 6ND)")
+        conv_note = (
+            f"half the samples count work as 6ND, half as megatron relative to the "
+            f"prior's runs (this shape: {own:.3f} × 6ND; median of "
+            f"{len(ratios)} runs with shapes: {ref:.3f} × 6ND)"
+        )
     total_hours = hours + other_hours
     market = None
     try:
@@ -449,9 +619,13 @@ def _likelihood(c, acc, run, arch, active, tokens, basis_hours, other_hours, pri
         market = None
     out: dict[str, Any] = {
         "samples": n,
-        "prior": {"family": acc.family, "median_mfu": float(np.median(mfu)),
-                  "mfu_p05": float(np.quantile(mfu, 0.05)),
-                  "mfu_p95": float(np.quantile(mfu, 0.95)), "n_runs": prior.n_runs},
+        "prior": {
+            "family": acc.family,
+            "median_mfu": float(np.median(mfu)),
+            "mfu_p05": float(np.quantile(mfu, 0.05)),
+            "mfu_p95": float(np.quantile(mfu, 0.95)),
+            "n_runs": prior.n_runs,
+        },
         "flop_convention_mixture": conv_note,
         "predicted_gpu_hours": summarize(hours),
         "claimed_gpu_hours": basis_hours,
@@ -459,22 +633,26 @@ def _likelihood(c, acc, run, arch, active, tokens, basis_hours, other_hours, pri
         "other_stages_gpu_hours": other_hours,
     }
     if other_hours:
-        assumptions.append(f"stages other than the analysed one ({other_hours:,.0f} GPU-hours) "
-                           f"are taken as stated")
+        assumptions.append(
+            f"stages other than the analysed one ({other_hours:,.0f} GPU-hours) are taken as stated"
+        )
     cost_samples = None
     if market is not None:
         pd = market.dist()
         p = pd.ppf(u[:, 2])
         cost_samples = total_hours * p
-        out["price"] = {"basis": f"{acc.id} market range ${market.low_usd_per_gpu_hour:g}-"
-                                 f"${market.high_usd_per_gpu_hour:g} (5th-95th percentiles)",
-                        "median": pd.median()}
+        out["price"] = {
+            "basis": f"{acc.id} market range ${market.low_usd_per_gpu_hour:g}-"
+            f"${market.high_usd_per_gpu_hour:g} (5th-95th percentiles)",
+            "median": pd.median(),
+        }
         out["predicted_cost_usd_market"] = summarize(cost_samples)
         if c.cost_usd:
             out["p_cost_le_claimed_at_market_price"] = float(np.mean(cost_samples <= c.cost_usd))
     if price and c.cost_usd:
-        out["p_cost_le_claimed_at_claimed_price"] = float(np.mean(total_hours * price
-                                                                  <= c.cost_usd * (1 + 1e-9)))
+        out["p_cost_le_claimed_at_claimed_price"] = float(
+            np.mean(total_hours * price <= c.cost_usd * (1 + 1e-9))
+        )
     return out, cost_samples
 
 
@@ -484,16 +662,20 @@ def _verdict(d) -> dict[str, Any]:
     lik = d.get("likelihood")
     verdict = "consistent"
     if lik is None:
-        reasons.append("utilization cannot be checked without a token count; the verdict "
-                       "rests on the claim's internal arithmetic")
+        reasons.append(
+            "utilization cannot be checked without a token count; the verdict "
+            "rests on the claim's internal arithmetic"
+        )
     else:
         p = lik["p_gpu_hours_le_claimed"]
         m = d["implied_mfu_16bit"]
         pct = d["comparison"]["percentile"]
         if m > THRESHOLDS["max_mfu"]:
             verdict = "implausible"
-            reasons.append(f"the claimed hours would need {m:.0%} of the 16-bit dense peak "
-                           f"(6ND): more work than the hardware can do")
+            reasons.append(
+                f"the claimed hours would need {m:.0%} of the 16-bit dense peak "
+                f"(6ND): more work than the hardware can do"
+            )
         elif p < THRESHOLDS["p_implausible"]:
             verdict = "implausible"
             reasons.append(f"only {p:.2%} of prior draws need as few GPU-hours as claimed")
@@ -502,36 +684,49 @@ def _verdict(d) -> dict[str, Any]:
                 verdict = "optimistic"
                 reasons.append(f"only {p:.1%} of prior draws need as few GPU-hours as claimed")
             else:
-                reasons.append(f"{p:.0%} of prior draws need as few GPU-hours as claimed or "
-                               f"fewer")
+                reasons.append(f"{p:.0%} of prior draws need as few GPU-hours as claimed or fewer")
             for name in ("p_implausible", "p_optimistic"):
                 if abs(p - THRESHOLDS[name]) < BORDERLINE:
-                    reasons.append(f"borderline: {p:.1%} is within {BORDERLINE:.0%} of the "
-                                   f"{THRESHOLDS[name]:.0%} threshold, so read the verdict "
-                                   f"with the probability")
+                    reasons.append(
+                        f"borderline: {p:.1%} is within {BORDERLINE:.0%} of the "
+                        f"{THRESHOLDS[name]:.0%} threshold, so read the verdict "
+                        f"with the probability"
+                    )
             if d.get("throughput_derived_hours"):
-                reasons.append("the claimed hours are a steady-state throughput figure with "
-                               "no downtime, which flatters them against published runs")
+                reasons.append(
+                    "the claimed hours are a steady-state throughput figure with "
+                    "no downtime, which flatters them against published runs"
+                )
             if pct > THRESHOLDS["percentile_optimistic"]:
                 verdict = "optimistic"
-                reasons.append(f"the implied utilization ({m:.1%}) is above {pct:.0%} of "
-                               f"published runs")
+                reasons.append(
+                    f"the implied utilization ({m:.1%}) is above {pct:.0%} of published runs"
+                )
             else:
                 near = d["comparison"]["nearest"][0]
-                reasons.append(f"the implied utilization ({m:.1%} of the 16-bit peak, 6ND) "
-                               f"is above {pct:.0%} of "
-                               f"{d['comparison']['n_runs']} published runs, next to "
-                               f"{near['name']} ({near['mfu']:.1%})")
+                reasons.append(
+                    f"the implied utilization ({m:.1%} of the 16-bit peak, 6ND) "
+                    f"is above {pct:.0%} of "
+                    f"{d['comparison']['n_runs']} published runs, next to "
+                    f"{near['name']} ({near['mfu']:.1%})"
+                )
     if bad_checks:
         if verdict == "consistent":
             verdict = "optimistic"
-        reasons.append("the claim's own numbers disagree: " + "; ".join(
-            f"{r['check']} off by {r['rel_diff']:+.1%}" for r in bad_checks))
+        reasons.append(
+            "the claim's own numbers disagree: "
+            + "; ".join(f"{r['check']} off by {r['rel_diff']:+.1%}" for r in bad_checks)
+        )
     elif d["consistency"]:
-        reasons.append(f"all {len(d['consistency'])} arithmetic checks agree within "
-                       f"{TOLERANCE:.0%}")
-    return {"verdict": verdict, "reasons": reasons, "thresholds": THRESHOLDS,
-            "tolerance": TOLERANCE}
+        reasons.append(
+            f"all {len(d['consistency'])} arithmetic checks agree within {TOLERANCE:.0%}"
+        )
+    return {
+        "verdict": verdict,
+        "reasons": reasons,
+        "thresholds": THRESHOLDS,
+        "tolerance": TOLERANCE,
+    }
 
 
 def _ownership_rate(acc) -> tuple[float, float, str] | None:
@@ -542,10 +737,16 @@ def _ownership_rate(acc) -> tuple[float, float, str] | None:
         return None
     if acc.tdp_w is None:
         return None
-    rates = [cost.ownership_usd_per_gpu_hour(p, acc.tdp_w, OWNERSHIP_USD_PER_KWH,
-                                             pue=OWNERSHIP_PUE,
-                                             server_power_factor=acc.server_power_factor)["total"]
-             for p in (lo, hi)]
+    rates = [
+        cost.ownership_usd_per_gpu_hour(
+            p,
+            acc.tdp_w,
+            OWNERSHIP_USD_PER_KWH,
+            pue=OWNERSHIP_PUE,
+            server_power_factor=acc.server_power_factor,
+        )["total"]
+        for p in (lo, hi)
+    ]
     return rates[0], rates[1], f"server price ${lo:,.0f}-${hi:,.0f} per GPU"
 
 
@@ -553,8 +754,17 @@ def _ledger(c, acc, hours, price) -> list[dict[str, Any]]:
     L = []
 
     def add(item, low, high, basis, source="", disputed=False, kind="cost"):
-        L.append({"item": item, "low_usd": low, "high_usd": high, "basis": basis,
-                  "source": source, "disputed": disputed, "kind": kind})
+        L.append(
+            {
+                "item": item,
+                "low_usd": low,
+                "high_usd": high,
+                "basis": basis,
+                "source": source,
+                "disputed": disputed,
+                "kind": kind,
+            }
+        )
 
     final = c.cost_usd or (hours * price if hours and price else None)
     if final:
@@ -565,32 +775,53 @@ def _ledger(c, acc, hours, price) -> list[dict[str, Any]]:
         except KeyError:
             rent = None
         if rent is not None:
-            add("the claimed GPU-hours at market rental prices", hours * rent.low_usd_per_gpu_hour,
+            add(
+                "the claimed GPU-hours at market rental prices",
+                hours * rent.low_usd_per_gpu_hour,
                 hours * rent.high_usd_per_gpu_hour,
                 f"{hours:,.0f} h × ${rent.low_usd_per_gpu_hour:g}-${rent.high_usd_per_gpu_hour:g}",
-                f"presets/prices/{acc.id}.toml")
+                f"presets/prices/{acc.id}.toml",
+            )
         own = _ownership_rate(acc)
         if own is not None:
-            add("ownership cost per GPU-hour (Epoch AI method)", own[0], own[1],
+            add(
+                "ownership cost per GPU-hour (Epoch AI method)",
+                own[0],
+                own[1],
                 f"{own[2]}; depreciation 0.14 OOM/yr, 19% interconnect, PUE "
                 f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh; claimed rate "
-                f"${price or 0:g}", "Cottier et al. 2024, arXiv 2405.21015", kind="rate")
-            add("the claimed GPU-hours at the ownership cost rate", hours * own[0],
-                hours * own[1], f"{hours:,.0f} h × ${own[0]:.2f}-${own[1]:.2f}")
+                f"${price or 0:g}",
+                "Cottier et al. 2024, arXiv 2405.21015",
+                kind="rate",
+            )
+            add(
+                "the claimed GPU-hours at the ownership cost rate",
+                hours * own[0],
+                hours * own[1],
+                f"{hours:,.0f} h × ${own[0]:.2f}-${own[1]:.2f}",
+            )
     if final:
         lo, hi = RESEARCH_MULTIPLIER
-        add("development compute incl. research and ablations", final * lo, final * hi,
+        add(
+            "development compute incl. research and ablations",
+            final * lo,
+            final * hi,
             f"final run × {lo:g}-{hi:g}",
             "Epoch AI experiment-compute multiplier (Cottier et al. 2024); BLOOM 3.2x "
-            "(Luccioni et al., arXiv 2211.02001)")
+            "(Luccioni et al., arXiv 2211.02001)",
+        )
     if c.n_gpus:
         try:
             lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
             s = cost.INTERCONNECT_SHARE
-            add("acquiring the cluster (capex)", c.n_gpus * lo, c.n_gpus * hi / (1 - s),
+            add(
+                "acquiring the cluster (capex)",
+                c.n_gpus * lo,
+                c.n_gpus * hi / (1 - s),
                 f"{c.n_gpus:,} GPUs × ${lo:,.0f}-${hi:,.0f} server cost per GPU; high end "
                 f"adds {s:.0%} cluster interconnect",
-                f"presets/prices/{acc.id}.toml; Epoch AI server overhead 1.64")
+                f"presets/prices/{acc.id}.toml; Epoch AI server overhead 1.64",
+            )
         except (KeyError, ValueError):
             pass
     for e in c.external_estimates:
@@ -614,14 +845,20 @@ def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
         g = store.get("accelerators", gid)
         p16 = priors.sixteen_bit_peak(g)
         h = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
-        row = {"gpu": gid, "peak_16bit_tflop_per_s": p16 / 1e12, "gpu_hours": h,
-               "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None}
+        row = {
+            "gpu": gid,
+            "peak_16bit_tflop_per_s": p16 / 1e12,
+            "gpu_hours": h,
+            "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None,
+        }
         if active and tokens:
             d = prior.dist(active, g.family)
             w = 6.0 * active * tokens
-            row["prior_gpu_hours"] = {"p05": w / (p16 * d.quantile(0.95) * 3600),
-                                      "p50": w / (p16 * d.median() * 3600),
-                                      "p95": w / (p16 * d.quantile(0.05) * 3600)}
+            row["prior_gpu_hours"] = {
+                "p05": w / (p16 * d.quantile(0.95) * 3600),
+                "p50": w / (p16 * d.median() * 3600),
+                "p95": w / (p16 * d.quantile(0.05) * 3600),
+            }
         try:
             rent = store.get("prices", gid).rental
         except KeyError:
@@ -640,7 +877,9 @@ def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
         row["china_licence_2026_01"] = ec["2026-01"].status
         rows.append(row)
     out["what_if"] = rows
-    out["what_if_basis"] = ("the claim's work at the same share of each accelerator's 16-bit "
-                            "dense peak as the claim implies; prior_gpu_hours is the "
-                            "data-derived range for that accelerator family")
+    out["what_if_basis"] = (
+        "the claim's work at the same share of each accelerator's 16-bit "
+        "dense peak as the claim implies; prior_gpu_hours is the "
+        "data-derived range for that accelerator family"
+    )
     return out

@@ -87,8 +87,9 @@ def blended_peak_flop_per_s(
     >>> round(blended_peak_flop_per_s(1978.9e12, 989.4e12, 0.8527) / 1e12)
     1725
     """
-    p8, p16, f = (np.asarray(v, float) for v in
-                  (peak_fp8_flop_per_s, peak_bf16_flop_per_s, fp8_fraction))
+    p8, p16, f = (
+        np.asarray(v, float) for v in (peak_fp8_flop_per_s, peak_bf16_flop_per_s, fp8_fraction)
+    )
     return _out(1.0 / (f / p8 + (1.0 - f) / p16))
 
 
@@ -231,8 +232,10 @@ def energy_kwh(
     >>> round(energy_kwh(1.0, 700, 1.25, server_power_factor=1.82), 4)
     1.1944
     """
-    h, w, e, s, a = (np.asarray(v, float) for v in
-                     (gpu_hours, tdp_w, pue, server_power_factor, avg_power_fraction))
+    h, w, e, s, a = (
+        np.asarray(v, float)
+        for v in (gpu_hours, tdp_w, pue, server_power_factor, avg_power_fraction)
+    )
     return _out(h * w / 1000.0 * s * a * e)
 
 
@@ -314,12 +317,24 @@ def ownership_usd_per_gpu_hour(
     2.13
     """
     p, w, kwh, e, oom, s, spf, a = (
-        np.asarray(v, float) for v in (server_usd_per_gpu, tdp_w, usd_per_kwh, pue,
-                                       depreciation_oom_per_year, interconnect_share,
-                                       server_power_factor, avg_power_fraction)
+        np.asarray(v, float)
+        for v in (
+            server_usd_per_gpu,
+            tdp_w,
+            usd_per_kwh,
+            pue,
+            depreciation_oom_per_year,
+            interconnect_share,
+            server_power_factor,
+            avg_power_fraction,
+        )
     )
     hw = p * oom * math.log(10.0) / HOURS_PER_YEAR
     ic = hw * s / (1.0 - s)
     en = w / 1000.0 * spf * a * e * kwh
-    return {"hardware": _out(hw), "interconnect": _out(ic), "energy": _out(en),
-            "total": _out(hw + ic + en)}
+    return {
+        "hardware": _out(hw),
+        "interconnect": _out(ic),
+        "energy": _out(en),
+        "total": _out(hw + ic + en),
+    }

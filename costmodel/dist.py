@@ -27,11 +27,13 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .distbase import Dist
 from .errors import InputError
 from .units import format_si, parse_quantity
 
 __all__ = [
     "Dist",
+    "restrict",
     "Fixed",
     "Uniform",
     "LogUniform",
@@ -67,79 +69,46 @@ def _ndtri(p: np.ndarray) -> np.ndarray:
     return ndtri(p)
 
 
-class Dist:
-    """Base class. Subclasses define ``ppf``, ``median``, ``mean`` and ``support``."""
+def restrict(
+    d: Dist,
+    field: str,
+    low: float,
+    high: float,
+    *,
+    low_inclusive: bool = False,
+    high_inclusive: bool = True,
+) -> tuple[Dist, str | None]:
+    """Enforce an input's domain.
 
-    kind = "dist"
+    Normal and lognormal inputs are truncated to the domain (the returned note says how
+    much probability that removed); any other distribution that reaches outside the
+    domain is an error.
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function at ``u`` in (0, 1)."""
-        raise NotImplementedError
-
-    def median(self) -> float:
-        """Median (used for point estimates)."""
-        return float(self.ppf(np.array([0.5]))[0])
-
-    def mean(self) -> float:
-        """Mean."""
-        raise NotImplementedError
-
-    def support(self) -> tuple[float, float]:
-        """Smallest and largest possible values."""
-        raise NotImplementedError
-
-    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
-        """``n`` independent draws (inverse-CDF sampling)."""
-        rng = np.random.default_rng(rng)
-        return self.ppf(rng.random(n))
-
-    def quantile(self, q: float) -> float:
-        """The ``q`` quantile."""
-        return float(self.ppf(np.array([q]))[0])
-
-    def to_dict(self) -> dict:
-        """Plain-data description."""
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        """Short text for tables: ``uniform(0.25, 0.45)``."""
-        d = self.to_dict()
-        args = ", ".join(format_si(v) if isinstance(v, float) else str(v)
-                         for k, v in d.items() if k not in ("dist", "truncated"))
-        tail = f" truncated to {d['truncated']}" if d.get("truncated") else ""
-        return f"{d['dist']}({args}){tail}"
-
-    def restrict(self, field: str, low: float, high: float, *, low_inclusive: bool = False,
-                 high_inclusive: bool = True) -> tuple[Dist, str | None]:
-        """Enforce an input's domain.
-
-        Normal and lognormal inputs are truncated to the domain (the returned note says how
-        much probability that removed); any other distribution that reaches outside the
-        domain is an error.
-
-        Returns
-        -------
-        (Dist, str or None)
-            The distribution to use and a note when it was truncated.
-        """
-        lo, hi = self.support()
-        attains = isinstance(self, Fixed | Uniform | Triangular)  # endpoints are possible
-        bad_lo = lo < low or (lo == low and not low_inclusive and attains)
-        bad_hi = hi > high or (hi == high and not high_inclusive and attains)
-        if not (bad_lo or bad_hi):
-            return self, None
-        lb = "[" if low_inclusive else "("
-        rb = "]" if high_inclusive and high != math.inf else ")"
-        if isinstance(self, Normal | LogNormal):
-            t = self.truncated(low if bad_lo else None, high if bad_hi else None)
-            removed = 1.0 - t._mass / self._mass
-            return t, (f"{field} ~ {self.describe()} truncated to its domain "
-                       f"{lb}{_fmt(low)}, {_fmt(high)}{rb}: {removed:.2%} of the probability "
-                       f"removed")
-        raise InputError(
-            f"{field}: distribution {self.describe()} reaches {_fmt(lo if bad_lo else hi)}, "
-            f"outside the allowed range {lb}{_fmt(low)}, {_fmt(high)}{rb}"
+    Returns
+    -------
+    (Dist, str or None)
+        The distribution to use and a note when it was truncated.
+    """
+    lo, hi = d.support()
+    attains = isinstance(d, Fixed | Uniform | Triangular)  # endpoints are possible
+    bad_lo = lo < low or (lo == low and not low_inclusive and attains)
+    bad_hi = hi > high or (hi == high and not high_inclusive and attains)
+    if not (bad_lo or bad_hi):
+        return d, None
+    lb = "[" if low_inclusive else "("
+    rb = "]" if high_inclusive and high != math.inf else ")"
+    if isinstance(d, Normal | LogNormal):
+        t = d.truncated(low if bad_lo else None, high if bad_hi else None)
+        removed = 1.0 - t._mass / d._mass
+        return t, (
+            f"{field} ~ {d.describe()} truncated to its domain "
+            f"{lb}{_fmt(low)}, {_fmt(high)}{rb}: {removed:.2%} of the probability "
+            f"removed"
         )
+    raise InputError(
+        f"{field}: distribution {d.describe()} reaches {_fmt(lo if bad_lo else hi)}, "
+        f"outside the allowed range {lb}{_fmt(low)}, {_fmt(high)}{rb}"
+    )
 
 
 def _fmt(x: float) -> str:
@@ -292,8 +261,12 @@ class Normal(Dist):
         return _phi((self.upper - self.mu) / self.sd) - self._qlo
 
     def truncated(self, lower: float | None, upper: float | None) -> Normal:
-        return Normal(self.mu, self.sd, self.lower if lower is None else max(lower, self.lower),
-                      self.upper if upper is None else min(upper, self.upper))
+        return Normal(
+            self.mu,
+            self.sd,
+            self.lower if lower is None else max(lower, self.lower),
+            self.upper if upper is None else min(upper, self.upper),
+        )
 
     def ppf(self, u):
         p = self._qlo + np.asarray(u, float) * self._mass
@@ -370,9 +343,12 @@ class LogNormal(Dist):
         return _phi(self._z(self.upper)) - self._qlo
 
     def truncated(self, lower: float | None, upper: float | None) -> LogNormal:
-        return LogNormal(self.median_, self.gsd,
-                         self.lower if lower is None else max(lower, self.lower),
-                         self.upper if upper is None else min(upper, self.upper))
+        return LogNormal(
+            self.median_,
+            self.gsd,
+            self.lower if lower is None else max(lower, self.lower),
+            self.upper if upper is None else min(upper, self.upper),
+        )
 
     def ppf(self, u):
         p = self._qlo + np.asarray(u, float) * self._mass
@@ -470,11 +446,16 @@ def beta(alpha: float, beta_: float) -> Beta:
 
 
 _SPELLINGS = {
-    "uniform": (uniform, 2), "u": (uniform, 2),
-    "loguniform": (loguniform, 2), "logu": (loguniform, 2),
-    "tri": (triangular, 3), "triangular": (triangular, 3),
-    "normal": (normal, 2), "n": (normal, 2),
-    "lognormal": (lognormal, 2), "logn": (lognormal, 2),
+    "uniform": (uniform, 2),
+    "u": (uniform, 2),
+    "loguniform": (loguniform, 2),
+    "logu": (loguniform, 2),
+    "tri": (triangular, 3),
+    "triangular": (triangular, 3),
+    "normal": (normal, 2),
+    "n": (normal, 2),
+    "lognormal": (lognormal, 2),
+    "logn": (lognormal, 2),
     "beta": (beta, 2),
     "fixed": (fixed, 1),
 }
@@ -507,8 +488,7 @@ def parse(text: str, field: str = "value") -> float | Dist:
         fn, nargs = _SPELLINGS[key]
         parts = [p for p in args.split(",")]
         if len(parts) != nargs:
-            raise InputError(f"{field}: {key} takes {nargs} numbers separated by commas, "
-                             f"got {s!r}")
+            raise InputError(f"{field}: {key} takes {nargs} numbers separated by commas, got {s!r}")
         return _build(fn, parts, field, s)
     return parse_quantity(s, field)
 

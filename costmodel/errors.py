@@ -8,7 +8,6 @@ them as one line and exits with status 2.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -55,6 +54,8 @@ def close_matches(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     >>> close_matches("h800", ["h800-sxm", "h800-pcie", "a100-sxm4-80gb"])
     ['h800-sxm', 'h800-pcie']
     """
+    import difflib
+
     choices = list(choices)
     low = {c.lower(): c for c in choices}
     v = str(value).lower()

@@ -13,17 +13,27 @@ from typing import Any
 
 import numpy as np
 
-from .dist import Dist
+from .distbase import Dist
 from .scenario import DOMAINS, Scenario
-from .uncertainty import SUMMARY_OUTPUTS, check_samples, simulate
 
 __all__ = ["SCHEMA", "OUTPUT_KEYS", "Estimate", "estimate", "to_jsonable"]
 
 SCHEMA = "costmodel.estimate/1"
 #: Output keys of ``Estimate.to_dict()`` (always present; ``None`` when not computable).
-OUTPUT_KEYS = ("model_flop", "hardware_flop", "flop_per_token", "peak_flop_per_s", "mfu",
-               "hfu", "gpu_hours", "wall_clock_days", "cost_usd", "energy_kwh", "co2e_kg",
-               "tokens_per_s_per_gpu")
+OUTPUT_KEYS = (
+    "model_flop",
+    "hardware_flop",
+    "flop_per_token",
+    "peak_flop_per_s",
+    "mfu",
+    "hfu",
+    "gpu_hours",
+    "wall_clock_days",
+    "cost_usd",
+    "energy_kwh",
+    "co2e_kg",
+    "tokens_per_s_per_gpu",
+)
 
 
 def to_jsonable(x: Any) -> Any:
@@ -99,25 +109,29 @@ class Estimate:
         """One row per scenario (arrays) or a single row; needs pandas."""
         import pandas as pd
 
-        cols = {k: np.atleast_1d(getattr(self, k)) for k in OUTPUT_KEYS
-                if getattr(self, k) is not None}
+        cols = {
+            k: np.atleast_1d(getattr(self, k)) for k in OUTPUT_KEYS if getattr(self, k) is not None
+        }
         for k, v in self.inputs.items():
             if v is not None and not isinstance(v, Dist | dict):
                 cols.setdefault(k, np.atleast_1d(np.asarray(v)))
         n = max(len(v) for v in cols.values())
         return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
 
-    def plot(self, path: str, output: str = "cost_usd", claimed: float | None = None,
-             title: str = "") -> None:
+    def plot(
+        self, path: str, output: str = "cost_usd", claimed: float | None = None, title: str = ""
+    ) -> None:
         """Histogram and CDF of a sampled output (needs ``samples > 0``)."""
         from .errors import InputError
         from .plots import distribution_plot
 
         if self.samples is None or output not in self.samples.outputs:
-            raise InputError(f"plot: no samples of {output}; give samples > 0 and the "
-                             f"inputs {output} needs")
-        distribution_plot(self.samples.outputs[output], path, output=output, claimed=claimed,
-                          title=title)
+            raise InputError(
+                f"plot: no samples of {output}; give samples > 0 and the inputs {output} needs"
+            )
+        distribution_plot(
+            self.samples.outputs[output], path, output=output, claimed=claimed, title=title
+        )
 
     def __repr__(self) -> str:
         from .report import estimate_table
@@ -130,8 +144,9 @@ def _inputs(sc: Scenario) -> dict[str, Any]:
     for k in ("params", "active_params", "tokens"):
         d[k] = _scalar(getattr(sc, k))
     d["gpu"] = _scalar(sc.gpu) if not isinstance(sc.gpu, np.ndarray) else sc.gpu.tolist()
-    d["precision"] = sc.precision if not isinstance(sc.precision, np.ndarray) \
-        else sc.precision.tolist()
+    d["precision"] = (
+        sc.precision if not isinstance(sc.precision, np.ndarray) else sc.precision.tolist()
+    )
     for k in DOMAINS:
         if k not in d:
             d[k] = _scalar(getattr(sc, k))
@@ -140,13 +155,20 @@ def _inputs(sc: Scenario) -> dict[str, Any]:
     d["mtp"] = sc.mtp
     d["ownership"] = sc.ownership
     d["seq_len"] = sc.architecture.seq_len if sc.architecture is not None else None
-    d["architecture"] = (sc.architecture.model_dump(exclude_none=True)
-                         if sc.architecture is not None else None)
+    d["architecture"] = (
+        sc.architecture.model_dump(exclude_none=True) if sc.architecture is not None else None
+    )
     return d
 
 
-def estimate(*, samples: int = 0, rng=None, qmc: bool = False,
-             quantiles: tuple[float, ...] = (0.05, 0.5, 0.95), **inputs: Any) -> Estimate:
+def estimate(
+    *,
+    samples: int = 0,
+    rng=None,
+    qmc: bool = False,
+    quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
+    **inputs: Any,
+) -> Estimate:
     """Estimate FLOP, accelerator-hours, wall-clock, cost, energy and emissions.
 
     Parameters
@@ -210,30 +232,47 @@ def estimate(*, samples: int = 0, rng=None, qmc: bool = False,
     >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
     (2.636, 5.27, 53.6)
     """
-    n = check_samples(samples)
+    n = 0
+    if samples:
+        from .uncertainty import check_samples
+
+        n = check_samples(samples)
     sc = inputs.pop("scenario", None) or Scenario(**inputs)
     point = sc.evaluate(sc.point_values())
-    result = Estimate(inputs=_inputs(sc), assumptions=list(sc.assumptions),
-                      flop_convention=sc.flop_convention,
-                      **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS})
+    result = Estimate(
+        inputs=_inputs(sc),
+        assumptions=list(sc.assumptions),
+        flop_convention=sc.flop_convention,
+        **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS},
+    )
     if sc.ownership:
         parts = point.get("ownership_parts")
-        result.extras["ownership"] = None if parts is None else {
-            "server_usd_per_gpu": _scalar(np.asarray(sc.point_values()["server_usd_per_gpu"])),
-            "usd_per_gpu_hour": _scalar(parts["total"]),
-            "hardware_usd_per_gpu_hour": _scalar(parts["hardware"]),
-            "interconnect_usd_per_gpu_hour": _scalar(parts["interconnect"]),
-            "energy_usd_per_gpu_hour": _scalar(parts["energy"]),
-            "cost_usd": _scalar(point.get("ownership_cost_usd")),
-            "method": "Epoch AI (Cottier et al. 2024, arXiv 2405.21015)",
-        }
+        result.extras["ownership"] = (
+            None
+            if parts is None
+            else {
+                "server_usd_per_gpu": _scalar(np.asarray(sc.point_values()["server_usd_per_gpu"])),
+                "usd_per_gpu_hour": _scalar(parts["total"]),
+                "hardware_usd_per_gpu_hour": _scalar(parts["hardware"]),
+                "interconnect_usd_per_gpu_hour": _scalar(parts["interconnect"]),
+                "energy_usd_per_gpu_hour": _scalar(parts["energy"]),
+                "cost_usd": _scalar(point.get("ownership_cost_usd")),
+                "method": "Epoch AI (Cottier et al. 2024, arXiv 2405.21015)",
+            }
+        )
     if n > 0:
+        from .uncertainty import SUMMARY_OUTPUTS, simulate
+
         sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
         result.quantiles = sims.summary(quantiles)
         result.samples = sims
-        result.extras["samples"] = {"n": n, "method": sims.method,
-                                    "uncertain_inputs": sorted(sims.inputs)}
+        result.extras["samples"] = {
+            "n": n,
+            "method": sims.method,
+            "uncertain_inputs": sorted(sims.inputs),
+        }
         if not sims.inputs:
-            result.assumptions.append("samples requested but every input is fixed: "
-                                      "quantiles are degenerate")
+            result.assumptions.append(
+                "samples requested but every input is fixed: quantiles are degenerate"
+            )
     return result

@@ -72,10 +72,15 @@ def metrics(acc) -> dict[str, Any]:
     best = max(per, key=per.get)
     value = per[best]
     pd = performance_density(value, acc.die_area_mm2) if acc.die_area_mm2 else None
-    return {"tpp": value, "tpp_precision": best, "tpp_by_precision": per,
-            "performance_density": pd, "die_area_mm2": acc.die_area_mm2,
-            "interconnect_gb_per_s": acc.interconnect_gb_per_s,
-            "memory_bandwidth_gb_per_s": acc.memory_bandwidth_tb_per_s * 1000.0}
+    return {
+        "tpp": value,
+        "tpp_precision": best,
+        "tpp_by_precision": per,
+        "performance_density": pd,
+        "die_area_mm2": acc.die_area_mm2,
+        "interconnect_gb_per_s": acc.interconnect_gb_per_s,
+        "memory_bandwidth_gb_per_s": acc.memory_bandwidth_tb_per_s * 1000.0,
+    }
 
 
 @dataclass
@@ -105,9 +110,12 @@ def _fmt(metric: str, v: float | None) -> str:
     return f"{v:,.0f}"
 
 
-_NAMES = {"tpp": "TPP", "performance_density": "performance density",
-          "interconnect_gb_per_s": "interconnect GB/s",
-          "memory_bandwidth_gb_per_s": "memory bandwidth GB/s"}
+_NAMES = {
+    "tpp": "TPP",
+    "performance_density": "performance density",
+    "interconnect_gb_per_s": "interconnect GB/s",
+    "memory_bandwidth_gb_per_s": "memory bandwidth GB/s",
+}
 
 
 def classify(gpu: str, rule: str) -> Classification:
@@ -136,11 +144,14 @@ def classify(gpu: str, rule: str) -> Classification:
             v = m.get(c.metric)
             results.append(None if v is None else _OPS[c.op](v, c.value))
         if all(x is True for x in results):
-            why = "; ".join(f"{_NAMES[c.metric]} {_fmt(c.metric, m[c.metric])} {c.op} "
-                            f"{c.value:g}" for c in cat.conditions)
+            why = "; ".join(
+                f"{_NAMES[c.metric]} {_fmt(c.metric, m[c.metric])} {c.op} {c.value:g}"
+                for c in cat.conditions
+            )
             controlled = cat.eccn.startswith("3A090")
-            return Classification(acc.id, r.id, r.name, cat.eccn, controlled, cat.clause,
-                                  f"{cat.clause}: {why}", m)
+            return Classification(
+                acc.id, r.id, r.name, cat.eccn, controlled, cat.clause, f"{cat.clause}: {why}", m
+            )
         if any(x is None for x in results) and not any(x is False for x in results):
             unknown.append(cat)
     fails = []
@@ -151,12 +162,28 @@ def classify(gpu: str, rule: str) -> Classification:
                 fails.append(f"{_NAMES[c.metric]} {_fmt(c.metric, v)} is not {c.op} {c.value:g}")
                 break
     if unknown:
-        missing = sorted({_NAMES[c.metric] for cat in unknown for c in cat.conditions
-                          if m.get(c.metric) is None})
-        return Classification(acc.id, r.id, r.name, "indeterminate", None, None,
-                              f"{', '.join(missing)} not published: cannot decide "
-                              f"{unknown[0].clause}", m)
+        missing = sorted(
+            {_NAMES[c.metric] for cat in unknown for c in cat.conditions if m.get(c.metric) is None}
+        )
+        return Classification(
+            acc.id,
+            r.id,
+            r.name,
+            "indeterminate",
+            None,
+            None,
+            f"{', '.join(missing)} not published: cannot decide {unknown[0].clause}",
+            m,
+        )
     policy = not any(cat.eccn.startswith("3A090") for cat in r.categories)
     status = "not eligible" if policy else "not 3A090"
-    return Classification(acc.id, r.id, r.name, status, None if policy else False, None,
-                          "; ".join(dict.fromkeys(fails)) or "no category matched", m)
+    return Classification(
+        acc.id,
+        r.id,
+        r.name,
+        status,
+        None if policy else False,
+        None,
+        "; ".join(dict.fromkeys(fails)) or "no category matched",
+        m,
+    )

@@ -189,8 +189,10 @@ def attention_core_flop_per_token(
     """
     keys = mean_attended_keys(seq_len, causal=causal, window=window)
     a, dq, dv, k = np.broadcast_arrays(
-        np.asarray(n_heads, float), np.asarray(qk_head_dim, float),
-        np.asarray(v_head_dim, float), np.asarray(keys, float),
+        np.asarray(n_heads, float),
+        np.asarray(qk_head_dim, float),
+        np.asarray(v_head_dim, float),
+        np.asarray(keys, float),
     )
     return _out(2.0 * a * (dq + dv) * k)
 
@@ -344,9 +346,10 @@ def palm_flop_per_token(
     >>> palm_flop_per_token(1e9, 24, 16, 128, 2048) / 1e9
     7.207959552
     """
-    n, l, a, q, t = (np.asarray(v, float) for v in
-                     (non_embedding_params, n_layers, n_heads, head_dim, seq_len))
-    return _out(6.0 * n + 12.0 * l * a * q * t)
+    n, layers, a, q, t = (
+        np.asarray(v, float) for v in (non_embedding_params, n_layers, n_heads, head_dim, seq_len)
+    )
+    return _out(6.0 * n + 12.0 * layers * a * q * t)
 
 
 def narayanan2021_flop_per_iteration(
@@ -391,11 +394,12 @@ def narayanan2021_flop_per_iteration(
     >>> round(narayanan2021_flop_per_iteration(1, 2048, 96, 12288, 51200) / 2048 / 1e12, 4)
     1.0764
     """
-    b, s, l, h, v = (np.asarray(x, float) for x in
-                     (batch_size, seq_len, n_layers, d_model, vocab_size))
+    b, s, layers, h, v = (
+        np.asarray(x, float) for x in (batch_size, seq_len, n_layers, d_model, vocab_size)
+    )
     if full_recompute:
-        return _out(96.0 * b * s * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h)))
-    return _out(72.0 * b * s * l * h * h * (1.0 + s / (6.0 * h) + v / (12.0 * l * h)))
+        return _out(96.0 * b * s * layers * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * layers * h)))
+    return _out(72.0 * b * s * layers * h * h * (1.0 + s / (6.0 * h) + v / (12.0 * layers * h)))
 
 
 def recompute_extra_flop(

@@ -19,8 +19,9 @@ def publish(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
     os.replace(tmp, target)
 
 
-def atomic_writer(path: str | os.PathLike, write: Callable[[IO[str]], None], *,
-                  newline: str | None = None) -> None:
+def atomic_writer(
+    path: str | os.PathLike, write: Callable[[IO[str]], None], *, newline: str | None = None
+) -> None:
     """Call ``write(f)`` on a temporary file next to ``path``, then rename it into place.
 
     If ``write`` raises (or the process is interrupted), the temporary file is removed and

@@ -18,8 +18,9 @@ def _plt():
     try:
         import matplotlib
     except ImportError:  # pragma: no cover - depends on the environment
-        raise InputError("plot: matplotlib is not installed; pip install 'costmodel[plot]'") \
-            from None
+        raise InputError(
+            "plot: matplotlib is not installed; pip install 'costmodel[plot]'"
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -73,8 +74,10 @@ def backtest_plot(bt, path: str) -> None:
     _check_path(path)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 6.5))
-    for derived, marker, label in ((False, "o", "hours published"),
-                                   (True, "s", "hours derived (GPUs × days)")):
+    for derived, marker, label in (
+        (False, "o", "hours published"),
+        (True, "s", "hours derived (GPUs × days)"),
+    ):
         rows = [r for r in bt.rows if r.derived == derived]
         if not rows:
             continue
@@ -82,8 +85,9 @@ def backtest_plot(bt, path: str) -> None:
         y = [r.predicted_p50 for r in rows]
         lo = [r.predicted_p50 - r.predicted_p05 for r in rows]
         hi = [r.predicted_p95 - r.predicted_p50 for r in rows]
-        ax.errorbar(x, y, yerr=[lo, hi], fmt=marker, ms=4, capsize=2, lw=0.8, label=label,
-                    alpha=0.85)
+        ax.errorbar(
+            x, y, yerr=[lo, hi], fmt=marker, ms=4, capsize=2, lw=0.8, label=label, alpha=0.85
+        )
     lo_all = min(min(r.reported_gpu_hours, r.predicted_p05) for r in bt.rows) / 1.5
     hi_all = max(max(r.reported_gpu_hours, r.predicted_p95) for r in bt.rows) * 1.5
     ax.plot([lo_all, hi_all], [lo_all, hi_all], "k--", lw=1, label="1:1")
@@ -96,18 +100,27 @@ def backtest_plot(bt, path: str) -> None:
     ax.set_xlabel("reported accelerator-hours [GPU-h]")
     ax.set_ylabel("predicted accelerator-hours, p50 with p05–p95 [GPU-h]")
     s = bt.summary["all"]
-    ax.set_title(f"Backtest of the utilization prior on {s['n']} published runs (leave-one-out)"
-                 f"\nmedian |log10 error| {s['median_abs_log10_error']:.3f}, "
-                 f"{s['share_inside_90']:.0%} inside 90% interval", fontsize=10)
+    ax.set_title(
+        f"Backtest of the utilization prior on {s['n']} published runs (leave-one-out)"
+        f"\nmedian |log10 error| {s['median_abs_log10_error']:.3f}, "
+        f"{s['share_inside_90']:.0%} inside 90% interval",
+        fontsize=10,
+    )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     save(fig, path)
 
 
-_UNITS = {"cost_usd": ("cost", "USD"), "gpu_hours": ("accelerator-hours", "GPU-h"),
-          "wall_clock_days": ("wall-clock", "days"), "energy_kwh": ("energy", "kWh"),
-          "co2e_kg": ("emissions", "kg CO2e"), "model_flop": ("model FLOP", "FLOP"),
-          "mfu": ("MFU", "1"), "tokens_per_s_per_gpu": ("throughput", "tokens/s/GPU")}
+_UNITS = {
+    "cost_usd": ("cost", "USD"),
+    "gpu_hours": ("accelerator-hours", "GPU-h"),
+    "wall_clock_days": ("wall-clock", "days"),
+    "energy_kwh": ("energy", "kWh"),
+    "co2e_kg": ("emissions", "kg CO2e"),
+    "model_flop": ("model FLOP", "FLOP"),
+    "mfu": ("MFU", "1"),
+    "tokens_per_s_per_gpu": ("throughput", "tokens/s/GPU"),
+}
 
 
 def _label(name: str) -> str:
@@ -132,23 +145,39 @@ def tornado_plot(sens, path: str, scenario: str = "") -> None:
         lo, hi = r["output_at_low"], r["output_at_high"]
         ax.barh(i, lo - mid, left=mid, color="#4c72b0", height=0.6)
         ax.barh(i, hi - mid, left=mid, color="#dd8452", height=0.6)
-        ax.text(min(lo, hi), i, f"{format_si(min(r['low_value'], r['high_value']), 3)} ",
-                va="center", ha="right", fontsize=8)
-        ax.text(max(lo, hi), i, f" {format_si(max(r['low_value'], r['high_value']), 3)}",
-                va="center", ha="left", fontsize=8)
+        ax.text(
+            min(lo, hi),
+            i,
+            f"{format_si(min(r['low_value'], r['high_value']), 3)} ",
+            va="center",
+            ha="right",
+            fontsize=8,
+        )
+        ax.text(
+            max(lo, hi),
+            i,
+            f" {format_si(max(r['low_value'], r['high_value']), 3)}",
+            va="center",
+            ha="left",
+            fontsize=8,
+        )
     ax.axvline(mid, color="k", lw=1)
     ax.set_yticks(range(len(rows)), [r["input"] for r in rows])
     ax.xaxis.set_major_formatter(_formatter(sens.output))
     ax.set_xlabel(_label(sens.output))
-    ax.set_title((f"{scenario}\n" if scenario else "")
-                 + f"What drives {_label(sens.output)}: each input at p05 (blue) / p95 "
-                   f"(orange), others at median", fontsize=9)
+    ax.set_title(
+        (f"{scenario}\n" if scenario else "")
+        + f"What drives {_label(sens.output)}: each input at p05 (blue) / p95 "
+        f"(orange), others at median",
+        fontsize=9,
+    )
     ax.margins(x=0.25)
     save(fig, path)
 
 
-def distribution_plot(values, path: str, *, output: str = "cost_usd",
-                      claimed: float | None = None, title: str = "") -> None:
+def distribution_plot(
+    values, path: str, *, output: str = "cost_usd", claimed: float | None = None, title: str = ""
+) -> None:
     """Histogram and CDF of sampled outputs, with a claimed value marked."""
     import numpy as np
 
@@ -179,9 +208,13 @@ def distribution_plot(values, path: str, *, output: str = "cost_usd",
         ax.text(v, ax.get_ylim()[1] * 0.97, f"p{q:02d}", fontsize=7, ha="center", va="top")
     if claimed is not None:
         p = float(np.mean(x <= claimed))
-        ax.axvline(claimed, color="#c44e52", lw=2,
-                   label=f"claimed {format_usd(claimed, 4) if output == 'cost_usd' else format_si(claimed, 4)}"
-                         f" (P(≤ claim) = {p:.1%})")
+        claim_text = format_usd(claimed, 4) if output == "cost_usd" else format_si(claimed, 4)
+        ax.axvline(
+            claimed,
+            color="#c44e52",
+            lw=2,
+            label=f"claimed {claim_text} (P(≤ claim) = {p:.1%})",
+        )
     ax.xaxis.set_major_formatter(_formatter(output))
     ax.set_xlabel(_label(output))
     ax.set_title(title or f"Distribution of {_label(output)}", fontsize=10)
@@ -219,14 +252,16 @@ def sweep_plot(result, path: str, output: str = "cost_usd", scenario: str = "") 
     elif len(numeric) == 1:
         xk = numeric[0]
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        keys = list(zip(*(cols[k].tolist() for k in other), strict=True)) if other else \
-            [()] * len(cols[xk])
+        keys = (
+            list(zip(*(cols[k].tolist() for k in other), strict=True))
+            if other
+            else [()] * len(cols[xk])
+        )
         for combo in dict.fromkeys(keys):
             mask = np.array([k == combo for k in keys])
             order = np.argsort(cols[xk][mask])
             label = ", ".join(f"{k}={v}" for k, v in zip(other, combo, strict=True)) or None
-            ax.plot(cols[xk][mask][order], cols[output][mask][order], marker="o", ms=3,
-                    label=label)
+            ax.plot(cols[xk][mask][order], cols[output][mask][order], marker="o", ms=3, label=label)
         ax.set_xlabel(xk)
         ax.set_ylabel(_label(output))
         ax.xaxis.set_major_formatter(_formatter(xk))
@@ -235,8 +270,12 @@ def sweep_plot(result, path: str, output: str = "cost_usd", scenario: str = "") 
             ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     else:
-        raise InputError(f"plot: sweep plots need one swept number (lines) or two (heatmap); "
-                         f"this sweep varies {', '.join(swept) or 'nothing'}")
-    ax.set_title(f"{_label(output)} over {', '.join(swept)}"
-                 + (f"\n{scenario}" if scenario else ""), fontsize=10)
+        raise InputError(
+            f"plot: sweep plots need one swept number (lines) or two (heatmap); "
+            f"this sweep varies {', '.join(swept) or 'nothing'}"
+        )
+    ax.set_title(
+        f"{_label(output)} over {', '.join(swept)}" + (f"\n{scenario}" if scenario else ""),
+        fontsize=10,
+    )
     save(fig, path)

@@ -70,8 +70,12 @@ class FitRow:
     @property
     def mfu(self) -> float:
         """End-to-end 6ND utilization of the 16-bit peak [1]."""
-        return 6.0 * self.active_params * self.tokens / (self.gpu_hours * 3600.0
-                                                         * self.peak_flop_per_s)
+        return (
+            6.0
+            * self.active_params
+            * self.tokens
+            / (self.gpu_hours * 3600.0 * self.peak_flop_per_s)
+        )
 
     @property
     def x(self) -> float:
@@ -89,9 +93,19 @@ def run_rows(runs=None, *, grades=("primary",)) -> list[FitRow]:
         if rep.gpu_hours is None or r.tokens is None or rep.gpu_hours_grade not in grades:
             continue
         acc = store.get("accelerators", r.gpu)
-        rows.append(FitRow(r.id, acc.family, r.active_params_, r.tokens, rep.gpu_hours,
-                           sixteen_bit_peak(acc), r.is_moe, rep.gpu_hours_grade,
-                           rep.gpu_hours_basis))
+        rows.append(
+            FitRow(
+                r.id,
+                acc.family,
+                r.active_params_,
+                r.tokens,
+                rep.gpu_hours,
+                sixteen_bit_peak(acc),
+                r.is_moe,
+                rep.gpu_hours_grade,
+                rep.gpu_hours_basis,
+            )
+        )
     return rows
 
 
@@ -127,19 +141,20 @@ class MFUPrior:
         else:  # unseen family: the mean intercept, widened by the spread between families
             a = float(np.mean(list(self.intercepts.values())))
             vec[:k] = 1.0 / k
-            extra = self.between_family_sd ** 2
+            extra = self.between_family_sd**2
         vec[k] = x
         mu = a + self.slope * x
         if self.coef_cov.shape[0] > k + 1:
             vec[k + 1] = float(moe)
             mu += self.moe_effect * float(moe)
-        var = self.residual_sd ** 2 + float(vec @ self.coef_cov @ vec) + extra
+        var = self.residual_sd**2 + float(vec @ self.coef_cov @ vec) + extra
         return mu, vec, math.sqrt(var)
 
     def log_params(self, active_params, family, moe=False):
         """Mean and sd of ``ln(mfu)`` (arrays broadcast; vectorized per family)."""
-        n, f, m = np.broadcast_arrays(np.asarray(active_params, float),
-                                      np.asarray(family, dtype=object), np.asarray(moe))
+        n, f, m = np.broadcast_arrays(
+            np.asarray(active_params, float), np.asarray(family, dtype=object), np.asarray(moe)
+        )
         x = np.log10(n / SIZE_REFERENCE)
         mu = np.empty(n.shape)
         sd = np.empty(n.shape)
@@ -152,12 +167,15 @@ class MFUPrior:
             w = v0.copy()
             w[k] = 0.0
             xs = x[sel]
-            var = sd0 ** 2 + 2.0 * xs * float(w @ cov[:, k]) + xs * xs * cov[k, k]
+            var = sd0**2 + 2.0 * xs * float(w @ cov[:, k]) + xs * xs * cov[k, k]
             mu[sel] = mu0 + self.slope * xs
             if cov.shape[0] > k + 1:
                 ms = m[sel].astype(float)
-                var += 2.0 * ms * float(w @ cov[:, k + 1]) + ms * cov[k + 1, k + 1] \
+                var += (
+                    2.0 * ms * float(w @ cov[:, k + 1])
+                    + ms * cov[k + 1, k + 1]
                     + 2.0 * xs * ms * cov[k, k + 1]
+                )
                 mu[sel] += self.moe_effect * ms
             sd[sel] = np.sqrt(var)
         return mu, sd
@@ -199,13 +217,18 @@ class MFUPrior:
         """One line for ``assumptions``."""
         d = self.dist(active_params, family)
         seen = self.family_counts.get("all" if self.pooled else family, 0)
-        basis = (f"{seen} published {family} runs" if seen else
-                 f"no published {family} run: all families pooled, widened by the "
-                 f"between-family spread")
-        return (f"mfu not given: data-derived prior, lognormal median {d.median():.3f}, "
-                f"geometric sd {d.gsd:.2f}, on the 16-bit dense peak, end-to-end "
-                f"(fitted to {self.n_runs} published runs; {basis}; "
-                f"presets/priors/mfu-6nd.toml)")
+        basis = (
+            f"{seen} published {family} runs"
+            if seen
+            else f"no published {family} run: all families pooled, widened by the "
+            f"between-family spread"
+        )
+        return (
+            f"mfu not given: data-derived prior, lognormal median {d.median():.3f}, "
+            f"geometric sd {d.gsd:.2f}, on the 16-bit dense peak, end-to-end "
+            f"(fitted to {self.n_runs} published runs; {basis}; "
+            f"presets/priors/mfu-6nd.toml)"
+        )
 
 
 def _design(rows: list[FitRow], model: str, families: list[str]) -> np.ndarray:
@@ -250,18 +273,25 @@ def fit(rows: list[FitRow], model: str = "family+size") -> MFUPrior:
     slope = float(beta[k]) if size else 0.0
     tau = float(np.std(list(intercepts.values()), ddof=1)) if k > 1 else 0.0
     counts = {f: sum(r.family == f or f == "all" for r in rows) for f in families}
-    return MFUPrior(intercepts=intercepts, slope=slope, residual_sd=math.sqrt(s2),
-                     coef_cov=full, between_family_sd=tau, n_runs=n,
-                     runs=tuple(r.id for r in rows), family_counts=counts,
-                     moe_effect=float(beta[k + (1 if size else 0)]) if moe else 0.0,
-                     pooled="family" not in model)
+    return MFUPrior(
+        intercepts=intercepts,
+        slope=slope,
+        residual_sd=math.sqrt(s2),
+        coef_cov=full,
+        between_family_sd=tau,
+        n_runs=n,
+        runs=tuple(r.id for r in rows),
+        family_counts=counts,
+        moe_effect=float(beta[k + (1 if size else 0)]) if moe else 0.0,
+        pooled="family" not in model,
+    )
 
 
 def loo_predictions(rows: list[FitRow], model: str = "family+size"):
     """Leave-one-out: for each row, the prior fitted without it, as ``(mu, sd)`` of ln mfu."""
     out = []
     for i, r in enumerate(rows):
-        prior = fit(rows[:i] + rows[i + 1:], model)
+        prior = fit(rows[:i] + rows[i + 1 :], model)
         mu, _, sd = prior._x0(r.family, r.x, r.moe)
         out.append((mu, sd))
     return out

@@ -23,8 +23,11 @@ def fmt_value(x: Any, kind: str = "si") -> str:
     if isinstance(x, str):
         return x
     if isinstance(x, dict) and "dist" in x:
-        args = ", ".join(format_si(v) if isinstance(v, int | float) else str(v)
-                         for k, v in x.items() if k not in ("dist",))
+        args = ", ".join(
+            format_si(v) if isinstance(v, int | float) else str(v)
+            for k, v in x.items()
+            if k not in ("dist",)
+        )
         return f"{x['dist']}({args})"
     if kind == "usd":
         return format_usd(x)
@@ -44,15 +47,18 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
     return "n/a" if x is None else f"{100 * x:.{digits}f}%"
 
 
-def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None,
-          indent: str = "  ") -> str:
+def table(
+    rows: Sequence[Sequence[str]], header: Sequence[str] | None = None, indent: str = "  "
+) -> str:
     """Align columns; the first column left, the rest right-aligned."""
     all_rows = [list(header)] if header else []
     all_rows += [list(r) for r in rows]
     if not all_rows:
         return ""
-    widths = [max(len(str(r[i])) for r in all_rows if i < len(r))
-              for i in range(max(len(r) for r in all_rows))]
+    widths = [
+        max(len(str(r[i])) for r in all_rows if i < len(r))
+        for i in range(max(len(r) for r in all_rows))
+    ]
     lines = []
     for j, r in enumerate(all_rows):
         cells = []
@@ -110,11 +116,13 @@ _HINTS = {
 
 def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     """Render an ``Estimate.to_dict()`` as text."""
-    out = [title or f"costmodel estimate  (FLOP convention: {d['flop_convention']})", "",
-           "inputs"]
+    out = [title or f"costmodel estimate  (FLOP convention: {d['flop_convention']})", "", "inputs"]
     inp = d["inputs"]
-    rows = [(label, fmt_value(inp.get(k), kind)) for k, label, kind in _INPUT_ROWS
-            if inp.get(k) is not None and not (k == "recompute" and inp[k] == "none")]
+    rows = [
+        (label, fmt_value(inp.get(k), kind))
+        for k, label, kind in _INPUT_ROWS
+        if inp.get(k) is not None and not (k == "recompute" and inp[k] == "none")
+    ]
     out.append(table(rows))
     q = d.get("quantiles") or {}
     out += ["", "outputs"]
@@ -130,10 +138,15 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     own = d.get("ownership")
     if own:
         i = [k for k, _, _ in rows_spec].index("cost_usd") + 1
-        rows_spec[i:i] = [("ownership_cost_usd", "cost (ownership)", "usd"),
-                          ("ownership_usd_per_gpu_hour", "ownership per GPU-hour", "usd")]
-        d = dict(d, ownership_cost_usd=own.get("cost_usd"),
-                 ownership_usd_per_gpu_hour=own.get("usd_per_gpu_hour"))
+        rows_spec[i:i] = [
+            ("ownership_cost_usd", "cost (ownership)", "usd"),
+            ("ownership_usd_per_gpu_hour", "ownership per GPU-hour", "usd"),
+        ]
+        d = dict(
+            d,
+            ownership_cost_usd=own.get("cost_usd"),
+            ownership_usd_per_gpu_hour=own.get("usd_per_gpu_hour"),
+        )
     for k, label, kind in rows_spec:
         v = d.get(k)
         if (v is None and k not in _HINTS) or (same_hw and k in ("hardware_flop", "hfu")):
@@ -147,7 +160,7 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             cells = [label, fmt_value(v, kind)]
         if q:
             s = q.get(k)
-            cells += ([fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys))
+            cells += [fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys)
         rows.append(cells)
     out.append(table(rows, header))
     if own:
@@ -176,7 +189,7 @@ def listing(items: Sequence[Any], columns: Sequence[tuple[str, Callable[[Any], s
 
 def describe_inputs(kw: dict[str, Any]) -> str:
     """Short scenario label for plot titles: 'deepseek-v3, h800-sxm bf16, $2/GPU-h'."""
-    from .dist import Dist
+    from .distbase import Dist
 
     parts = []
     if kw.get("run"):

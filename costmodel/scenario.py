@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import cost, flops, store
-from .architecture import Architecture
-from .dist import Dist
+from .distbase import Dist
 from .errors import InputError, MissingInputError
 from .units import format_si
 
@@ -70,8 +69,9 @@ def check_array(name: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a number or an array of numbers, got {value!r}") \
-            from None
+        raise InputError(
+            f"{name}: expected a number or an array of numbers, got {value!r}"
+        ) from None
     dom = DOMAINS[name]
     ok = dom.contains(arr)
     if not np.all(ok):
@@ -115,7 +115,7 @@ class Scenario:
     depreciation_oom_per_year: Any = None
     ownership: bool = False
     run: str | None = None
-    architecture: Architecture | dict | None = None
+    architecture: Any = None  # Architecture or dict
     flop_convention: str = "6nd"
     recompute: str = "none"
     mtp: bool = False
@@ -129,8 +129,10 @@ class Scenario:
         market = isinstance(self.price_usd_per_gpu_hour, str)
         if market:
             if self.price_usd_per_gpu_hour.strip().lower() != "market":
-                raise InputError(f"price_usd_per_gpu_hour: {self.price_usd_per_gpu_hour!r} is "
-                                 f"not a number, a distribution or 'market'")
+                raise InputError(
+                    f"price_usd_per_gpu_hour: {self.price_usd_per_gpu_hour!r} is "
+                    f"not a number, a distribution or 'market'"
+                )
             self.price_usd_per_gpu_hour = None
         self._check_numeric()
         self._resolve_hardware()
@@ -149,8 +151,13 @@ class Scenario:
         r = store.get("runs", self.run)
         self.run_preset = r
         self.run = r.id
-        for name, value in (("params", r.params), ("active_params", r.active_params),
-                            ("tokens", r.tokens), ("gpu", r.gpu), ("n_gpus", r.n_gpus)):
+        for name, value in (
+            ("params", r.params),
+            ("active_params", r.active_params),
+            ("tokens", r.tokens),
+            ("gpu", r.gpu),
+            ("n_gpus", r.n_gpus),
+        ):
             if getattr(self, name) is None and value is not None:
                 setattr(self, name, value)
         if self.precision is None:
@@ -162,6 +169,8 @@ class Scenario:
 
     def _resolve_architecture(self) -> None:
         if isinstance(self.architecture, dict):
+            from .architecture import Architecture
+
             self.architecture = Architecture.model_validate(self.architecture)
         if self.seq_len is not None:
             if self.architecture is None:
@@ -180,11 +189,12 @@ class Scenario:
 
             near = close_matches(self.flop_convention, flops.CONVENTIONS)
             hint = f" did you mean {near[0]}?" if near else ""
-            raise InputError(f"flop_convention: {self.flop_convention!r} is not one of "
-                             f"{', '.join(flops.CONVENTIONS)}.{hint}")
+            raise InputError(
+                f"flop_convention: {self.flop_convention!r} is not one of "
+                f"{', '.join(flops.CONVENTIONS)}.{hint}"
+            )
         if self.recompute not in RECOMPUTE:
-            raise InputError(f"recompute: {self.recompute!r} is not one of "
-                             f"{', '.join(RECOMPUTE)}")
+            raise InputError(f"recompute: {self.recompute!r} is not one of {', '.join(RECOMPUTE)}")
         if self.flop_convention != "6nd" and self.architecture is None:
             raise MissingInputError(
                 f"flop_convention: {self.flop_convention!r} needs the model's architecture; "
@@ -194,15 +204,23 @@ class Scenario:
             raise InputError("mtp: the architecture has no multi-token-prediction module")
         a = self.architecture
         if self.flop_convention == "narayanan2021" and not (
-                a.mla is None and a.moe is None and not a.gated_mlp
-                and a.n_kv_heads_ == a.n_heads and a.ffn_hidden == 4 * a.d_model
-                and not a.causal and a.sliding_window is None):
+            a.mla is None
+            and a.moe is None
+            and not a.gated_mlp
+            and a.n_kv_heads_ == a.n_heads
+            and a.ffn_hidden == 4 * a.d_model
+            and not a.causal
+            and a.sliding_window is None
+        ):
             self.assumptions.append(
                 "narayanan2021 assumes MHA, a 4h plain MLP and non-causal attention; this "
-                "architecture differs, so the closed form is only indicative")
+                "architecture differs, so the closed form is only indicative"
+            )
         if self.recompute == "selective" and self.architecture is None:
-            self.assumptions.append("recompute 'selective' adds the attention core, which "
-                                    "needs an architecture: hardware_flop not computed")
+            self.assumptions.append(
+                "recompute 'selective' adds the attention core, which "
+                "needs an architecture: hardware_flop not computed"
+            )
 
     def _check_numeric(self) -> None:
         for name in DOMAINS:
@@ -211,8 +229,13 @@ class Scenario:
                 continue
             if isinstance(v, Dist):
                 dom = DOMAINS[name]
-                v2, note = v.restrict(name, dom.low, dom.high, low_inclusive=dom.low_inclusive,
-                                      high_inclusive=dom.high_inclusive)
+                v2, note = v.restrict(
+                    name,
+                    dom.low,
+                    dom.high,
+                    low_inclusive=dom.low_inclusive,
+                    high_inclusive=dom.high_inclusive,
+                )
                 setattr(self, name, v2)
                 if note:
                     self.assumptions.append(note)
@@ -235,11 +258,14 @@ class Scenario:
         if self.precision is None:
             self.precision = self._default_precision()
         try:
-            g, p = np.broadcast_arrays(np.asarray(self.gpu, dtype=object),
-                                       np.asarray(self.precision, dtype=object))
+            g, p = np.broadcast_arrays(
+                np.asarray(self.gpu, dtype=object), np.asarray(self.precision, dtype=object)
+            )
         except ValueError:
-            raise InputError(f"precision: {np.shape(self.precision)} values do not match "
-                             f"gpu's {np.shape(self.gpu)}") from None
+            raise InputError(
+                f"precision: {np.shape(self.precision)} values do not match "
+                f"gpu's {np.shape(self.gpu)}"
+            ) from None
         mixed = False
         for gi, pi in set(zip(g.ravel().tolist(), p.ravel().tolist(), strict=True)):
             acc = self.accelerators[gi]
@@ -273,16 +299,18 @@ class Scenario:
 
             near = close_matches(str(p), PRECISIONS)
             hint = f" did you mean {near[0]}?" if near else ""
-            raise InputError(f"precision: {p!r} is not one of {', '.join(PRECISIONS)}, "
-                             f"mixed.{hint}")
+            raise InputError(
+                f"precision: {p!r} is not one of {', '.join(PRECISIONS)}, mixed.{hint}"
+            )
 
     def _default_precision(self) -> str:
         for p in ("bf16", "fp16"):
             if all(p in a.peak_dense_tflop_per_s for a in self.accelerators.values()):
                 self.assumptions.append(f"precision not given: {p} assumed")
                 return p
-        raise MissingInputError("precision: give --precision; the accelerators share no "
-                                "16-bit peak")
+        raise MissingInputError(
+            "precision: give --precision; the accelerators share no 16-bit peak"
+        )
 
     def _market_price(self) -> None:
         """Price from the accelerator's sourced market range (presets/prices)."""
@@ -293,14 +321,17 @@ class Scenario:
         except KeyError:
             p = None
         if p is None or p.rental is None:
-            raise InputError(f"price_usd_per_gpu_hour: no market rental range for {self.gpu} "
-                             f"in presets/prices; give a number or a distribution")
+            raise InputError(
+                f"price_usd_per_gpu_hour: no market rental range for {self.gpu} "
+                f"in presets/prices; give a number or a distribution"
+            )
         d = p.rental.dist()
         self.price_usd_per_gpu_hour = d
         self.assumptions.append(
             f"price_usd_per_gpu_hour: {self.gpu} market range ${p.rental.low_usd_per_gpu_hour:g}"
             f"-${p.rental.high_usd_per_gpu_hour:g} as the 5th-95th percentiles of "
-            f"{d.describe()} (presets/prices/{p.id}.toml, as of {p.as_of})")
+            f"{d.describe()} (presets/prices/{p.id}.toml, as of {p.as_of})"
+        )
 
     def _ownership_defaults(self) -> None:
         """Sourced defaults for the Epoch AI ownership-cost rate (each overridable)."""
@@ -315,21 +346,27 @@ class Scenario:
             try:
                 lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
             except (KeyError, ValueError):
-                raise InputError(f"server_usd_per_gpu: no purchase price for {acc.id} in "
-                                 f"presets/prices; give --server-usd-per-gpu") from None
+                raise InputError(
+                    f"server_usd_per_gpu: no purchase price for {acc.id} in "
+                    f"presets/prices; give --server-usd-per-gpu"
+                ) from None
             from .dist import Fixed, LogUniform
 
             self.server_usd_per_gpu = LogUniform(lo, hi) if hi > lo else Fixed(lo)
             self.assumptions.append(
                 f"server_usd_per_gpu: log-uniform ${lo:,.0f}-${hi:,.0f} from presets/prices/"
                 f"{acc.id}.toml (server-level quotes as they are, GPU-level × 1.64 server "
-                f"overhead, Epoch AI)")
+                f"overhead, Epoch AI)"
+            )
         for name, value, why in (
-                ("depreciation_oom_per_year", DEPRECIATION_OOM_PER_YEAR,
-                 "Epoch AI: hardware value falls 0.14 orders of magnitude a year"),
-                ("pue", 1.25, "Epoch AI: 1.25 outside hyperscalers, 1.1 for them"),
-                ("usd_per_kwh", 0.0826, "Epoch AI: US industrial average electricity price, "
-                                        "2025")):
+            (
+                "depreciation_oom_per_year",
+                DEPRECIATION_OOM_PER_YEAR,
+                "Epoch AI: hardware value falls 0.14 orders of magnitude a year",
+            ),
+            ("pue", 1.25, "Epoch AI: 1.25 outside hyperscalers, 1.1 for them"),
+            ("usd_per_kwh", 0.0826, "Epoch AI: US industrial average electricity price, 2025"),
+        ):
             if getattr(self, name) is None:
                 setattr(self, name, np.asarray(value))
                 self.assumptions.append(f"{name} = {value:g} ({why})")
@@ -338,19 +375,24 @@ class Scenario:
         if self.active_params is None and self.params is not None:
             self.active_params = self.params
             if self.run_preset is None:
-                self.assumptions.append("active_params not given: dense model assumed "
-                                        "(active_params = params)")
+                self.assumptions.append(
+                    "active_params not given: dense model assumed (active_params = params)"
+                )
         if self.active_params is None and self.architecture is not None:
             n = self.architecture.param_count()["active"]
             self.active_params = np.asarray(n)
-            self.assumptions.append(f"active_params = {format_si(n)} derived from the "
-                                    f"architecture")
-        if self.params is not None and self.active_params is not None \
-                and not isinstance(self.params, Dist) and not isinstance(self.active_params, Dist):
+            self.assumptions.append(f"active_params = {format_si(n)} derived from the architecture")
+        if (
+            self.params is not None
+            and self.active_params is not None
+            and not isinstance(self.params, Dist)
+            and not isinstance(self.active_params, Dist)
+        ):
             p, a = np.broadcast_arrays(self.params, self.active_params)
             if np.any(a > p * (1 + 1e-9)):
-                raise InputError(f"active_params: {float(np.max(a)):g} exceeds params "
-                                 f"{float(np.min(p)):g}")
+                raise InputError(
+                    f"active_params: {float(np.max(a)):g} exceeds params {float(np.min(p)):g}"
+                )
 
     def _resolve_prior(self) -> None:
         """Use the data-derived utilization prior when ``mfu`` is not given."""
@@ -364,14 +406,18 @@ class Scenario:
         n = self.active_params
         n0 = n.median() if isinstance(n, Dist) else np.asarray(n, float)
         if np.size(n0) == 1 and np.size(fams) == 1:
-            self.assumptions.append(self.mfu_prior.describe(float(np.ravel(n0)[0]),
-                                                            str(np.ravel(fams)[0])))
+            self.assumptions.append(
+                self.mfu_prior.describe(float(np.ravel(n0)[0]), str(np.ravel(fams)[0]))
+            )
         else:
-            self.assumptions.append("mfu not given: data-derived prior (presets/priors/"
-                                    "mfu-6nd.toml) median for each accelerator and size")
+            self.assumptions.append(
+                "mfu not given: data-derived prior (presets/priors/"
+                "mfu-6nd.toml) median for each accelerator and size"
+            )
         if self.goodput is not None:
-            self.assumptions.append("the prior's mfu is end-to-end (downtime included); "
-                                    "goodput is applied on top of it")
+            self.assumptions.append(
+                "the prior's mfu is end-to-end (downtime included); goodput is applied on top of it"
+            )
 
     def families(self) -> np.ndarray:
         """Accelerator family for each ``gpu`` element."""
@@ -433,8 +479,9 @@ class Scenario:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
         if self.gpu is None:
             return None
-        g, p = np.broadcast_arrays(np.asarray(self.gpu, dtype=object),
-                                   np.asarray(self.precision, dtype=object))
+        g, p = np.broadcast_arrays(
+            np.asarray(self.gpu, dtype=object), np.asarray(self.precision, dtype=object)
+        )
         out = np.empty(g.shape)
         p8 = np.empty(g.shape)
         p16 = np.empty(g.shape)
@@ -454,8 +501,20 @@ class Scenario:
     def evaluate(self, v: dict[str, Any]) -> dict[str, Any]:
         """All outputs from input values ``v`` (arrays broadcast together). One call.
 
-        Outputs that need a missing input are ``None``.
+        Outputs that need a missing input are ``None``. An output beyond the float range
+        (``1e300`` parameters × ``1e300`` tokens) raises :class:`InputError` naming it.
         """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self._evaluate(v)
+        for k, x in out.items():
+            if x is not None and k != "ownership_parts" and not np.all(np.isfinite(x)):
+                raise InputError(
+                    f"{k}: the inputs give a value beyond the floating-point range "
+                    f"(above ~1.8e308); check their units and magnitudes"
+                )
+        return out
+
+    def _evaluate(self, v: dict[str, Any]) -> dict[str, Any]:
         tokens = v.get("tokens")
         fpt = self.flop_per_token(v.get("active_params"))
         model_flop = None if (fpt is None or tokens is None) else fpt * tokens
@@ -499,10 +558,14 @@ class Scenario:
             out["cost_usd"] = cost.rental_cost_usd(hours, v["price_usd_per_gpu_hour"])
         tdp = self._per_gpu("tdp_w")
         if v.get("pue") is not None and tdp is not None:
-            kinds = np.vectorize(lambda k: cost.AVG_POWER_FRACTION[self.accelerators[k].kind],
-                                 otypes=[float])(np.asarray(self.gpu, dtype=object))
+            kinds = np.vectorize(
+                lambda k: cost.AVG_POWER_FRACTION[self.accelerators[k].kind], otypes=[float]
+            )(np.asarray(self.gpu, dtype=object))
             out["energy_kwh"] = cost.energy_kwh(
-                hours, tdp, v["pue"], server_power_factor=self._per_gpu("server_power_factor"),
+                hours,
+                tdp,
+                v["pue"],
+                server_power_factor=self._per_gpu("server_power_factor"),
                 avg_power_fraction=kinds,
             )
             if v.get("grid_kg_co2e_per_kwh") is not None:
@@ -511,10 +574,14 @@ class Scenario:
         if self.ownership:
             acc = self.accelerators[self.gpu]
             rate = cost.ownership_usd_per_gpu_hour(
-                v["server_usd_per_gpu"], acc.tdp_w, v["usd_per_kwh"], pue=v["pue"],
+                v["server_usd_per_gpu"],
+                acc.tdp_w,
+                v["usd_per_kwh"],
+                pue=v["pue"],
                 depreciation_oom_per_year=v["depreciation_oom_per_year"],
                 server_power_factor=acc.server_power_factor,
-                avg_power_fraction=cost.AVG_POWER_FRACTION[acc.kind])
+                avg_power_fraction=cost.AVG_POWER_FRACTION[acc.kind],
+            )
             out["ownership_usd_per_gpu_hour"] = rate["total"]
             out["ownership_parts"] = rate
             out["ownership_cost_usd"] = rate["total"] * hours

@@ -23,17 +23,36 @@ import numpy as np
 from .errors import InputError
 from .uncertainty import draw_uniforms, evaluate_inputs, inputs_from_uniforms, uncertain_names
 
-__all__ = ["sobol_indices", "tornado", "Sensitivity", "sensitivity", "SCHEMA",
-           "SENSITIVITY_OUTPUTS"]
+__all__ = [
+    "sobol_indices",
+    "tornado",
+    "Sensitivity",
+    "sensitivity",
+    "SCHEMA",
+    "SENSITIVITY_OUTPUTS",
+]
 
 SCHEMA = "costmodel.sensitivity/1"
-SENSITIVITY_OUTPUTS = ("cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
-                       "model_flop")
+SENSITIVITY_OUTPUTS = (
+    "cost_usd",
+    "gpu_hours",
+    "wall_clock_days",
+    "energy_kwh",
+    "co2e_kg",
+    "model_flop",
+)
 
 
-def sobol_indices(f: Callable[[np.ndarray], np.ndarray], d: int, n: int, rng=None, *,
-                  qmc: bool = True, n_boot: int = 200, conf: float = 0.95
-                  ) -> dict[str, np.ndarray]:
+def sobol_indices(
+    f: Callable[[np.ndarray], np.ndarray],
+    d: int,
+    n: int,
+    rng=None,
+    *,
+    qmc: bool = True,
+    n_boot: int = 200,
+    conf: float = 0.95,
+) -> dict[str, np.ndarray]:
     """First-order and total Sobol indices of ``f`` on the unit hypercube.
 
     Parameters
@@ -87,8 +106,8 @@ def sobol_indices(f: Callable[[np.ndarray], np.ndarray], d: int, n: int, rng=Non
     y = np.asarray(f(np.vstack(blocks)), float)
     if y.shape != (n * (d + 2),):
         raise ValueError(f"f returned shape {y.shape}, expected {(n * (d + 2),)}")
-    fa, fb = y[:n], y[n:2 * n]
-    fab = y[2 * n:].reshape(d, n)
+    fa, fb = y[:n], y[n : 2 * n]
+    fab = y[2 * n :].reshape(d, n)
 
     def estimate(idx):
         fa_, fb_, fab_ = fa[idx], fb[idx], fab[:, idx]
@@ -110,8 +129,9 @@ def sobol_indices(f: Callable[[np.ndarray], np.ndarray], d: int, n: int, rng=Non
     return out
 
 
-def tornado(scenario, output: str = "cost_usd", *, low: float = 0.05, high: float = 0.95
-            ) -> tuple[list[dict[str, Any]], float]:
+def tornado(
+    scenario, output: str = "cost_usd", *, low: float = 0.05, high: float = 0.95
+) -> tuple[list[dict[str, Any]], float]:
     """Each uncertain input at its ``low`` and ``high`` quantiles, the rest at medians.
 
     Returns
@@ -123,8 +143,10 @@ def tornado(scenario, output: str = "cost_usd", *, low: float = 0.05, high: floa
     """
     names = uncertain_names(scenario)
     if not names:
-        raise InputError("sensitivity: no uncertain inputs; give at least one distribution "
-                         "(e.g. --mfu 0.25..0.45) or leave --mfu out to use the prior")
+        raise InputError(
+            "sensitivity: no uncertain inputs; give at least one distribution "
+            "(e.g. --mfu 0.25..0.45) or leave --mfu out to use the prior"
+        )
     d = len(names)
     u = np.full((2 * d + 1, d), 0.5)
     for i in range(d):
@@ -135,10 +157,16 @@ def tornado(scenario, output: str = "cost_usd", *, low: float = 0.05, high: floa
     rows = []
     for i, name in enumerate(names):
         lo_y, hi_y = y[1 + 2 * i], y[2 + 2 * i]
-        rows.append({"input": name, "low_value": float(inputs[name][1 + 2 * i]),
-                     "high_value": float(inputs[name][2 + 2 * i]),
-                     "output_at_low": float(lo_y), "output_at_high": float(hi_y),
-                     "swing": float(abs(hi_y - lo_y))})
+        rows.append(
+            {
+                "input": name,
+                "low_value": float(inputs[name][1 + 2 * i]),
+                "high_value": float(inputs[name][2 + 2 * i]),
+                "output_at_low": float(lo_y),
+                "output_at_high": float(hi_y),
+                "swing": float(abs(hi_y - lo_y)),
+            }
+        )
     rows.sort(key=lambda r: -r["swing"])
     return rows, float(y[0])
 
@@ -146,8 +174,10 @@ def tornado(scenario, output: str = "cost_usd", *, low: float = 0.05, high: floa
 def _output(scenario, inputs, output, n) -> np.ndarray:
     res = evaluate_inputs(scenario, inputs, (output,), n)
     if output not in res:
-        raise InputError(f"output: {output} cannot be computed for this scenario (see "
-                         f"`costmodel estimate` for the input it needs)")
+        raise InputError(
+            f"output: {output} cannot be computed for this scenario (see "
+            f"`costmodel estimate` for the input it needs)"
+        )
     return res[output]
 
 
@@ -165,35 +195,57 @@ class Sensitivity:
     def to_dict(self) -> dict[str, Any]:
         from .estimation import to_jsonable
 
-        return {"schema": SCHEMA, "output": self.output, "uncertain_inputs": self.inputs,
-                "median_output": self.median_output, "tornado": self.tornado,
-                "sobol": to_jsonable(self.sobol), "assumptions": self.assumptions}
+        return {
+            "schema": SCHEMA,
+            "output": self.output,
+            "uncertain_inputs": self.inputs,
+            "median_output": self.median_output,
+            "tornado": self.tornado,
+            "sobol": to_jsonable(self.sobol),
+            "assumptions": self.assumptions,
+        }
 
     def table(self) -> str:
         from .report import fmt_value, table
 
         kind = "usd" if self.output == "cost_usd" else "si"
-        out = [f"sensitivity of {self.output} (median {fmt_value(self.median_output, kind)})",
-               "", "tornado: each input at its p05 and p95, the others at their medians"]
-        rows = [[r["input"], f"{fmt_value(r['low_value'])} → {fmt_value(r['high_value'])}",
-                 fmt_value(r["output_at_low"], kind), fmt_value(r["output_at_high"], kind),
-                 fmt_value(r["swing"], kind)] for r in self.tornado]
-        out.append(table(rows, ["input", "p05 → p95", "output at p05", "output at p95",
-                                "swing"]))
+        out = [
+            f"sensitivity of {self.output} (median {fmt_value(self.median_output, kind)})",
+            "",
+            "tornado: each input at its p05 and p95, the others at their medians",
+        ]
+        rows = [
+            [
+                r["input"],
+                f"{fmt_value(r['low_value'])} → {fmt_value(r['high_value'])}",
+                fmt_value(r["output_at_low"], kind),
+                fmt_value(r["output_at_high"], kind),
+                fmt_value(r["swing"], kind),
+            ]
+            for r in self.tornado
+        ]
+        out.append(table(rows, ["input", "p05 → p95", "output at p05", "output at p95", "swing"]))
         if self.sobol:
             s = self.sobol
-            out += ["", f"Sobol indices ({s['n_evaluations']:,} evaluations, "
-                        f"{s['method']}; 95% bootstrap intervals)"]
+            out += [
+                "",
+                f"Sobol indices ({s['n_evaluations']:,} evaluations, "
+                f"{s['method']}; 95% bootstrap intervals)",
+            ]
             rows = []
             for i, name in enumerate(s["inputs"]):
                 ci1 = s.get("S1_ci")
                 cit = s.get("ST_ci")
-                rows.append([name, f"{s['S1'][i]:.3f}",
-                             f"[{ci1[i][0]:.3f}, {ci1[i][1]:.3f}]" if ci1 is not None else "",
-                             f"{s['ST'][i]:.3f}",
-                             f"[{cit[i][0]:.3f}, {cit[i][1]:.3f}]" if cit is not None else ""])
-            out.append(table(rows, ["input", "first-order S1", "95% CI", "total ST",
-                                    "95% CI"]))
+                rows.append(
+                    [
+                        name,
+                        f"{s['S1'][i]:.3f}",
+                        f"[{ci1[i][0]:.3f}, {ci1[i][1]:.3f}]" if ci1 is not None else "",
+                        f"{s['ST'][i]:.3f}",
+                        f"[{cit[i][0]:.3f}, {cit[i][1]:.3f}]" if cit is not None else "",
+                    ]
+                )
+            out.append(table(rows, ["input", "first-order S1", "95% CI", "total ST", "95% CI"]))
         if self.assumptions:
             out += ["", "assumptions"] + [f"  - {a}" for a in self.assumptions]
         return "\n".join(out)
@@ -204,8 +256,16 @@ class Sensitivity:
         tornado_plot(self, path, scenario)
 
 
-def sensitivity(output: str = "cost_usd", *, n: int = 4096, rng=None, qmc: bool = True,
-                n_boot: int = 200, sobol: bool = True, **inputs: Any) -> Sensitivity:
+def sensitivity(
+    output: str = "cost_usd",
+    *,
+    n: int = 4096,
+    rng=None,
+    qmc: bool = True,
+    n_boot: int = 200,
+    sobol: bool = True,
+    **inputs: Any,
+) -> Sensitivity:
     """Tornado and Sobol indices of one output over a scenario's uncertain inputs.
 
     Parameters
@@ -245,8 +305,10 @@ def sensitivity(output: str = "cost_usd", *, n: int = 4096, rng=None, qmc: bool 
         if n < 16:
             raise InputError("samples: Sobol indices need at least 16 base samples")
         if n * (len(names) + 2) > MAX_SAMPLES:
-            raise InputError(f"samples: {n} base samples × {len(names) + 2} = "
-                             f"{n * (len(names) + 2):,} evaluations exceeds {MAX_SAMPLES:,}")
+            raise InputError(
+                f"samples: {n} base samples × {len(names) + 2} = "
+                f"{n * (len(names) + 2):,} evaluations exceeds {MAX_SAMPLES:,}"
+            )
 
         def f(u):
             return _output(sc, inputs_from_uniforms(sc, names, u), output, u.shape[0])
@@ -254,5 +316,11 @@ def sensitivity(output: str = "cost_usd", *, n: int = 4096, rng=None, qmc: bool 
         result = sobol_indices(f, len(names), n, rng, qmc=qmc, n_boot=n_boot)
         result["inputs"] = names
         result["method"] = "Saltelli 2010 S1, Jansen 1999 ST" + (", Sobol QMC" if qmc else "")
-    return Sensitivity(output=output, inputs=names, median_output=median, tornado=rows,
-                       sobol=result, assumptions=list(sc.assumptions))
+    return Sensitivity(
+        output=output,
+        inputs=names,
+        median_output=median,
+        tornado=rows,
+        sobol=result,
+        assumptions=list(sc.assumptions),
+    )

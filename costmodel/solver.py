@@ -30,15 +30,23 @@ SCHEMA = "costmodel.solve/1"
 UNKNOWNS = ("tokens", "active_params", "mfu", "price_usd_per_gpu_hour", "n_gpus")
 #: Hoffmann et al. 2022: compute-optimal tokens per parameter.
 TOKENS_PER_PARAM = 20.0
-_METRIC = {"budget_usd": "cost_usd", "budget_gpu_hours": "gpu_hours",
-           "budget_days": "wall_clock_days"}
+_METRIC = {
+    "budget_usd": "cost_usd",
+    "budget_gpu_hours": "gpu_hours",
+    "budget_days": "wall_clock_days",
+}
 # exponent k of metric ∝ unknown^k where the model is a power law in it
 _POWER = {
-    ("tokens", "cost_usd"): 1, ("tokens", "gpu_hours"): 1, ("tokens", "wall_clock_days"): 1,
-    ("mfu", "cost_usd"): -1, ("mfu", "gpu_hours"): -1, ("mfu", "wall_clock_days"): -1,
+    ("tokens", "cost_usd"): 1,
+    ("tokens", "gpu_hours"): 1,
+    ("tokens", "wall_clock_days"): 1,
+    ("mfu", "cost_usd"): -1,
+    ("mfu", "gpu_hours"): -1,
+    ("mfu", "wall_clock_days"): -1,
     ("price_usd_per_gpu_hour", "cost_usd"): 1,
     ("n_gpus", "wall_clock_days"): -1,
-    ("active_params", "cost_usd"): 1, ("active_params", "gpu_hours"): 1,
+    ("active_params", "cost_usd"): 1,
+    ("active_params", "gpu_hours"): 1,
     ("active_params", "wall_clock_days"): 1,
 }
 
@@ -60,36 +68,60 @@ class Solution:
     def to_dict(self) -> dict[str, Any]:
         from .estimation import to_jsonable
 
-        return to_jsonable({"schema": SCHEMA, "unknown": self.unknown, "value": self.value,
-                            "method": self.method, "budget": self.budget,
-                            "quantiles": self.quantiles or {},
-                            "probability_budget_suffices": self.probability_budget_suffices,
-                            "compute_optimal": self.compute_optimal,
-                            "estimate": self.estimate, "assumptions": self.assumptions})
+        return to_jsonable(
+            {
+                "schema": SCHEMA,
+                "unknown": self.unknown,
+                "value": self.value,
+                "method": self.method,
+                "budget": self.budget,
+                "quantiles": self.quantiles or {},
+                "probability_budget_suffices": self.probability_budget_suffices,
+                "compute_optimal": self.compute_optimal,
+                "estimate": self.estimate,
+                "assumptions": self.assumptions,
+            }
+        )
 
     def table(self) -> str:
         from .report import fmt_value, table
 
         kind = {"price_usd_per_gpu_hour": "usd", "mfu": "pct"}.get(self.unknown or "", "si")
-        rows = [("budget", ", ".join(f"{k.removeprefix('budget_')} {fmt_value(v)}"
-                                     for k, v in self.budget.items()))]
+        rows = [
+            (
+                "budget",
+                ", ".join(
+                    f"{k.removeprefix('budget_')} {fmt_value(v)}" for k, v in self.budget.items()
+                ),
+            )
+        ]
         if self.compute_optimal:
             c = self.compute_optimal
-            rows += [("compute-optimal params", fmt_value(c["active_params"])),
-                     ("compute-optimal tokens", fmt_value(c["tokens"])),
-                     ("model FLOP", fmt_value(c["model_flop"]))]
+            rows += [
+                ("compute-optimal params", fmt_value(c["active_params"])),
+                ("compute-optimal tokens", fmt_value(c["tokens"])),
+                ("model FLOP", fmt_value(c["model_flop"])),
+            ]
         elif self.unknown:
             rows.append((f"solved {self.unknown}", fmt_value(self.value, kind)))
         rows.append(("method", self.method))
         if self.quantiles:
             q = self.quantiles
-            rows.append((f"{self.unknown} p05 / p50 / p95", " / ".join(
-                fmt_value(q[p], kind) for p in ("p05", "p50", "p95"))))
+            rows.append(
+                (
+                    f"{self.unknown} p05 / p50 / p95",
+                    " / ".join(fmt_value(q[p], kind) for p in ("p05", "p50", "p95")),
+                )
+            )
         if self.probability_budget_suffices is not None:
             rows.append(("P(budget suffices)", f"{self.probability_budget_suffices:.1%}"))
         e = self.estimate
-        for k, kk in (("gpu_hours", "si"), ("wall_clock_days", "days"), ("cost_usd", "usd"),
-                      ("mfu", "pct")):
+        for k, kk in (
+            ("gpu_hours", "si"),
+            ("wall_clock_days", "days"),
+            ("cost_usd", "usd"),
+            ("mfu", "pct"),
+        ):
             if e.get(k) is not None:
                 rows.append((f"check: {k}", fmt_value(e[k], kk)))
         out = ["costmodel solve", "", table(rows)]
@@ -104,7 +136,8 @@ def _metric(sc_kwargs: dict[str, Any], metric: str) -> tuple[float, Scenario, di
     val = res.get(metric)
     if val is None:
         need = {"cost_usd": "price_usd_per_gpu_hour", "wall_clock_days": "n_gpus"}.get(
-            metric, "gpu and mfu (or the prior)")
+            metric, "gpu and mfu (or the prior)"
+        )
         raise MissingInputError(f"budget: computing {metric} needs {need}")
     return float(np.asarray(val)), sc, res
 
@@ -121,10 +154,17 @@ def _brentq(fn, x0: float) -> float:
     raise InputError("solve: no solution found: the budget cannot be met by any value")
 
 
-def solve(*, unknown: str | None = None, budget_usd: float | None = None,
-          budget_gpu_hours: float | None = None, budget_days: float | None = None,
-          compute_optimal: bool = False, samples: int = 0, rng=None,
-          **inputs: Any) -> Solution:
+def solve(
+    *,
+    unknown: str | None = None,
+    budget_usd: float | None = None,
+    budget_gpu_hours: float | None = None,
+    budget_days: float | None = None,
+    compute_optimal: bool = False,
+    samples: int = 0,
+    rng=None,
+    **inputs: Any,
+) -> Solution:
     """Solve for one input from a budget, or the probability that a budget suffices.
 
     Parameters
@@ -155,13 +195,20 @@ def solve(*, unknown: str | None = None, budget_usd: float | None = None,
     >>> round(s.value, 4)
     0.3075
     """
-    budgets = {k: v for k, v in (("budget_usd", budget_usd), ("budget_gpu_hours",
-                                                              budget_gpu_hours),
-                                  ("budget_days", budget_days)) if v is not None}
+    budgets = {
+        k: v
+        for k, v in (
+            ("budget_usd", budget_usd),
+            ("budget_gpu_hours", budget_gpu_hours),
+            ("budget_days", budget_days),
+        )
+        if v is not None
+    }
     if len(budgets) != 1:
-        raise MissingInputError("budget: give exactly one of budget_usd, budget_gpu_hours, "
-                                "budget_days")
-    (bkey, budget), = budgets.items()
+        raise MissingInputError(
+            "budget: give exactly one of budget_usd, budget_gpu_hours, budget_days"
+        )
+    ((bkey, budget),) = budgets.items()
     budget = float(budget)
     if not (math.isfinite(budget) and budget > 0):
         raise InputError(f"{bkey}: {budget!r} must be a positive finite number")
@@ -178,23 +225,31 @@ def solve(*, unknown: str | None = None, budget_usd: float | None = None,
     if (unknown, metric) not in _POWER:
         raise InputError(f"unknown: {unknown} does not change {metric}; use another budget")
     # a trial value: the solution scales from it
-    trial = {"tokens": 1e12, "active_params": 1e10, "mfu": 0.5,
-             "price_usd_per_gpu_hour": 1.0, "n_gpus": 1000.0}[unknown]
+    trial = {
+        "tokens": 1e12,
+        "active_params": 1e10,
+        "mfu": 0.5,
+        "price_usd_per_gpu_hour": 1.0,
+        "n_gpus": 1000.0,
+    }[unknown]
     k = _POWER[(unknown, metric)]
     kw = dict(inputs, **{unknown: trial})
     m0, sc, _ = _metric(kw, metric)
     assumptions = list(sc.assumptions)
-    nonlinear = unknown == "active_params" and (sc.mfu_prior is not None
-                                               or sc.flop_convention != "6nd")
+    nonlinear = unknown == "active_params" and (
+        sc.mfu_prior is not None or sc.flop_convention != "6nd"
+    )
     if unknown == "active_params" and sc.flop_convention != "6nd":
         raise InputError("unknown: active_params can be solved only under the 6nd convention")
     if nonlinear:
-        def g(logx):
-            return math.log(_metric(dict(inputs, **{unknown: math.exp(logx)}), metric)[0]
-                            / budget)
 
-        value, method = _brentq(g, trial * (budget / m0)), "scipy.optimize.brentq (the " \
-            "utilization prior depends on model size)"
+        def g(logx):
+            return math.log(_metric(dict(inputs, **{unknown: math.exp(logx)}), metric)[0] / budget)
+
+        value, method = (
+            _brentq(g, trial * (budget / m0)),
+            "scipy.optimize.brentq (the utilization prior depends on model size)",
+        )
     else:
         value = trial * (budget / m0) ** (1.0 / k)
         method = f"closed form ({metric} ∝ {unknown}^{k})"
@@ -204,12 +259,19 @@ def solve(*, unknown: str | None = None, budget_usd: float | None = None,
     from .estimation import estimate
 
     est = estimate(**final)
-    sol = Solution(unknown=unknown, value=value, method=method, budget={bkey: budget},
-                   estimate=est.to_dict(), assumptions=assumptions)
+    sol = Solution(
+        unknown=unknown,
+        value=value,
+        method=method,
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        assumptions=assumptions,
+    )
     if samples and not nonlinear:
         sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng)
-        sol.assumptions.append(f"{unknown} quantiles over {samples:,} samples of the "
-                               f"uncertain inputs")
+        sol.assumptions.append(
+            f"{unknown} quantiles over {samples:,} samples of the uncertain inputs"
+        )
     return sol
 
 
@@ -233,9 +295,14 @@ def _probability(bkey, budget, metric, samples, rng, inputs) -> Solution:
     point = est.to_dict()[metric]
     if point is None:
         _metric(inputs, metric)  # raises the missing-input error
-    sol = Solution(unknown=None, value=None, method="point estimate at the inputs' medians",
-                   budget={bkey: budget}, estimate=est.to_dict(),
-                   assumptions=list(sc.assumptions))
+    sol = Solution(
+        unknown=None,
+        value=None,
+        method="point estimate at the inputs' medians",
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        assumptions=list(sc.assumptions),
+    )
     uncertain = sc.uncertain() or sc.mfu_prior is not None
     if uncertain:
         n = samples or 20_000
@@ -252,8 +319,9 @@ def _compute_optimal(bkey, budget, metric, inputs) -> Solution:
         if inputs.get(k) is not None:
             raise InputError(f"{k}: compute-optimal sizing chooses it; leave it out")
     if any(isinstance(v, Dist) for v in inputs.values()):
-        raise InputError("compute_optimal: use point values (the medians are not used "
-                         "implicitly here)")
+        raise InputError(
+            "compute_optimal: use point values (the medians are not used implicitly here)"
+        )
 
     def metric_at(n):
         return _metric(dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n), metric)
@@ -266,10 +334,19 @@ def _compute_optimal(bkey, budget, metric, inputs) -> Solution:
     from .estimation import estimate
 
     est = estimate(**dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n))
-    co = {"active_params": n, "tokens": TOKENS_PER_PARAM * n,
-          "model_flop": 6.0 * n * TOKENS_PER_PARAM * n, "tokens_per_param": TOKENS_PER_PARAM}
-    return Solution(unknown=None, value=None,
-                    method="compute-optimal (Hoffmann et al. 2022: 20 tokens per parameter), "
-                           "scipy.optimize.brentq",
-                    budget={bkey: budget}, estimate=est.to_dict(), compute_optimal=co,
-                    assumptions=list(sc.assumptions))
+    co = {
+        "active_params": n,
+        "tokens": TOKENS_PER_PARAM * n,
+        "model_flop": 6.0 * n * TOKENS_PER_PARAM * n,
+        "tokens_per_param": TOKENS_PER_PARAM,
+    }
+    return Solution(
+        unknown=None,
+        value=None,
+        method="compute-optimal (Hoffmann et al. 2022: 20 tokens per parameter), "
+        "scipy.optimize.brentq",
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        compute_optimal=co,
+        assumptions=list(sc.assumptions),
+    )

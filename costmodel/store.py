@@ -72,14 +72,16 @@ def preset_dirs() -> list[Path]:
         user = [Path(p) for p in env.split(os.pathsep) if p]
     for d in user:
         if not d.is_dir():
-            raise PresetError(f"presets: {d} is not a directory (from --presets or "
-                              f"COSTMODEL_PRESETS)")
+            raise PresetError(
+                f"presets: {d} is not a directory (from --presets or COSTMODEL_PRESETS)"
+            )
     return [builtin_dir(), *user]
 
 
 def clear_cache() -> None:
     """Forget loaded presets and notes (tests, or after changing directories)."""
     _cache.clear()
+    _single.clear()
     _notes.clear()
 
 
@@ -91,20 +93,16 @@ def notes() -> list[str]:
 def _schema(kind: str) -> type[BaseModel]:
     from . import schemas
 
-    table = {"accelerators": schemas.Accelerator, "runs": schemas.RunPreset}
-    extra = getattr(schemas, "EXTRA_SCHEMAS", {})
-    table.update(extra)
-    if kind not in table:
+    if kind not in schemas.SCHEMA_MODULES:
         raise PresetError(f"presets: no schema for kind {kind!r}")
-    return table[kind]
+    return schemas.schema_for(kind)
 
 
 def _describe(err: ValidationError, path: Path | str) -> str:
     """One line naming the file, every missing or unknown key, and the other problems."""
     errors = err.errors()
     missing = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "missing"]
-    extra = [".".join(str(x) for x in e["loc"]) for e in errors
-             if e["type"] == "extra_forbidden"]
+    extra = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
     parts = []
     if missing:
         parts.append("; ".join(f"{k}: required key is missing" for k in missing))
@@ -164,8 +162,10 @@ def _load(kind: str) -> _Loaded:
                 )
             seen_here[eid] = path
             if eid in loaded.entries:
-                _notes.append(f"note: {kind[:-1]} {eid!r} from {path} overrides the one in "
-                              f"{loaded.files[eid]}")
+                _notes.append(
+                    f"note: {kind[:-1]} {eid!r} from {path} overrides the one in "
+                    f"{loaded.files[eid]}"
+                )
             elif d != builtin:
                 _notes.append(f"note: {kind[:-1]} {eid!r} added from {path}")
             loaded.entries[eid] = entry
@@ -204,15 +204,38 @@ def resolve_id(kind: str, name: str) -> str:
         return key
     if key in loaded.aliases:
         return loaded.aliases[key]
-    singular = {"accelerators": "accelerator", "runs": "run", "claims": "claim",
-                "priors": "prior", "prices": "price", "rules": "rule"}[kind]
+    singular = {
+        "accelerators": "accelerator",
+        "runs": "run",
+        "claims": "claim",
+        "priors": "prior",
+        "prices": "price",
+        "rules": "rule",
+    }[kind]
     field_name = {"accelerators": "gpu"}.get(kind, singular)
-    raise unknown(f"{field_name}", str(name),
-                  list(loaded.entries) + list(loaded.aliases))
+    raise unknown(f"{field_name}", str(name), list(loaded.entries) + list(loaded.aliases))
+
+
+_single: dict[tuple[str, str], Any] = {}
 
 
 def get(kind: str, name: str) -> Any:
-    """One entry by id or alias; raises :class:`~costmodel.errors.UnknownPresetError`."""
+    """One entry by id or alias; raises :class:`~costmodel.errors.UnknownPresetError`.
+
+    With only the built-in presets in play and ``name`` a file's id, just that file is read
+    (a point estimate need not parse the whole catalog); anything else loads the kind.
+    """
+    key = str(name).strip().lower()
+    dirs = preset_dirs()
+    if len(dirs) == 1 and (kind, tuple(dirs)) not in _cache:
+        path = dirs[0] / kind / f"{key}.toml"
+        if (kind, key) in _single:
+            return _single[(kind, key)]
+        if path.is_file():
+            entry = read_file(path, kind)
+            if entry.id == key:
+                _single[(kind, key)] = entry
+                return entry
     return _load(kind).entries[resolve_id(kind, name)]
 
 

@@ -24,11 +24,29 @@ from .io import publish as _publish
 from .scenario import DOMAINS, Scenario
 from .units import parse_quantity
 
-__all__ = ["SWEEP_OUTPUTS", "parse_grid", "grid_size", "iter_sweep", "write_sweep",
-           "SweepResult", "sweep", "MAX_GRID_ROWS", "MAX_IN_MEMORY_ROWS", "CHUNK_ROWS"]
+__all__ = [
+    "SWEEP_OUTPUTS",
+    "parse_grid",
+    "grid_size",
+    "iter_sweep",
+    "write_sweep",
+    "SweepResult",
+    "sweep",
+    "MAX_GRID_ROWS",
+    "MAX_IN_MEMORY_ROWS",
+    "CHUNK_ROWS",
+]
 
-SWEEP_OUTPUTS = ("model_flop", "mfu", "gpu_hours", "wall_clock_days", "cost_usd",
-                 "energy_kwh", "co2e_kg", "tokens_per_s_per_gpu")
+SWEEP_OUTPUTS = (
+    "model_flop",
+    "mfu",
+    "gpu_hours",
+    "wall_clock_days",
+    "cost_usd",
+    "energy_kwh",
+    "co2e_kg",
+    "tokens_per_s_per_gpu",
+)
 #: Inputs that vary element by element inside one evaluation.
 VECTOR_KEYS = (*DOMAINS, "gpu", "precision")
 #: Inputs that change the scenario itself; each value is its own block of evaluations.
@@ -65,15 +83,18 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list]:
         name, eq, values = str(spec).partition("=")
         key = _key(name)
         if not eq or not values.strip():
-            raise InputError(f"grid: {spec!r} must look like NAME=start:stop:count or "
-                             f"NAME=v1,v2,...")
+            raise InputError(
+                f"grid: {spec!r} must look like NAME=start:stop:count or NAME=v1,v2,..."
+            )
         if key not in (*VECTOR_KEYS, *SCENARIO_KEYS):
             from .errors import close_matches
 
             near = close_matches(key, [*VECTOR_KEYS, *SCENARIO_KEYS])
             hint = f" did you mean {near[0].replace('_', '-')}?" if near else ""
-            raise InputError(f"grid: cannot sweep {name!r};{hint} sweepable: "
-                             f"{', '.join(k.replace('_', '-') for k in (*VECTOR_KEYS, *SCENARIO_KEYS))}")
+            raise InputError(
+                f"grid: cannot sweep {name!r};{hint} sweepable: "
+                f"{', '.join(k.replace('_', '-') for k in (*VECTOR_KEYS, *SCENARIO_KEYS))}"
+            )
         if key in grid:
             raise InputError(f"grid: {name} given twice")
         if key in CATEGORICAL:
@@ -88,8 +109,10 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list]:
                 raise InputError(f"grid: {spec!r}: count must be a whole number >= 1")
             count = int(count)
             if count > MAX_GRID_ROWS:
-                raise InputError(f"grid: {name} has {count:,} values; the limit for a whole "
-                                 f"grid is {MAX_GRID_ROWS:,} points")
+                raise InputError(
+                    f"grid: {name} has {count:,} values; the limit for a whole "
+                    f"grid is {MAX_GRID_ROWS:,} points"
+                )
             if len(parts) == 4 and parts[3] == "log":
                 if a <= 0 or b <= 0:
                     raise InputError(f"grid: {spec!r}: log spacing needs positive ends")
@@ -125,8 +148,13 @@ def _validate(grid: dict[str, Sequence], fixed: dict[str, Any]) -> None:
                 store.get("accelerators", g)
 
 
-def iter_sweep(grid: dict[str, Sequence], *, outputs: Sequence[str] = SWEEP_OUTPUTS,
-               chunk_rows: int = CHUNK_ROWS, **fixed: Any) -> Iterator[dict[str, np.ndarray]]:
+def iter_sweep(
+    grid: dict[str, Sequence],
+    *,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    chunk_rows: int = CHUNK_ROWS,
+    **fixed: Any,
+) -> Iterator[dict[str, np.ndarray]]:
     """Yield the grid in chunks: dicts of equal-length column arrays (inputs, then outputs).
 
     Outputs that cannot be computed for the scenario are left out.
@@ -137,8 +165,9 @@ def iter_sweep(grid: dict[str, Sequence], *, outputs: Sequence[str] = SWEEP_OUTP
     inner_keys = [k for k in grid if k not in SCENARIO_KEYS]
     shape = tuple(len(grid[k]) for k in inner_keys)
     inner_total = math.prod(shape)
-    arrays = {k: np.asarray(grid[k], dtype=object if k in CATEGORICAL else float)
-              for k in inner_keys}
+    arrays = {
+        k: np.asarray(grid[k], dtype=object if k in CATEGORICAL else float) for k in inner_keys
+    }
     for combo in itertools.product(*(grid[k] for k in outer_keys)):
         block = dict(zip(outer_keys, combo, strict=True))
         for start in range(0, inner_total, chunk_rows):
@@ -189,8 +218,12 @@ class SweepResult:
         sweep_plot(self, path, output, scenario)
 
 
-def sweep(grid: dict[str, Sequence] | Sequence[str], *, outputs: Sequence[str] = SWEEP_OUTPUTS,
-          **fixed: Any) -> SweepResult:
+def sweep(
+    grid: dict[str, Sequence] | Sequence[str],
+    *,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    **fixed: Any,
+) -> SweepResult:
     """Evaluate every point of a cartesian grid (in memory).
 
     Parameters
@@ -219,9 +252,11 @@ def sweep(grid: dict[str, Sequence] | Sequence[str], *, outputs: Sequence[str] =
         grid = parse_grid(grid)
     n = grid_size(grid)
     if n > MAX_IN_MEMORY_ROWS:
-        raise InputError(f"grid: {n:,} points exceed the in-memory limit of "
-                         f"{MAX_IN_MEMORY_ROWS:,}; stream to a file with write_sweep() or "
-                         f"`costmodel sweep -o FILE`")
+        raise InputError(
+            f"grid: {n:,} points exceed the in-memory limit of "
+            f"{MAX_IN_MEMORY_ROWS:,}; stream to a file with write_sweep() or "
+            f"`costmodel sweep -o FILE`"
+        )
     chunks = list(iter_sweep(grid, outputs=outputs, **fixed))
     cols = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
     return SweepResult(cols, swept=tuple(grid))
@@ -230,7 +265,7 @@ def sweep(grid: dict[str, Sequence] | Sequence[str], *, outputs: Sequence[str] =
 def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
     """Format one chunk as CSV or JSON Lines text (one C-level ``%`` format per chunk)."""
     parts, values = [], []
-    for k, v in cols.items():
+    for v in cols.values():
         if v.dtype == object:
             parts.append("%s")
             values.append([json.dumps(str(x)) if fmt == "jsonl" else str(x) for x in v.tolist()])
@@ -240,20 +275,29 @@ def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
         else:  # empty CSV cell / JSON null for non-finite values
             missing = "null" if fmt == "jsonl" else ""
             parts.append("%s")
-            values.append([("%.10g" % x) if math.isfinite(x) else missing for x in v.tolist()])
+            values.append([f"{x:.10g}" if math.isfinite(x) else missing for x in v.tolist()])
     if fmt == "csv":
         row = ",".join(parts) + "\n"
     else:
-        row = "{" + ", ".join(f"{json.dumps(k)}: {p}" for k, p in zip(cols, parts,
-                                                                      strict=True)) + "}\n"
+        row = (
+            "{"
+            + ", ".join(f"{json.dumps(k)}: {p}" for k, p in zip(cols, parts, strict=True))
+            + "}\n"
+        )
     m = len(values[0]) if values else 0
     flat = tuple(itertools.chain.from_iterable(zip(*values, strict=True)))
     return (row * m) % flat
 
 
-def write_sweep(path: str | os.PathLike, grid: dict[str, Sequence], *, fmt: str | None = None,
-                outputs: Sequence[str] = SWEEP_OUTPUTS,
-                progress: Callable[[int], None] | None = None, **fixed: Any) -> int:
+def write_sweep(
+    path: str | os.PathLike,
+    grid: dict[str, Sequence],
+    *,
+    fmt: str | None = None,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    progress: Callable[[int], None] | None = None,
+    **fixed: Any,
+) -> int:
     """Stream a grid to CSV or JSON Lines, atomically; returns the number of rows.
 
     ``fmt`` defaults from the suffix (``.csv``, ``.jsonl``). ``progress(rows)`` is called
@@ -265,8 +309,9 @@ def write_sweep(path: str | os.PathLike, grid: dict[str, Sequence], *, fmt: str 
         raise InputError(f"output: {path!r}: use a .csv or .jsonl file, or --format csv|jsonl")
     n = grid_size(grid)
     if n > MAX_GRID_ROWS:
-        raise InputError(f"grid: {n:,} points exceed the limit of {MAX_GRID_ROWS:,}; coarsen "
-                         f"the grid")
+        raise InputError(
+            f"grid: {n:,} points exceed the limit of {MAX_GRID_ROWS:,}; coarsen the grid"
+        )
     if not p.parent.is_dir() and str(p.parent):
         raise FileNotFoundError(f"output: directory {p.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")

@@ -29,11 +29,20 @@ __all__ = [
 ]
 
 #: Outputs summarized by ``estimate --samples`` when they can be computed.
-SUMMARY_OUTPUTS = ("gpu_hours", "cost_usd", "wall_clock_days", "energy_kwh", "co2e_kg",
-                   "model_flop", "mfu", "tokens_per_s_per_gpu", "ownership_usd_per_gpu_hour",
-                   "ownership_cost_usd")
-#: Largest sample count accepted (about 80 MB per kept output).
-MAX_SAMPLES = 10_000_000
+SUMMARY_OUTPUTS = (
+    "gpu_hours",
+    "cost_usd",
+    "wall_clock_days",
+    "energy_kwh",
+    "co2e_kg",
+    "model_flop",
+    "mfu",
+    "tokens_per_s_per_gpu",
+    "ownership_usd_per_gpu_hour",
+    "ownership_cost_usd",
+)
+#: Largest sample count accepted (16 MB per kept output; ~200 MB for all of them).
+MAX_SAMPLES = 2_000_000
 #: Samples evaluated at a time, so intermediate arrays stay well under 64 MiB.
 CHUNK = 1 << 18
 
@@ -140,8 +149,10 @@ def check_samples(n: Any) -> int:
     if k != n or k < 0:
         raise InputError(f"samples: {n!r} must be a whole number >= 0")
     if k > MAX_SAMPLES:
-        raise InputError(f"samples: {k:,} exceeds the limit of {MAX_SAMPLES:,}; "
-                         f"1e5 samples already give percentiles to about 1 %")
+        raise InputError(
+            f"samples: {k:,} exceeds the limit of {MAX_SAMPLES:,}; "
+            f"1e5 samples already give percentiles to about 1 %"
+        )
     return k
 
 
@@ -170,12 +181,12 @@ def inputs_from_uniforms(scenario, names: list[str], u: np.ndarray) -> dict[str,
     return out
 
 
-def evaluate_inputs(scenario, inputs: dict[str, np.ndarray], keep: tuple[str, ...],
-                    n: int) -> dict[str, np.ndarray]:
+def evaluate_inputs(
+    scenario, inputs: dict[str, np.ndarray], keep: tuple[str, ...], n: int
+) -> dict[str, np.ndarray]:
     """Evaluate sampled inputs in chunks of :data:`CHUNK`; keep only ``keep`` outputs."""
     base = scenario.point_values()
-    prior = getattr(scenario, "mfu_prior", None) is not None and "mfu" not in \
-        scenario.uncertain()
+    prior = getattr(scenario, "mfu_prior", None) is not None and "mfu" not in scenario.uncertain()
     outputs: dict[str, list[np.ndarray]] = {}
     for start in range(0, n, CHUNK):
         sl = slice(start, min(start + CHUNK, n))
@@ -192,8 +203,9 @@ def evaluate_inputs(scenario, inputs: dict[str, np.ndarray], keep: tuple[str, ..
     return {k: np.concatenate(v) for k, v in outputs.items()}
 
 
-def simulate(scenario, n: int, rng=None, *, qmc: bool = False,
-             keep: tuple[str, ...] = SUMMARY_OUTPUTS) -> Samples:
+def simulate(
+    scenario, n: int, rng=None, *, qmc: bool = False, keep: tuple[str, ...] = SUMMARY_OUTPUTS
+) -> Samples:
     """Monte Carlo (or QMC) over a scenario's uncertain inputs.
 
     Parameters
@@ -236,11 +248,14 @@ def simulate(scenario, n: int, rng=None, *, qmc: bool = False,
     names = uncertain_names(scenario)
     for k, v in base.items():
         if k not in names and v is not None and np.ndim(v) > 0 and np.size(v) > 1:
-            raise InputError(f"{k}: an array input cannot be combined with sampling; "
-                             f"use a distribution or a sweep")
+            raise InputError(
+                f"{k}: an array input cannot be combined with sampling; "
+                f"use a distribution or a sweep"
+            )
     u = draw_uniforms(n, len(names), rng, qmc=qmc)
     inputs = inputs_from_uniforms(scenario, names, u)
     outputs = evaluate_inputs(scenario, inputs, keep, n)
     method = "sobol-qmc" if qmc else "monte-carlo"
-    return Samples(n=n, method=method, inputs=inputs, outputs=outputs,
-                   assumptions=list(scenario.assumptions))
+    return Samples(
+        n=n, method=method, inputs=inputs, outputs=outputs, assumptions=list(scenario.assumptions)
+    )

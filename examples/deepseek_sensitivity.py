@@ -16,9 +16,14 @@ ap.add_argument("--plot", help="tornado chart file (.png or .svg)")
 args = ap.parse_args()
 
 s = costmodel.sensitivity(
-    "cost_usd", n=2**12, rng=0,
-    active_params=37e9, tokens=dist.normal(14.8e12, 0.25e12), gpu="h800-sxm",
-    precision="bf16", price_usd_per_gpu_hour="market",
+    "cost_usd",
+    n=2**12,
+    rng=0,
+    active_params=37e9,
+    tokens=dist.normal(14.8e12, 0.25e12),
+    gpu="h800-sxm",
+    precision="bf16",
+    price_usd_per_gpu_hour="market",
 )
 print(s.table())
 if args.plot:

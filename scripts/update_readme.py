@@ -23,15 +23,22 @@ def backtest_block() -> str:
     from costmodel.backtesting import backtest
 
     bt = backtest()
-    names = {"all": "every run with accelerator-hours",
-             "fit_set": "runs in the prior's fit set (primary sources, leave-one-out)",
-             "reported_only": "runs whose hours are published as hours (not GPUs × days)"}
-    lines = ["| runs | n | median \\|log10(predicted/reported)\\| | inside 90% interval "
-             "| median p95/p05 |", "|---|---|---|---|---|"]
+    names = {
+        "all": "every run with accelerator-hours",
+        "fit_set": "runs in the prior's fit set (primary sources, leave-one-out)",
+        "reported_only": "runs whose hours are published as hours (not GPUs × days)",
+    }
+    lines = [
+        "| runs | n | median \\|log10(predicted/reported)\\| | inside 90% interval "
+        "| median p95/p05 |",
+        "|---|---|---|---|---|",
+    ]
     for key, label in names.items():
         s = bt.summary[key]
-        lines.append(f"| {label} | {s['n']} | {s['median_abs_log10_error']:.3f} | "
-                     f"{s['share_inside_90']:.0%} | {s['median_interval_width']:.2f}× |")
+        lines.append(
+            f"| {label} | {s['n']} | {s['median_abs_log10_error']:.3f} | "
+            f"{s['share_inside_90']:.0%} | {s['median_interval_width']:.2f}× |"
+        )
     return "\n".join(lines)
 
 
@@ -56,8 +63,7 @@ def render(text: str) -> str:
             raise SystemExit(f"README.md: unknown generated block {name!r}")
         return f"<!-- generated:{name} -->\n{BLOCKS[name]()}\n<!-- /generated:{name} -->"
 
-    return re.sub(r"<!-- generated:(\w+) -->.*?<!-- /generated:\1 -->", sub, text,
-                  flags=re.S)
+    return re.sub(r"<!-- generated:(\w+) -->.*?<!-- /generated:\1 -->", sub, text, flags=re.S)
 
 
 def main() -> int:

@@ -56,6 +56,8 @@ def test_unknown_gpu_suggests_close_match():
 
 
 def test_precision_the_gpu_lacks():
-    with pytest.raises(UnsupportedPrecisionError, match="a100-sxm4-80gb has no published "
-                                                        "dense fp8 peak; available: .*bf16"):
+    with pytest.raises(
+        UnsupportedPrecisionError,
+        match="a100-sxm4-80gb has no published dense fp8 peak; available: .*bf16",
+    ):
         store.get("accelerators", "a100-sxm4-80gb").peak_flop_per_s("fp8")

@@ -39,7 +39,7 @@ def test_mfu_matrix(v3):
 def test_throughput_and_days(v3):
     t = v3["throughput"]
     assert t["tokens_per_s_per_gpu"] == pytest.approx(1543, abs=1)  # 14.8e12 / 9.590e9 s
-    assert t["wall_clock_days"] == pytest.approx(54.2, abs=0.05)     # 2.664M / 2048 / 24
+    assert t["wall_clock_days"] == pytest.approx(54.2, abs=0.05)  # 2.664M / 2048 / 24
     # ISCA'25 Table 4 measured 272.80B tokens/day; the claim implies 273.1B
     assert t["cluster_tokens_per_day"] == pytest.approx(273.1e9, rel=5e-4)
 
@@ -48,11 +48,13 @@ def test_consistency_all_ok(v3):
     rows = {r["check"]: r for r in v3["consistency"]}
     assert all(r["ok"] for r in rows.values())
     assert rows["stage GPU-hours add up to the total"]["computed"] == pytest.approx(2.788e6)
-    assert rows["per-trillion-token GPU-hours × tokens = GPU-hours"]["computed"] == \
-        pytest.approx(14.8 * 180e3)
+    assert rows["per-trillion-token GPU-hours × tokens = GPU-hours"]["computed"] == pytest.approx(
+        14.8 * 180e3
+    )
     # 180K / 2048 / 24 = 3.66 days per trillion tokens; the paper says 3.7
     assert rows["days per trillion tokens on the cluster"]["computed"] == pytest.approx(
-        180e3 / 2048 / 24)
+        180e3 / 2048 / 24
+    )
 
 
 def test_comparators_and_percentile(v3):
@@ -84,8 +86,9 @@ def test_ledger_side_by_side_never_summed(v3):
     assert own["low_usd"] == pytest.approx(2.13, abs=0.01)
     assert own["high_usd"] == pytest.approx(2.62, abs=0.01)
     dev = items["development compute incl. research and ablations"]
-    assert dev["low_usd"] == pytest.approx(1.2 * 5.576e6) and dev["high_usd"] == \
-        pytest.approx(4 * 5.576e6)
+    assert dev["low_usd"] == pytest.approx(1.2 * 5.576e6) and dev["high_usd"] == pytest.approx(
+        4 * 5.576e6
+    )
     assert any(e["disputed"] and "SemiAnalysis" in e["source"] for e in v3["ledger"])
 
 
@@ -120,7 +123,7 @@ def test_r1_hours_against_gpus_times_duration():
 
 def test_made_up_claim_is_implausible(tmp_path, invoke):
     f = tmp_path / "cheap.toml"
-    f.write_text('''
+    f.write_text("""
 id = "v3-for-500k"
 name = "DeepSeek-V3 for $500k"
 claimant = "made up"
@@ -136,7 +139,7 @@ cost_usd = 5e5
 price_usd_per_gpu_hour = 2.0
 source = "a test"
 as_of = 2026-11-28
-''')
+""")
     r = invoke("check", "--claim-file", f, "--json")
     assert r.code == 0, r.err
     d = r.json()
@@ -154,15 +157,26 @@ def test_claim_missing_fields(tmp_path, invoke):
 
 
 def test_own_claim_from_flags(invoke):
-    r = invoke("check", "--gpu", "h800-sxm", "--gpu-hours", "250K", "--tokens", "14.8T",
-               "--active-params", "37B", "--json")
+    r = invoke(
+        "check",
+        "--gpu",
+        "h800-sxm",
+        "--gpu-hours",
+        "250K",
+        "--tokens",
+        "14.8T",
+        "--active-params",
+        "37B",
+        "--json",
+    )
     assert r.code == 0, r.err
     assert r.json()["verdict"]["verdict"] == "implausible"
     assert invoke("check", "deepseek-v3", "--gpu", "h100-sxm").code == 2
 
 
-@pytest.mark.parametrize("claim", ["deepseek-v3", "deepseek-r1", "llama-3.1-405b", "mpt-7b",
-                                   "jetmoe-8b", "glm-130b"])
+@pytest.mark.parametrize(
+    "claim", ["deepseek-v3", "deepseek-r1", "llama-3.1-405b", "mpt-7b", "jetmoe-8b", "glm-130b"]
+)
 def test_every_claim_preset_checks(claim, invoke):
     r = invoke("check", claim)
     assert r.code == 0, r.err

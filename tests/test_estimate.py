@@ -4,15 +4,25 @@ import math
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
 
 import costmodel
 from costmodel import estimate
-from costmodel.errors import (InputError, MissingInputError, UnknownPresetError,
-                              UnsupportedPrecisionError)
+from costmodel.errors import (
+    InputError,
+    MissingInputError,
+    UnknownPresetError,
+    UnsupportedPrecisionError,
+)
 
-V3 = dict(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16", mfu=0.35,
-          price_usd_per_gpu_hour=2, n_gpus=2048)
+V3 = dict(
+    active_params=37e9,
+    tokens=14.8e12,
+    gpu="h800-sxm",
+    precision="bf16",
+    mfu=0.35,
+    price_usd_per_gpu_hour=2,
+    n_gpus=2048,
+)
 
 
 def test_deepseek_6nd_by_hand():
@@ -94,18 +104,21 @@ def test_vectorized_equals_scalar():
         assert vec.cost_usd[i] == pytest.approx(one.cost_usd, rel=1e-15)
 
 
-@pytest.mark.parametrize("field,value,match", [
-    ("tokens", -1, r"tokens: -1 is outside the allowed range \(0, inf\)"),
-    ("tokens", 0, r"tokens: 0 is outside"),
-    ("tokens", math.nan, r"tokens: nan is outside"),
-    ("tokens", math.inf, r"tokens: inf is outside"),
-    ("mfu", 1.2, r"mfu: 1.2 is outside the allowed range \(0, 1\] \(a fraction"),
-    ("mfu", 0, r"mfu: 0 is outside"),
-    ("mfu", 35, r"a fraction, not a percent"),
-    ("active_params", -37e9, r"active_params: -37B is outside"),
-    ("price_usd_per_gpu_hour", math.nan, r"price_usd_per_gpu_hour: nan"),
-    ("n_gpus", 0, r"n_gpus: 0 is outside"),
-])
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("tokens", -1, r"tokens: -1 is outside the allowed range \(0, inf\)"),
+        ("tokens", 0, r"tokens: 0 is outside"),
+        ("tokens", math.nan, r"tokens: nan is outside"),
+        ("tokens", math.inf, r"tokens: inf is outside"),
+        ("mfu", 1.2, r"mfu: 1.2 is outside the allowed range \(0, 1\] \(a fraction"),
+        ("mfu", 0, r"mfu: 0 is outside"),
+        ("mfu", 35, r"a fraction, not a percent"),
+        ("active_params", -37e9, r"active_params: -37B is outside"),
+        ("price_usd_per_gpu_hour", math.nan, r"price_usd_per_gpu_hour: nan"),
+        ("n_gpus", 0, r"n_gpus: 0 is outside"),
+    ],
+)
 def test_bad_quantities(field, value, match):
     with pytest.raises(InputError, match=match):
         estimate(**(V3 | {field: value}))
@@ -137,9 +150,23 @@ def test_active_params_exceeding_params():
 
 def test_json_keys_always_present():
     d = estimate(tokens=1e12, params=1e9).to_dict()
-    for k in ("schema", "inputs", "assumptions", "flop_convention", "model_flop",
-              "hardware_flop", "peak_flop_per_s", "mfu", "gpu_hours", "wall_clock_days",
-              "cost_usd", "energy_kwh", "co2e_kg", "tokens_per_s_per_gpu", "quantiles"):
+    for k in (
+        "schema",
+        "inputs",
+        "assumptions",
+        "flop_convention",
+        "model_flop",
+        "hardware_flop",
+        "peak_flop_per_s",
+        "mfu",
+        "gpu_hours",
+        "wall_clock_days",
+        "cost_usd",
+        "energy_kwh",
+        "co2e_kg",
+        "tokens_per_s_per_gpu",
+        "quantiles",
+    ):
         assert k in d
     assert d["schema"] == "costmodel.estimate/1"
 

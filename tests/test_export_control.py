@@ -13,19 +13,23 @@ def test_tpp_is_max_dense_rate_times_bits():
     assert metrics(store.get("accelerators", "a100-sxm4-80gb"))["tpp"] == pytest.approx(4992)
     # H20: 148 × 16 = 296 × 8 = 2,368; PD = 2,368 / 814 mm² = 2.91
     m = metrics(store.get("accelerators", "h20"))
-    assert m["tpp"] == pytest.approx(2368) and m["performance_density"] == pytest.approx(2.91,
-                                                                                          abs=0.005)
+    assert m["tpp"] == pytest.approx(2368) and m["performance_density"] == pytest.approx(
+        2.91, abs=0.005
+    )
 
 
-@pytest.mark.parametrize("gpu,r2022,r2023", [
-    ("h800-sxm", "not 3A090", "3A090.a"),        # NVLink 400 < 600 GB/s; TPP 15,832
-    ("a800-sxm4-80gb", "not 3A090", "3A090.a"),  # NVLink 400 < 600; TPP 4,992 >= 4,800
-    ("h100-sxm", "3A090.a", "3A090.a"),
-    ("a100-sxm4-80gb", "3A090.a", "3A090.a"),
-    ("h20", "not 3A090", "not 3A090"),           # TPP 2,368 < 2,400 and PD 2.91 < 3.2
-    ("v100-sxm2-32gb", "not 3A090", "not 3A090"),
-    ("l40s", "not 3A090", "3A090.a"),            # PCIe only in 2022; TPP 5,864 in 2023
-])
+@pytest.mark.parametrize(
+    "gpu,r2022,r2023",
+    [
+        ("h800-sxm", "not 3A090", "3A090.a"),  # NVLink 400 < 600 GB/s; TPP 15,832
+        ("a800-sxm4-80gb", "not 3A090", "3A090.a"),  # NVLink 400 < 600; TPP 4,992 >= 4,800
+        ("h100-sxm", "3A090.a", "3A090.a"),
+        ("a100-sxm4-80gb", "3A090.a", "3A090.a"),
+        ("h20", "not 3A090", "not 3A090"),  # TPP 2,368 < 2,400 and PD 2.91 < 3.2
+        ("v100-sxm2-32gb", "not 3A090", "not 3A090"),
+        ("l40s", "not 3A090", "3A090.a"),  # PCIe only in 2022; TPP 5,864 in 2023
+    ],
+)
 def test_classifications(gpu, r2022, r2023):
     assert classify(gpu, "2022-10").status == r2022
     assert classify(gpu, "2023-10").status == r2023

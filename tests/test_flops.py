@@ -19,14 +19,23 @@ def deepseek_v3() -> Architecture:
 
 def llama2_7b(seq_len=4096) -> Architecture:
     # Llama 2 paper Table 1 / HF config: 32 layers, d 4096, 32 heads, SwiGLU 11008, vocab 32000
-    return Architecture(n_layers=32, d_model=4096, n_heads=32, ffn_hidden=11008,
-                        vocab_size=32000, seq_len=seq_len)
+    return Architecture(
+        n_layers=32, d_model=4096, n_heads=32, ffn_hidden=11008, vocab_size=32000, seq_len=seq_len
+    )
 
 
 def gpt3_shape(seq_len=2048, causal=False) -> Architecture:
     # GPT-3 175B (Brown et al. 2020 Table 2.1): 96 layers, d 12288, 96 heads, 4h plain MLP
-    return Architecture(n_layers=96, d_model=12288, n_heads=96, ffn_hidden=4 * 12288,
-                        gated_mlp=False, vocab_size=51200, seq_len=seq_len, causal=causal)
+    return Architecture(
+        n_layers=96,
+        d_model=12288,
+        n_heads=96,
+        ffn_hidden=4 * 12288,
+        gated_mlp=False,
+        vocab_size=51200,
+        seq_len=seq_len,
+        causal=causal,
+    )
 
 
 ARCH_PER_TOKEN = {
@@ -71,15 +80,25 @@ def test_narayanan_full_recompute_closed_form():
     arch = gpt3_shape(causal=False)
     model = arch.breakdown().training
     hw = model + arch.hardware_extra_per_token("full")
-    closed = flops.narayanan2021_flop_per_iteration(1, 2048, 96, 12288, 51200,
-                                                    full_recompute=True) / 2048
+    closed = (
+        flops.narayanan2021_flop_per_iteration(1, 2048, 96, 12288, 51200, full_recompute=True)
+        / 2048
+    )
     assert_allclose(hw, closed, rtol=1e-12)
 
 
 def test_six_nd_and_megatron_agree_when_attention_is_negligible():
     # short sequence, large model, tied head: attention core and LM head are < 1%
-    arch = Architecture(n_layers=80, d_model=16384, n_heads=128, ffn_hidden=65536,
-                        gated_mlp=False, vocab_size=32000, seq_len=128, tied_embeddings=True)
+    arch = Architecture(
+        n_layers=80,
+        d_model=16384,
+        n_heads=128,
+        ffn_hidden=65536,
+        gated_mlp=False,
+        vocab_size=32000,
+        seq_len=128,
+        tied_embeddings=True,
+    )
     n = arch.param_count()["active_matmul"]
     assert_allclose(arch.flop_per_token("megatron"), 6 * n, rtol=0.01)
 
@@ -95,9 +114,16 @@ def test_palm_matches_paper_formula_for_dense_mha():
 def _mixtral(top_k=2):
     # Mixtral 8x7B (Jiang et al. 2024, arXiv 2401.04088, Table 1): 32 layers, d 4096,
     # 32 heads, 8 KV heads, expert FFN 14336, 8 experts top-2, vocab 32000
-    return Architecture(n_layers=32, d_model=4096, n_heads=32, n_kv_heads=8, ffn_hidden=14336,
-                        vocab_size=32000, seq_len=4096,
-                        moe=MoE(n_routed_experts=8, top_k=top_k, expert_ffn_hidden=14336))
+    return Architecture(
+        n_layers=32,
+        d_model=4096,
+        n_heads=32,
+        n_kv_heads=8,
+        ffn_hidden=14336,
+        vocab_size=32000,
+        seq_len=4096,
+        moe=MoE(n_routed_experts=8, top_k=top_k, expert_ffn_hidden=14336),
+    )
 
 
 def test_moe_top_k_counted_llm_analysis_bug():

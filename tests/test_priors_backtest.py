@@ -28,8 +28,9 @@ def test_at_least_20_sourced_runs_with_hours():
             assert r.reported.gpu_hours_derivation, r.id
 
 
-@pytest.mark.parametrize("run_id", sorted(r.id for r in store.load("runs").values()
-                                          if r.architecture is not None))
+@pytest.mark.parametrize(
+    "run_id", sorted(r.id for r in store.load("runs").values() if r.architecture is not None)
+)
 def test_architecture_matches_stated_params(run_id):
     # the shape in each preset must reproduce the published parameter count; 4% covers
     # labels like "7B" for 6.74B and untied-vs-tied embedding conventions
@@ -43,8 +44,11 @@ def test_tpu_hours_stay_tpu_hours():
 
 
 def test_prior_file_is_up_to_date():
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "fit_priors.py"), "--check"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "fit_priors.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -62,8 +66,9 @@ def test_fit_recovers_known_coefficients():
         for i, n in enumerate([1e9, 3e9, 1e10, 7e10, 4e11]):
             mfu = math.exp(a + 0.3 * math.log10(n / 1e10) + (0.01 if i % 2 else -0.01))
             hours = 6 * n * 1e12 / (mfu * 1e15 * 3600)
-            rows.append(priors.FitRow(f"{fam}{i}", fam, n, 1e12, hours, 1e15, False,
-                                      "primary", "reported"))
+            rows.append(
+                priors.FitRow(f"{fam}{i}", fam, n, 1e12, hours, 1e15, False, "primary", "reported")
+            )
     p = priors.fit(rows)
     assert_allclose(p.slope, 0.3, atol=0.01)
     for fam, a in truth.items():
@@ -116,8 +121,18 @@ def test_backtest_plot(invoke, tmp_path):
 
 
 def test_llama2_70b_interval_contains_published_hours(invoke):
-    r = invoke("estimate", "--active-params", "70B", "--tokens", "2T", "--gpu",
-               "a100-sxm4-80gb", "--samples", "20000", "--json")
+    r = invoke(
+        "estimate",
+        "--active-params",
+        "70B",
+        "--tokens",
+        "2T",
+        "--gpu",
+        "a100-sxm4-80gb",
+        "--samples",
+        "20000",
+        "--json",
+    )
     assert r.code == 0, r.err
     d = r.json()
     q = d["quantiles"]["gpu_hours"]
@@ -128,25 +143,34 @@ def test_llama2_70b_interval_contains_published_hours(invoke):
 
 
 def test_quantiles_reproducible_and_seeded(invoke):
-    args = ["estimate", "--active-params", "70B", "--tokens", "2T", "--gpu", "h100-sxm",
-            "--samples", "5000", "--json"]
+    args = [
+        "estimate",
+        "--active-params",
+        "70B",
+        "--tokens",
+        "2T",
+        "--gpu",
+        "h100-sxm",
+        "--samples",
+        "5000",
+        "--json",
+    ]
     a, b = invoke(*args, "--seed", "3").json(), invoke(*args, "--seed", "3").json()
     c = invoke(*args, "--seed", "4").json()
     assert a["quantiles"] == b["quantiles"] != c["quantiles"]
 
 
 def test_prior_point_is_median_of_samples():
-    e = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="a100-sxm4-80gb",
-                           samples=100_000, rng=0)
+    e = costmodel.estimate(
+        active_params=70e9, tokens=2e12, gpu="a100-sxm4-80gb", samples=100_000, rng=0
+    )
     # the point estimate uses the prior's median; the sampled p50 converges to it
     assert_allclose(e.quantiles["gpu_hours"]["p50"], e.gpu_hours, rtol=0.01)
 
 
 def test_prior_on_16_bit_peak_for_fp8():
-    bf16 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm",
-                              precision="bf16")
-    fp8 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm",
-                             precision="fp8")
+    bf16 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm", precision="bf16")
+    fp8 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm", precision="fp8")
     assert fp8.gpu_hours == pytest.approx(bf16.gpu_hours)  # no FP8 speed-up credited
     assert fp8.mfu == pytest.approx(bf16.mfu / 2, rel=1e-3)  # same work, twice the peak
 

@@ -41,15 +41,21 @@ def test_flop_monotone_in_params(n, d, u, k):
 
 
 @settings(max_examples=40)
-@given(st.lists(st.tuples(S.params, S.tokens, S.mfu, S.price, S.gpu_id), min_size=1,
-                max_size=12))
+@given(st.lists(st.tuples(S.params, S.tokens, S.mfu, S.price, S.gpu_id), min_size=1, max_size=12))
 def test_scalar_equals_vectorized(rows):
     n, d, u, p, g = (np.array(c) for c in zip(*rows, strict=True))
     prec = np.where(g == "v100-sxm2-32gb", "fp16", "bf16")  # V100 has no BF16 tensor cores
-    vec = estimate(active_params=n, tokens=d, mfu=u, price_usd_per_gpu_hour=p, gpu=g,
-                   precision=prec)
+    vec = estimate(
+        active_params=n, tokens=d, mfu=u, price_usd_per_gpu_hour=p, gpu=g, precision=prec
+    )
     for i, row in enumerate(rows):
-        one = estimate(active_params=row[0], tokens=row[1], mfu=row[2],
-                       price_usd_per_gpu_hour=row[3], gpu=row[4], precision=str(prec[i]))
+        one = estimate(
+            active_params=row[0],
+            tokens=row[1],
+            mfu=row[2],
+            price_usd_per_gpu_hour=row[3],
+            gpu=row[4],
+            precision=str(prec[i]),
+        )
         assert np.atleast_1d(vec.cost_usd)[i] == pytest.approx(one.cost_usd, rel=1e-14)
         assert np.atleast_1d(vec.gpu_hours)[i] == pytest.approx(one.gpu_hours, rel=1e-14)

@@ -50,9 +50,16 @@ def test_additive_case_by_hand():
 
 def test_tornado_on_cost_matches_closed_form():
     price = dist.lognormal(2.0, 1.3)
-    s = costmodel.sensitivity("cost_usd", sobol=False, active_params=37e9, tokens=14.8e12,
-                              gpu="h800-sxm", precision="bf16", mfu=dist.uniform(0.25, 0.45),
-                              price_usd_per_gpu_hour=price)
+    s = costmodel.sensitivity(
+        "cost_usd",
+        sobol=False,
+        active_params=37e9,
+        tokens=14.8e12,
+        gpu="h800-sxm",
+        precision="bf16",
+        mfu=dist.uniform(0.25, 0.45),
+        price_usd_per_gpu_hour=price,
+    )
     k = 3.2856e24 / (989.4e12 * 3600)  # cost = k · price / mfu
     rows = {r["input"]: r for r in s.tornado}
     p05, p95 = price.quantile(0.05), price.quantile(0.95)
@@ -62,8 +69,9 @@ def test_tornado_on_cost_matches_closed_form():
 
 
 def test_prior_is_an_uncertain_input():
-    s = costmodel.sensitivity("gpu_hours", n=4096, n_boot=0, rng=0, active_params=37e9,
-                              tokens=14.8e12, gpu="h800-sxm")
+    s = costmodel.sensitivity(
+        "gpu_hours", n=4096, n_boot=0, rng=0, active_params=37e9, tokens=14.8e12, gpu="h800-sxm"
+    )
     assert s.inputs == ["mfu"]
     # the only input explains everything: S1 = ST = 1 (S1's estimator is the noisier one
     # for this heavy-tailed 1/mfu output)
@@ -74,10 +82,28 @@ def test_prior_is_an_uncertain_input():
 def test_cli_sensitivity(invoke, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "t.svg"
-    r = invoke("sensitivity", "--active-params", "37B", "--tokens", "14.8T", "--gpu",
-               "h800-sxm", "--precision", "bf16", "--mfu", "0.25..0.45",
-               "--price-usd-per-gpu-hour", "lognormal:2,1.3", "--samples", "512",
-               "--bootstrap", "50", "--json", "--plot", out)
+    r = invoke(
+        "sensitivity",
+        "--active-params",
+        "37B",
+        "--tokens",
+        "14.8T",
+        "--gpu",
+        "h800-sxm",
+        "--precision",
+        "bf16",
+        "--mfu",
+        "0.25..0.45",
+        "--price-usd-per-gpu-hour",
+        "lognormal:2,1.3",
+        "--samples",
+        "512",
+        "--bootstrap",
+        "50",
+        "--json",
+        "--plot",
+        out,
+    )
     assert r.code == 0, r.err
     d = r.json()
     assert d["schema"] == "costmodel.sensitivity/1" and len(d["sobol"]["S1"]) == 2
@@ -85,6 +111,15 @@ def test_cli_sensitivity(invoke, tmp_path):
 
 
 def test_sensitivity_without_uncertainty(invoke):
-    r = invoke("sensitivity", "--active-params", "37B", "--tokens", "1T", "--gpu", "h100-sxm",
-               "--mfu", "0.3")
+    r = invoke(
+        "sensitivity",
+        "--active-params",
+        "37B",
+        "--tokens",
+        "1T",
+        "--gpu",
+        "h100-sxm",
+        "--mfu",
+        "0.3",
+    )
     assert r.code == 2 and "no uncertain inputs" in r.err

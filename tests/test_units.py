@@ -12,17 +12,31 @@ from costmodel.units import format_si, format_usd, parse_quantity
 from . import strategies as S
 
 
-@pytest.mark.parametrize("text,value", [
-    ("671B", 671e9), ("14.8T", 14.8e12), ("2.788M", 2.788e6), ("3.3e24", 3.3e24),
-    ("5K", 5e3), ("5k", 5e3), ("1.5G", 1.5e9), ("2_048", 2048), (" 37B ", 37e9),
-    ("35%", 0.35), ("1e-6", 1e-6), (".5", 0.5),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("671B", 671e9),
+        ("14.8T", 14.8e12),
+        ("2.788M", 2.788e6),
+        ("3.3e24", 3.3e24),
+        ("5K", 5e3),
+        ("5k", 5e3),
+        ("1.5G", 1.5e9),
+        ("2_048", 2048),
+        (" 37B ", 37e9),
+        ("35%", 0.35),
+        ("1e-6", 1e-6),
+        (".5", 0.5),
+    ],
+)
 def test_parse(text, value):
     assert parse_quantity(text) == pytest.approx(value, rel=1e-15)
 
 
-@pytest.mark.parametrize("text", ["14.8X", "", "B", "1.2.3", "nan", "inf", "--1", "1e",
-                                  "ten", "1 000", "5 KB", "½", "1,000"])
+@pytest.mark.parametrize(
+    "text",
+    ["14.8X", "", "B", "1.2.3", "nan", "inf", "--1", "1e", "ten", "1 000", "5 KB", "½", "1,000"],
+)
 def test_malformed(text):
     with pytest.raises(InputError, match="tokens: cannot read"):
         parse_quantity(text, "tokens")

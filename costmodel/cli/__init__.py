@@ -21,16 +21,48 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-class CostModelGroup(click.Group):
-    """Group whose ``main`` turns every expected error into one line and exit status 2."""
+#: Sub-command name -> module in costmodel.cli that defines it (imported on first use, so
+#: ``costmodel estimate`` never imports the modules of the other commands).
+COMMANDS = {
+    "estimate": "estimate_cmd",
+    "check": "check_cmd",
+    "solve": "analysis_cmd",
+    "sweep": "analysis_cmd",
+    "sensitivity": "analysis_cmd",
+    "backtest": "backtest_cmd",
+    "gpus": "catalog_cmd",
+    "presets": "catalog_cmd",
+    "export-control": "check_cmd",
+}
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
-             **extra):
+
+class CostModelGroup(click.Group):
+    """Group whose ``main`` turns every expected error into one line and exit status 2,
+    and whose sub-commands are imported lazily."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        if name not in self.commands:
+            from importlib import import_module
+
+            import_module(f"{__name__}.{COMMANDS[name]}")
+        return self.commands.get(name)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("COSTMODEL_DEBUG") == "1"
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "costmodel",
-                              complete_var=complete_var, standalone_mode=False, **extra)
+            rv = super().main(
+                args=argv,
+                prog_name=prog_name or "costmodel",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
         except click.exceptions.Exit as e:
             code = e.exit_code
         except click.exceptions.Abort:
@@ -53,9 +85,11 @@ class CostModelGroup(click.Group):
         except Exception as e:  # a bug: still one line, but exit 1 so it is noticed
             if debug:
                 raise
-            click.echo(f"costmodel: internal error: {type(e).__name__}: {_one_line(str(e))} "
-                       f"(rerun with --debug for the traceback, and please report it)",
-                       err=True)
+            click.echo(
+                f"costmodel: internal error: {type(e).__name__}: {_one_line(str(e))} "
+                f"(rerun with --debug for the traceback, and please report it)",
+                err=True,
+            )
             code = 1
         else:
             code = rv if isinstance(rv, int) else 0
@@ -64,12 +98,19 @@ class CostModelGroup(click.Group):
         return code
 
 
-@click.group(cls=CostModelGroup, context_settings={"help_option_names": ["-h", "--help"],
-                                                    "max_content_width": 100})
+@click.group(
+    cls=CostModelGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="costmodel")
-@click.option("--presets", "presets_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Extra preset directory (same layout as the built-in presets/); repeat "
-                   "for several. Overrides COSTMODEL_PRESETS. Overrides are reported.")
+@click.option(
+    "--presets",
+    "presets_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra preset directory (same layout as the built-in presets/); repeat "
+    "for several. Overrides COSTMODEL_PRESETS. Overrides are reported.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
     """Estimate what it costs to train an AI model, and test published cost claims.
@@ -88,8 +129,11 @@ def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Pydantic scans every installed distribution for plugins on the first model build;
+    the CLI has no use for them, so (unless the user set the variable) it skips the scan
+    for a faster start. The library, imported in a user's process, leaves it alone.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     return cli.main(args=argv, prog_name="costmodel")
-
-
-from . import commands  # noqa: E402,F401  (registers the sub-commands)

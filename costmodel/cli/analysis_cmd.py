@@ -14,20 +14,42 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
 
 @cli.command("sensitivity")
 @scenario_options
-@click.option("--target", "output_name", type=click.Choice(_OUTPUTS), default="cost_usd",
-              show_default=True, help="Output whose drivers are ranked.")
-@click.option("--samples", type=NUMBER, default="4096", show_default=True,
-              help="Base samples for Sobol indices (evaluations = samples × (inputs + 2)).")
+@click.option(
+    "--target",
+    "output_name",
+    type=click.Choice(_OUTPUTS),
+    default="cost_usd",
+    show_default=True,
+    help="Output whose drivers are ranked.",
+)
+@click.option(
+    "--samples",
+    type=NUMBER,
+    default="4096",
+    show_default=True,
+    help="Base samples for Sobol indices (evaluations = samples × (inputs + 2)).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--bootstrap", type=int, default=200, show_default=True,
-              help="Bootstrap resamples for the 95% intervals (0: none).")
+@click.option(
+    "--bootstrap",
+    type=int,
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals (0: none).",
+)
 @click.option("--no-sobol", is_flag=True, help="Tornado only.")
 @click.option("--mc", is_flag=True, help="Plain Monte Carlo instead of Sobol QMC points.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the tornado chart (.png or .svg).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the tornado chart (.png or .svg).",
+)
 @output_options
-def sensitivity_cmd(output_name, samples, seed, bootstrap, no_sobol, mc, plot_path, fmt,
-                    as_json, output, **kw):
+def sensitivity_cmd(
+    output_name, samples, seed, bootstrap, no_sobol, mc, plot_path, fmt, as_json, output, **kw
+):
     """Rank what drives an output: tornado swings and Sobol indices.
 
     Give uncertain inputs as distributions; without --mfu the utilization prior is one.
@@ -45,8 +67,15 @@ def sensitivity_cmd(output_name, samples, seed, bootstrap, no_sobol, mc, plot_pa
     from ..report import describe_inputs
 
     sk = scenario_kwargs(kw)
-    s = sensitivity(output_name, n=int(samples), rng=seed, qmc=not mc, n_boot=bootstrap,
-                    sobol=not no_sobol, **sk)
+    s = sensitivity(
+        output_name,
+        n=int(samples),
+        rng=seed,
+        qmc=not mc,
+        n_boot=bootstrap,
+        sobol=not no_sobol,
+        **sk,
+    )
     d = s.to_dict()
     emit(d, s.table, fmt, as_json, output, csv_rows=d["tornado"])
     if plot_path:
@@ -56,17 +85,43 @@ def sensitivity_cmd(output_name, samples, seed, bootstrap, no_sobol, mc, plot_pa
 
 @cli.command("sweep")
 @scenario_options
-@click.option("--grid", "grids", multiple=True, required=True, metavar="NAME=SPEC",
-              help="A swept input: start:stop:count, start:stop:count:log, or v1,v2,... "
-                   "Repeat for a cartesian grid.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Row format (default from -o's suffix, else csv).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write rows to FILE (atomically) instead of stdout.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
-              help="Lines (one swept number) or a heatmap (two), .png or .svg.")
-@click.option("--plot-output", type=click.Choice(_OUTPUTS), default="cost_usd",
-              show_default=True, help="Output drawn by --plot.")
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar="NAME=SPEC",
+    help="A swept input: start:stop:count, start:stop:count:log, or v1,v2,... "
+    "Repeat for a cartesian grid.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="Row format (default from -o's suffix, else csv).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write rows to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Lines (one swept number) or a heatmap (two), .png or .svg.",
+)
+@click.option(
+    "--plot-output",
+    type=click.Choice(_OUTPUTS),
+    default="cost_usd",
+    show_default=True,
+    help="Output drawn by --plot.",
+)
 def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     """Evaluate a cartesian grid and stream the rows as CSV or JSON Lines.
 
@@ -101,8 +156,9 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
         click.echo(f"wrote {plot_path}", err=True)
     fmt = fmt or ("jsonl" if output and output.endswith((".jsonl", ".ndjson")) else "csv")
     show = sys.stderr.isatty() and n >= 200_000
-    with click.progressbar(length=n, label="sweeping", file=sys.stderr) if show \
-            else _NoBar() as bar:
+    with (
+        click.progressbar(length=n, label="sweeping", file=sys.stderr) if show else _NoBar() as bar
+    ):
         if output:
             rows = write_sweep(output, grid, fmt=fmt, progress=bar.update, **fixed)
             click.echo(f"wrote {rows:,} rows to {output}", err=True)
@@ -133,19 +189,45 @@ class _NoBar:
 @scenario_options
 @click.option("--budget-usd", type=NUMBER, default=None, help="Budget [USD], e.g. 6M.")
 @click.option("--budget-gpu-hours", type=NUMBER, default=None, help="Budget [GPU-hours].")
-@click.option("--budget-days", type=NUMBER, default=None,
-              help="Wall-clock budget [days] (needs --n-gpus unless solving for it).")
-@click.option("--unknown", type=click.Choice(["tokens", "active-params", "mfu",
-                                              "price-usd-per-gpu-hour", "n-gpus"]),
-              default=None, help="The input to solve for. Without it: P(budget suffices).")
-@click.option("--compute-optimal", is_flag=True,
-              help="Compute-optimal params and tokens for the budget (Hoffmann et al. 2022).")
-@click.option("--samples", type=NUMBER, default="0", show_default=True,
-              help="Monte Carlo samples for quantiles of the solution / P(budget suffices).")
+@click.option(
+    "--budget-days",
+    type=NUMBER,
+    default=None,
+    help="Wall-clock budget [days] (needs --n-gpus unless solving for it).",
+)
+@click.option(
+    "--unknown",
+    type=click.Choice(["tokens", "active-params", "mfu", "price-usd-per-gpu-hour", "n-gpus"]),
+    default=None,
+    help="The input to solve for. Without it: P(budget suffices).",
+)
+@click.option(
+    "--compute-optimal",
+    is_flag=True,
+    help="Compute-optimal params and tokens for the budget (Hoffmann et al. 2022).",
+)
+@click.option(
+    "--samples",
+    type=NUMBER,
+    default="0",
+    show_default=True,
+    help="Monte Carlo samples for quantiles of the solution / P(budget suffices).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @output_options
-def solve_cmd(budget_usd, budget_gpu_hours, budget_days, unknown, compute_optimal, samples,
-              seed, fmt, as_json, output, **kw):
+def solve_cmd(
+    budget_usd,
+    budget_gpu_hours,
+    budget_days,
+    unknown,
+    compute_optimal,
+    samples,
+    seed,
+    fmt,
+    as_json,
+    output,
+    **kw,
+):
     """Solve for one input from a budget, or the chance that a budget suffices.
 
     \b
@@ -159,7 +241,14 @@ def solve_cmd(budget_usd, budget_gpu_hours, budget_days, unknown, compute_optima
     """
     from ..solver import solve
 
-    s = solve(unknown=unknown, budget_usd=budget_usd, budget_gpu_hours=budget_gpu_hours,
-              budget_days=budget_days, compute_optimal=compute_optimal, samples=int(samples),
-              rng=seed, **scenario_kwargs(kw))
+    s = solve(
+        unknown=unknown,
+        budget_usd=budget_usd,
+        budget_gpu_hours=budget_gpu_hours,
+        budget_days=budget_days,
+        compute_optimal=compute_optimal,
+        samples=int(samples),
+        rng=seed,
+        **scenario_kwargs(kw),
+    )
     emit(s.to_dict(), s.table, fmt, as_json, output)

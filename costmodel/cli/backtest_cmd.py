@@ -9,8 +9,13 @@ from .options import emit, output_options
 
 
 @cli.command("backtest")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
-              help="Write predicted-vs-reported on log axes (.png or .svg).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write predicted-vs-reported on log axes (.png or .svg).",
+)
 @output_options
 def backtest_cmd(plot_path, fmt, as_json, output):
     """Predict published runs' accelerator-hours from params, tokens and hardware alone.

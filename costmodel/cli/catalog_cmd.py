@@ -31,33 +31,43 @@ def gpus_cmd(gpu, fmt, as_json, output):
         d = acc.model_dump(mode="json")
         d["file"] = str(store.source_file("accelerators", acc.id))
         rows = [(k, str(v)) for k, v in d.items() if k not in ("peak_dense_tflop_per_s",)]
-        rows += [(f"peak {p} (dense)", f"{v:g} {'TOP/s' if p == 'int8' else 'TFLOP/s'}")
-                 for p, v in acc.peak_dense_tflop_per_s.items()]
+        rows += [
+            (f"peak {p} (dense)", f"{v:g} {'TOP/s' if p == 'int8' else 'TFLOP/s'}")
+            for p, v in acc.peak_dense_tflop_per_s.items()
+        ]
         emit(d, lambda: table(rows), fmt, as_json, output)
         return
-    accs = sorted(store.load("accelerators").values(), key=lambda a: (a.vendor, a.release_year,
-                                                                      a.id))
+    accs = sorted(
+        store.load("accelerators").values(), key=lambda a: (a.vendor, a.release_year, a.id)
+    )
     data = [a.model_dump(mode="json") for a in accs]
 
     def peak(p):
-        return lambda a: (f"{a.peak_dense_tflop_per_s[p]:g}"
-                          if p in a.peak_dense_tflop_per_s else "-")
+        return lambda a: (
+            f"{a.peak_dense_tflop_per_s[p]:g}" if p in a.peak_dense_tflop_per_s else "-"
+        )
 
     cols = [("id", lambda a: a.id), ("year", lambda a: str(a.release_year))]
     cols += [(f"{p} TF/s", peak(p)) for p in ("bf16", "fp8", "fp4") if p in PRECISIONS]
-    cols += [("mem GB", lambda a: f"{a.memory_gb:g}"),
-             ("link GB/s", lambda a: "-" if a.interconnect_gb_per_s is None
-              else f"{a.interconnect_gb_per_s:g}"),
-             ("TDP W", lambda a: "-" if a.tdp_w is None else f"{a.tdp_w:g}"),
-             ("aliases", lambda a: ", ".join(a.aliases))]
+    cols += [
+        ("mem GB", lambda a: f"{a.memory_gb:g}"),
+        (
+            "link GB/s",
+            lambda a: "-" if a.interconnect_gb_per_s is None else f"{a.interconnect_gb_per_s:g}",
+        ),
+        ("TDP W", lambda a: "-" if a.tdp_w is None else f"{a.tdp_w:g}"),
+        ("aliases", lambda a: ", ".join(a.aliases)),
+    ]
     rows = [{k: v for k, v in d.items() if k not in ("source", "notes")} for d in data]
     emit(data, lambda: listing(accs, cols), fmt, as_json, output, csv_rows=rows)
 
 
 @cli.command("presets")
-@click.argument("kind", required=False,
-                type=click.Choice(["accelerators", "runs", "priors", "prices", "claims",
-                                   "rules"]))
+@click.argument(
+    "kind",
+    required=False,
+    type=click.Choice(["accelerators", "runs", "priors", "prices", "claims", "rules"]),
+)
 @click.argument("preset_id", required=False)
 @output_options
 def presets_cmd(kind, preset_id, fmt, as_json, output):
@@ -75,15 +85,22 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
     if kind is None:
         rows = [(k, str(len(store.ids(k)))) for k in store.KINDS]
         data = {k: store.ids(k) for k in store.KINDS}
-        text = ("preset directories: " + ", ".join(str(d) for d in store.preset_dirs())
-                + "\n" + table(rows, ["kind", "entries"]))
-        emit(data, text, fmt, as_json, output, csv_rows=[{"kind": k, "entries": n}
-                                                           for k, n in rows])
+        text = (
+            "preset directories: "
+            + ", ".join(str(d) for d in store.preset_dirs())
+            + "\n"
+            + table(rows, ["kind", "entries"])
+        )
+        emit(
+            data, text, fmt, as_json, output, csv_rows=[{"kind": k, "entries": n} for k, n in rows]
+        )
         return
     if preset_id is None:
         entries = store.load(kind)
-        data = [{"id": e.id, "name": getattr(e, "name", ""), "as_of": str(e.as_of),
-                 "source": e.source} for e in entries.values()]
+        data = [
+            {"id": e.id, "name": getattr(e, "name", ""), "as_of": str(e.as_of), "source": e.source}
+            for e in entries.values()
+        ]
         rows = [(d["id"], d["name"], d["as_of"]) for d in sorted(data, key=lambda d: d["id"])]
         emit(data, table(rows, ["id", "name", "as_of"]), fmt, as_json, output)
         return

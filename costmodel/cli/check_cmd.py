@@ -10,24 +10,54 @@ from .options import NUMBER, emit, output_options
 
 @cli.command("check")
 @click.argument("claim", required=False)
-@click.option("--claim-file", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="A claim in a TOML file (schema of presets/claims/*.toml).")
+@click.option(
+    "--claim-file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A claim in a TOML file (schema of presets/claims/*.toml).",
+)
 @click.option("--gpu", default=None, help="Own claim: accelerator id.")
 @click.option("--gpu-hours", type=NUMBER, default=None, help="Own claim: GPU-hours.")
 @click.option("--cost-usd", type=NUMBER, default=None, help="Own claim: cost [USD].")
 @click.option("--tokens", type=NUMBER, default=None, help="Own claim: training tokens.")
 @click.option("--active-params", type=NUMBER, default=None, help="Own claim: active params.")
 @click.option("--n-gpus", type=NUMBER, default=None, help="Own claim: cluster size.")
-@click.option("--price-usd-per-gpu-hour", type=NUMBER, default=None,
-              help="Own claim: the price it assumes.")
-@click.option("--samples", type=NUMBER, default="20000", show_default=True,
-              help="Monte Carlo samples for the likelihood.")
+@click.option(
+    "--price-usd-per-gpu-hour", type=NUMBER, default=None, help="Own claim: the price it assumes."
+)
+@click.option(
+    "--samples",
+    type=NUMBER,
+    default="20000",
+    show_default=True,
+    help="Monte Carlo samples for the likelihood.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
-              help="Predicted cost distribution with the claim marked (.png or .svg).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Predicted cost distribution with the claim marked (.png or .svg).",
+)
 @output_options
-def check_cmd(claim, claim_file, gpu, gpu_hours, cost_usd, tokens, active_params, n_gpus,
-              price_usd_per_gpu_hour, samples, seed, plot_path, fmt, as_json, output):
+def check_cmd(
+    claim,
+    claim_file,
+    gpu,
+    gpu_hours,
+    cost_usd,
+    tokens,
+    active_params,
+    n_gpus,
+    price_usd_per_gpu_hour,
+    samples,
+    seed,
+    plot_path,
+    fmt,
+    as_json,
+    output,
+):
     """Check a published training-cost claim: implied utilization under every FLOP
     convention, internal consistency, where it sits among published runs, how likely it is
     under the data-derived prior, what it leaves out, and the hardware context.
@@ -45,21 +75,38 @@ def check_cmd(claim, claim_file, gpu, gpu_hours, cost_usd, tokens, active_params
     """
     from ..claims import check
 
-    own = {k: v for k, v in dict(gpu=gpu, gpu_hours=gpu_hours, cost_usd=cost_usd,
-                                 tokens=tokens, active_params=active_params,
-                                 price_usd_per_gpu_hour=price_usd_per_gpu_hour).items()
-           if v is not None}
+    own = {
+        k: v
+        for k, v in dict(
+            gpu=gpu,
+            gpu_hours=gpu_hours,
+            cost_usd=cost_usd,
+            tokens=tokens,
+            active_params=active_params,
+            price_usd_per_gpu_hour=price_usd_per_gpu_hour,
+        ).items()
+        if v is not None
+    }
     given = [x for x in (claim, claim_file, own or None) if x]
     if len(given) != 1:
-        raise click.UsageError("give one of: a CLAIM id, --claim-file FILE, or your own "
-                               "claim's numbers (--gpu with --gpu-hours or --cost-usd)")
+        raise click.UsageError(
+            "give one of: a CLAIM id, --claim-file FILE, or your own "
+            "claim's numbers (--gpu with --gpu-hours or --cost-usd)"
+        )
     if own:
         if n_gpus is not None:
             own["n_gpus"] = int(n_gpus)
-        own.update(id="own-claim", name="user claim", claimant="user", date="2026",
-                   quote="numbers given on the command line", kind="final-run compute",
-                   scope="as given on the command line", source="command line",
-                   as_of="2026-11-28")
+        own.update(
+            id="own-claim",
+            name="user claim",
+            claimant="user",
+            date="2026",
+            quote="numbers given on the command line",
+            kind="final-run compute",
+            scope="as given on the command line",
+            source="command line",
+            as_of="2026-11-28",
+        )
         target = own
     else:
         target = claim or claim_file
@@ -72,8 +119,13 @@ def check_cmd(claim, claim_file, gpu, gpu_hours, cost_usd, tokens, active_params
 
 @cli.command("export-control")
 @click.argument("gpu")
-@click.option("--rule", type=click.Choice(["2022-10", "2023-10", "2026-01", "all"]),
-              default="all", show_default=True, help="Which rule to apply.")
+@click.option(
+    "--rule",
+    type=click.Choice(["2022-10", "2023-10", "2026-01", "all"]),
+    default="all",
+    show_default=True,
+    help="Which rule to apply.",
+)
 @output_options
 def export_control_cmd(gpu, rule, fmt, as_json, output):
     """US export-control metrics and classification (ECCN 3A090) of an accelerator.
@@ -94,18 +146,26 @@ def export_control_cmd(gpu, rule, fmt, as_json, output):
     rules = list(RULES) if rule == "all" else [rule]
     res = [classify(acc.id, r) for r in rules]
     m = metrics(acc)
-    d = {"schema": "costmodel.export-control/1", "gpu": acc.id, "metrics": m,
-         "classifications": [r.to_dict() for r in res]}
+    d = {
+        "schema": "costmodel.export-control/1",
+        "gpu": acc.id,
+        "metrics": m,
+        "classifications": [r.to_dict() for r in res],
+    }
 
     def text():
         pd = m["performance_density"]
-        lines = [f"{acc.name} ({acc.id})",
-                 f"  TPP {m['tpp']:,.0f} (from {m['tpp_precision']}: "
-                 f"{acc.peak_dense_tflop_per_s[m['tpp_precision']]:g} dense x "
-                 f"{int(round(m['tpp'] / acc.peak_dense_tflop_per_s[m['tpp_precision']]))} bit); "
-                 f"performance density {'unknown (die area not published)' if pd is None else f'{pd:.2f}'}; "
-                 f"interconnect {m['interconnect_gb_per_s'] or 'unknown'} GB/s; memory bandwidth "
-                 f"{m['memory_bandwidth_gb_per_s']:,.0f} GB/s", ""]
+        pd_text = "unknown (die area not published)" if pd is None else f"{pd:.2f}"
+        lines = [
+            f"{acc.name} ({acc.id})",
+            f"  TPP {m['tpp']:,.0f} (from {m['tpp_precision']}: "
+            f"{acc.peak_dense_tflop_per_s[m['tpp_precision']]:g} dense x "
+            f"{int(round(m['tpp'] / acc.peak_dense_tflop_per_s[m['tpp_precision']]))} bit); "
+            f"performance density {pd_text}; "
+            f"interconnect {m['interconnect_gb_per_s'] or 'unknown'} GB/s; memory bandwidth "
+            f"{m['memory_bandwidth_gb_per_s']:,.0f} GB/s",
+            "",
+        ]
         rows = [(r.rule_name, r.status, r.reason) for r in res]
         lines.append(table(rows, ["rule", "status", "reason"]))
         for r in res:

@@ -10,14 +10,29 @@ from .options import output_options, scenario_kwargs, scenario_options
 
 @cli.command("estimate")
 @scenario_options
-@click.option("--samples", type=str, default="0", show_default=True,
-              help="Monte Carlo samples for p05/p50/p95 (0: point estimate only).")
+@click.option(
+    "--samples",
+    type=str,
+    default="0",
+    show_default=True,
+    help="Monte Carlo samples for p05/p50/p95 (0: point estimate only).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--qmc", is_flag=True, help="Scrambled Sobol points instead of Monte Carlo.")
-@click.option("--quantiles", "qs", default="0.05,0.5,0.95", show_default=True,
-              help="Probabilities reported in quantiles, comma-separated.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
-              help="Histogram + CDF of the sampled cost (or GPU-hours), .png or .svg.")
+@click.option(
+    "--quantiles",
+    "qs",
+    default="0.05,0.5,0.95",
+    show_default=True,
+    help="Probabilities reported in quantiles, comma-separated.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Histogram + CDF of the sampled cost (or GPU-hours), .png or .svg.",
+)
 @output_options
 def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
     """Estimate FLOP, GPU-hours, wall-clock, cost, energy and emissions.
@@ -38,8 +53,9 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
     n = parse_quantity(samples, "samples")
     probs = tuple(parse_quantity(q, "quantiles") for q in qs.split(",") if q.strip())
     if not probs or any(not 0 < q < 1 for q in probs):
-        raise click.BadParameter(f"{qs!r}: probabilities strictly between 0 and 1",
-                                 param_hint="--quantiles")
+        raise click.BadParameter(
+            f"{qs!r}: probabilities strictly between 0 and 1", param_hint="--quantiles"
+        )
     sk = scenario_kwargs(kw)
     result = estimate(samples=n, rng=seed, qmc=qmc, quantiles=probs, **sk)
     d = result.to_dict()

@@ -10,11 +10,17 @@ from typing import Any
 
 import click
 
-from ..errors import InputError
 from ..io import atomic_write_text
 
-__all__ = ["QUANTITY", "quantity", "scenario_options", "output_options", "emit",
-           "scenario_kwargs", "SCENARIO_FLAGS"]
+__all__ = [
+    "QUANTITY",
+    "quantity",
+    "scenario_options",
+    "output_options",
+    "emit",
+    "scenario_kwargs",
+    "SCENARIO_FLAGS",
+]
 
 
 class Quantity(click.ParamType):
@@ -28,18 +34,16 @@ class Quantity(click.ParamType):
     def convert(self, value, param, ctx):
         if not isinstance(value, str):
             return value
-        field = (param.name if param is not None else "value")
-        from ..dist import Dist, parse
+        field = param.name if param is not None else "value"
         from ..units import parse_quantity
 
         if field == "price_usd_per_gpu_hour" and value.strip().lower() == "market":
             return "market"
-        if not self.allow_dist:
+        if not self.allow_dist or (":" not in value and ".." not in value):
             return parse_quantity(value, field)
-        out = parse(value, field)
-        if isinstance(out, Dist) and not self.allow_dist:
-            raise InputError(f"{field}: takes a single number here, not a distribution")
-        return out
+        from ..dist import parse  # only when a distribution is spelled out
+
+        return parse(value, field)
 
 
 QUANTITY = Quantity()
@@ -50,27 +54,46 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
     ("--params", "params", "Total parameters [count], e.g. 671B."),
     ("--active-params", "active_params", "Parameters used per token (MoE) [count], e.g. 37B."),
     ("--tokens", "tokens", "Training tokens [count], e.g. 14.8T."),
-    ("--mfu", "mfu", "Model FLOP utilization [0-1] under the FLOP convention. Default: the "
-                     "data-derived prior for the accelerator."),
+    (
+        "--mfu",
+        "mfu",
+        "Model FLOP utilization [0-1] under the FLOP convention. Default: the "
+        "data-derived prior for the accelerator.",
+    ),
     ("--goodput", "goodput", "Productive share of reserved time [0-1]. Default 1."),
     ("--n-gpus", "n_gpus", "Accelerators in the cluster, for wall-clock days."),
-    ("--price-usd-per-gpu-hour", "price_usd_per_gpu_hour",
-     "Rental price [USD per GPU-hour], or 'market' for the GPU's sourced price range."),
+    (
+        "--price-usd-per-gpu-hour",
+        "price_usd_per_gpu_hour",
+        "Rental price [USD per GPU-hour], or 'market' for the GPU's sourced price range.",
+    ),
     ("--fp8-fraction", "fp8_fraction", "FLOP share run in FP8 with --precision mixed [0-1]."),
     ("--pue", "pue", "Power usage effectiveness [>=1], for energy."),
     ("--usd-per-kwh", "usd_per_kwh", "Electricity price [USD/kWh]."),
     ("--grid-kg-co2e-per-kwh", "grid_kg_co2e_per_kwh", "Grid carbon intensity [kg CO2e/kWh]."),
-    ("--server-usd-per-gpu", "server_usd_per_gpu",
-     "Server cost per GPU for --ownership [USD]. Default: presets/prices."),
-    ("--depreciation-oom-per-year", "depreciation_oom_per_year",
-     "Hardware value lost per year for --ownership [orders of magnitude/year]. Default 0.14."),
+    (
+        "--server-usd-per-gpu",
+        "server_usd_per_gpu",
+        "Server cost per GPU for --ownership [USD]. Default: presets/prices.",
+    ),
+    (
+        "--depreciation-oom-per-year",
+        "depreciation_oom_per_year",
+        "Hardware value lost per year for --ownership [orders of magnitude/year]. Default 0.14.",
+    ),
 ]
 
 
 def quantity(flag: str, name: str, help: str, **kw) -> Callable:
-    return click.option(flag, name, type=kw.pop("type", QUANTITY), default=None,
-                        help=help + " Accepts distributions: 0.25..0.45, tri:a,m,b, "
-                        "normal:mu,sd, lognormal:median,gsd, beta:a,b, loguniform:a,b.", **kw)
+    return click.option(
+        flag,
+        name,
+        type=kw.pop("type", QUANTITY),
+        default=None,
+        help=help + " Accepts distributions: 0.25..0.45, tri:a,m,b, "
+        "normal:mu,sd, lognormal:median,gsd, beta:a,b, loguniform:a,b.",
+        **kw,
+    )
 
 
 def scenario_options(f: Callable) -> Callable:
@@ -78,26 +101,57 @@ def scenario_options(f: Callable) -> Callable:
     from ..flops import CONVENTIONS
 
     opts = [
-        click.option("--run", default=None, metavar="ID",
-                     help="Start from a run preset (e.g. deepseek-v3); flags override it."),
-        click.option("--gpu", default=None, metavar="ID",
-                     help="Accelerator id or alias (see `costmodel gpus`), e.g. h800-sxm."),
-        click.option("--precision", default=None, metavar="NAME",
-                     help="bf16, fp16, fp8, tf32, fp32, int8, fp4, or mixed (FP8/BF16 with "
-                          "--fp8-fraction). Default bf16."),
+        click.option(
+            "--run",
+            default=None,
+            metavar="ID",
+            help="Start from a run preset (e.g. deepseek-v3); flags override it.",
+        ),
+        click.option(
+            "--gpu",
+            default=None,
+            metavar="ID",
+            help="Accelerator id or alias (see `costmodel gpus`), e.g. h800-sxm.",
+        ),
+        click.option(
+            "--precision",
+            default=None,
+            metavar="NAME",
+            help="bf16, fp16, fp8, tf32, fp32, int8, fp4, or mixed (FP8/BF16 with "
+            "--fp8-fraction). Default bf16.",
+        ),
         *[quantity(flag, name, help) for flag, name, help in SCENARIO_FLAGS],
-        click.option("--flop-convention", type=click.Choice(CONVENTIONS), default="6nd",
-                     show_default=True, help="How model FLOP are counted."),
-        click.option("--recompute", type=click.Choice(["none", "selective", "full"]),
-                     default="none", show_default=True,
-                     help="Activation recomputation (changes hardware FLOP only)."),
-        click.option("--mtp/--no-mtp", default=False,
-                     help="Count DeepSeek's multi-token-prediction module (megatron)."),
-        click.option("--seq-len", type=int, default=None,
-                     help="Override the architecture's sequence length [tokens]."),
-        click.option("--ownership", is_flag=True,
-                     help="Also report the cost of owning the hardware (Epoch AI method), "
-                          "beside the rental cost."),
+        click.option(
+            "--flop-convention",
+            type=click.Choice(CONVENTIONS),
+            default="6nd",
+            show_default=True,
+            help="How model FLOP are counted.",
+        ),
+        click.option(
+            "--recompute",
+            type=click.Choice(["none", "selective", "full"]),
+            default="none",
+            show_default=True,
+            help="Activation recomputation (changes hardware FLOP only).",
+        ),
+        click.option(
+            "--mtp/--no-mtp",
+            default=False,
+            help="Count DeepSeek's multi-token-prediction module (megatron).",
+        ),
+        click.option(
+            "--seq-len",
+            type=int,
+            default=None,
+            help="Override the architecture's sequence length [tokens].",
+        ),
+        click.option(
+            "--ownership",
+            is_flag=True,
+            help="Also report the cost of owning the hardware (Epoch AI method), "
+            "beside the rental cost.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -106,8 +160,16 @@ def scenario_options(f: Callable) -> Callable:
 
 def scenario_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     """Pop the scenario inputs out of a command's keyword arguments."""
-    names = ["run", "gpu", "precision", "flop_convention", "recompute", "mtp", "seq_len",
-             "ownership"]
+    names = [
+        "run",
+        "gpu",
+        "precision",
+        "flop_convention",
+        "recompute",
+        "mtp",
+        "seq_len",
+        "ownership",
+    ]
     names += [n for _, n, _ in SCENARIO_FLAGS]
     return {n: kw.pop(n) for n in names if n in kw}
 
@@ -115,11 +177,22 @@ def scenario_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 def output_options(f: Callable) -> Callable:
     """``--format``, ``--json`` and ``-o FILE``."""
     opts = [
-        click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                     default="table", show_default=True, help="Output format."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["table", "json", "csv"]),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-                     help="Write to FILE (atomically) instead of stdout."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write to FILE (atomically) instead of stdout.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -152,8 +225,14 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def emit(data: dict[str, Any] | list, table_text: str | Callable[[], str], fmt: str,
-         as_json: bool, output: str | None, csv_rows: list[dict] | None = None) -> None:
+def emit(
+    data: dict[str, Any] | list,
+    table_text: str | Callable[[], str],
+    fmt: str,
+    as_json: bool,
+    output: str | None,
+    csv_rows: list[dict] | None = None,
+) -> None:
     """Write a result in the chosen format to stdout or, atomically, to a file."""
     from .. import store
 

@@ -1,0 +1,109 @@
+"""Claim preset schema."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Sourced, Strict
+from .prices import _MONTH
+
+
+class ClaimStage(Strict):
+    """One stage of a claimed training run."""
+
+    name: str
+    gpu_hours: float | None = Field(None, gt=0, description="[GPU-hours]")
+    cost_usd: float | None = Field(None, gt=0, description="[USD]")
+    tokens: float | None = Field(None, gt=0, description="tokens trained in this stage")
+    n_gpus: int | None = Field(None, gt=0)
+    wall_clock_hours: float | None = Field(None, gt=0, description="stated duration [h]")
+    wall_clock_approximate: bool = Field(
+        False, description="the duration is a round figure ('about two weeks')"
+    )
+
+
+class ClaimStatement(Strict):
+    """A further quantitative statement the claim makes, checked for consistency."""
+
+    kind: Literal[
+        "gpu_hours_per_trillion_tokens",
+        "days_per_trillion_tokens",
+        "max_wall_clock_days",
+        "tokens_per_day",
+        "mfu",
+    ]
+    value: float = Field(gt=0)
+    stage: str | None = Field(None, description="stage the statement is about")
+    convention: str | None = Field(None, description="for mfu: 6nd, megatron, ...")
+    precision: str | None = Field(None, description="for mfu: the peak it divides by")
+    causal: bool = True
+    source: str = Field(min_length=3)
+
+
+class ExternalEstimate(Strict):
+    """Someone else's estimate of a cost the claim leaves out."""
+
+    item: str
+    low_usd: float = Field(gt=0)
+    high_usd: float = Field(gt=0)
+    source: str = Field(min_length=3)
+    disputed: bool = False
+    note: str = ""
+
+
+class ThirdPartyMFU(Strict):
+    """A published third-party utilization figure, with the peak it divided by."""
+
+    who: str
+    mfu: float = Field(gt=0, le=1)
+    denominator_tflop_per_s: float = Field(gt=0)
+    source: str = Field(min_length=3)
+
+
+class ClaimPreset(Sourced):
+    """A published training-cost claim, with its own scope."""
+
+    name: str
+    claimant: str
+    date: str = Field(pattern=_MONTH + r"|^\d{4}-\d{2}-\d{2}$")
+    quote: str = Field(min_length=10, description="the claim in the claimant's words")
+    kind: Literal["final-run rental-equivalent", "final-run compute", "development cost", "capex"]
+    scope: str = Field(min_length=10)
+    excludes: tuple[str, ...] = ()
+    run: str | None = Field(None, description="run preset with the model's shape")
+    gpu: str
+    n_gpus: int | None = Field(None, gt=0)
+    precision: Literal["fp32", "tf32", "bf16", "fp16", "fp8", "mixed"] | None = None
+    params: float | None = Field(None, gt=0)
+    active_params: float | None = Field(None, gt=0)
+    tokens: float | None = Field(None, gt=0)
+    gpu_hours: float | None = Field(None, gt=0, description="claimed total [GPU-hours]")
+    cost_usd: float | None = Field(None, gt=0, description="claimed total [USD]")
+    price_usd_per_gpu_hour: float | None = Field(None, gt=0, description="price the claim uses")
+    analysis_stage: str | None = Field(
+        None, description="stage whose tokens and hours the utilization analysis uses"
+    )
+    stages: tuple[ClaimStage, ...] = ()
+    statements: tuple[ClaimStatement, ...] = ()
+    external_estimates: tuple[ExternalEstimate, ...] = ()
+    third_party: tuple[ThirdPartyMFU, ...] = ()
+    related_claims: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> ClaimPreset:
+        if (
+            self.gpu_hours is None
+            and self.cost_usd is None
+            and not any(s.gpu_hours or s.cost_usd for s in self.stages)
+        ):
+            raise ValueError("a claim needs gpu_hours, cost_usd, or stages with them")
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError("stage names must be unique")
+        if self.analysis_stage is not None and self.analysis_stage not in names:
+            raise ValueError(
+                f"analysis_stage {self.analysis_stage!r} is not one of the stages {names}"
+            )
+        return self

@@ -1,0 +1,213 @@
+"""Hypothesis-driven CLI fuzzing: every run succeeds or exits 2 with one line on stderr.
+
+Never a traceback, never exit 1 (an internal error). ``derandomize`` keeps CI
+reproducible; the examples are counted so the suite proves it ran at least 2,000.
+"""
+
+import json
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.cli import cli
+
+ODD = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "-5T",
+    "1e400",
+    "1e-400",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e30",
+    "37B",
+    "14.8T",
+    "0.35",
+    "35%",
+    "1.5",
+    "0.25..0.45",
+    "0.45..0.25",
+    "tri:0.2,0.35,0.5",
+    "tri:1",
+    "lognormal:2,1.3",
+    "lognormal:0,1",
+    "normal:1,0",
+    "beta:8,15",
+    "beta:-1,2",
+    "loguniform:0,1",
+    "uniform:",
+    "x",
+    "14.8X",
+    "１２",
+    "ünïcode",
+    "∞",
+    "1_000",
+    "--",
+    "..",
+    "fixed:nan",
+    "market",
+    "1e-6",
+    "1",
+    "1e308",
+    "9" * 400,
+]
+IDS = [
+    "h800-sxm",
+    "h800",
+    "H800-SXM",
+    "h800-sx",
+    "a100",
+    "tpu-v4",
+    "tpu-v5e",
+    "b200",
+    "h20",
+    "mi250x",
+    "",
+    "ünï",
+    "deepseek-v3",
+    "x" * 300,
+]
+values = st.one_of(
+    st.sampled_from(ODD),
+    st.text(max_size=8),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+ids = st.one_of(st.sampled_from(IDS), st.text(max_size=6))
+SAMPLES = st.sampled_from(["0", "16", "37B", "-1", "1.5", "nan", "", "3M"])
+NUMERIC = {
+    "estimate": [
+        "--params",
+        "--active-params",
+        "--tokens",
+        "--mfu",
+        "--goodput",
+        "--n-gpus",
+        "--price-usd-per-gpu-hour",
+        "--fp8-fraction",
+        "--pue",
+        "--usd-per-kwh",
+        "--grid-kg-co2e-per-kwh",
+        "--server-usd-per-gpu",
+        "--depreciation-oom-per-year",
+        "--seed",
+        "--quantiles",
+        "--seq-len",
+    ],
+    "solve": [
+        "--active-params",
+        "--tokens",
+        "--mfu",
+        "--price-usd-per-gpu-hour",
+        "--budget-usd",
+        "--budget-gpu-hours",
+        "--budget-days",
+        "--n-gpus",
+    ],
+    "sensitivity": ["--active-params", "--tokens", "--mfu", "--price-usd-per-gpu-hour"],
+    "sweep": ["--active-params", "--tokens", "--mfu", "--price-usd-per-gpu-hour", "--n-gpus"],
+    "check": [
+        "--gpu-hours",
+        "--cost-usd",
+        "--tokens",
+        "--active-params",
+        "--n-gpus",
+        "--price-usd-per-gpu-hour",
+    ],
+    "export-control": [],
+    "gpus": [],
+    "presets": [],
+}
+CHOICE = {
+    "--precision": ["bf16", "fp8", "mixed", "fp4", "int8", "tf32", "xx", ""],
+    "--flop-convention": ["6nd", "megatron", "palm", "narayanan2021", "x"],
+    "--recompute": ["none", "full", "selective", "x"],
+    "--unknown": ["mfu", "tokens", "n-gpus", "active-params", "price-usd-per-gpu-hour", "x"],
+    "--target": ["cost_usd", "gpu_hours", "energy_kwh", "x"],
+    "--rule": ["2022-10", "2023-10", "2026-01", "all", "x"],
+    "--grid": [
+        "mfu=0.2:0.5:3",
+        "mfu=0.2:0.5:0",
+        "mfu=1:2:3",
+        "gpu=h800-sxm,h20",
+        "gpu=nope",
+        "tokens=1T:10T:3:log",
+        "x=1",
+        "mfu=",
+        "mfu=a,b",
+        "price-usd-per-gpu-hour=1,2",
+        "flop-convention=6nd,megatron",
+        "mfu=0.1:0.9:100000000000",
+    ],
+}
+OPTIONS = {
+    "estimate": ["--gpu", "--run", "--precision", "--flop-convention", "--recompute"],
+    "solve": ["--gpu", "--unknown", "--run"],
+    "sensitivity": ["--gpu", "--run", "--target"],
+    "sweep": ["--gpu", "--run", "--grid"],
+    "check": ["--gpu"],
+    "export-control": ["--rule"],
+    "gpus": [],
+    "presets": [],
+}
+FLAGS = ["--json", "--mtp", "--ownership", "--qmc", "--compute-optimal", "--no-sobol"]
+RUNS = {"n": 0}
+
+
+@st.composite
+def invocation(draw):
+    cmd = draw(st.sampled_from(sorted(NUMERIC)))
+    args = [cmd]
+    if cmd in ("export-control", "gpus", "presets", "check") and draw(st.booleans()):
+        args.append(draw(st.one_of(ids, st.sampled_from(["runs", "claims", "deepseek-r1"]))))
+    for flag in draw(
+        st.lists(st.sampled_from(NUMERIC[cmd]), unique=True, max_size=6)
+        if NUMERIC[cmd]
+        else st.just([])
+    ):
+        args += [flag, draw(values)]
+    for flag in draw(
+        st.lists(st.sampled_from(OPTIONS[cmd]), unique=True, max_size=3)
+        if OPTIONS[cmd]
+        else st.just([])
+    ):
+        args += [flag, draw(st.sampled_from(CHOICE[flag]) if flag in CHOICE else ids)]
+    if cmd in ("estimate", "solve", "sensitivity", "check"):
+        args += ["--samples", draw(SAMPLES)]
+    if cmd == "sensitivity":
+        args += ["--bootstrap", "0"]
+    if cmd == "sweep" and "--grid" not in args:
+        args += ["--grid", "mfu=0.2:0.5:3"]
+    args += draw(st.lists(st.sampled_from(FLAGS), unique=True, max_size=2))
+    return args
+
+
+@settings(
+    max_examples=2000,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(invocation())
+def test_cli_never_crashes(args):
+    RUNS["n"] += 1
+    r = CliRunner().invoke(cli, args, catch_exceptions=True)
+    err = r.stderr
+    assert r.exit_code in (0, 2), (args, r.exit_code, err)
+    assert "Traceback" not in err and "Traceback" not in r.stdout, (args, err)
+    if r.exit_code == 2:
+        assert len(err.strip().splitlines()) == 1, (args, err)
+    else:
+        assert "Warning" not in err, (args, err)
+        if "--json" in args:
+            json.loads(r.stdout)
+
+
+def test_fuzz_ran_enough():
+    # runs after test_cli_never_crashes in file order
+    assert RUNS["n"] >= 2000
