@@ -66,12 +66,15 @@ def gpus_cmd(gpu, fmt, as_json, output):
 @click.argument(
     "kind",
     required=False,
+    metavar="[KIND]",
     type=click.Choice(["accelerators", "runs", "priors", "prices", "claims", "rules"]),
 )
 @click.argument("preset_id", required=False)
 @output_options
 def presets_cmd(kind, preset_id, fmt, as_json, output):
     """List preset kinds, the entries of one kind, or one entry with its source.
+
+    KIND is one of accelerators, runs, priors, prices, claims, rules.
 
     \b
     Examples:
