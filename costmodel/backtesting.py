@@ -183,7 +183,8 @@ def backtest(*, model: str | None = None) -> Backtest:
     for r in all_rows:
         loo = r.id in fit_ids
         prior = priors.fit([x for x in fit_rows if x.id != r.id], model) if loo else full
-        d = prior.dist(r.active_params, r.family, r.moe)
+        acc = store.get("accelerators", store.get("runs", r.id).gpu)
+        d = prior.dist(r.active_params, r.family, r.moe, upper=acc.matmul_ceiling_fraction or 1.0)
         flop = 6.0 * r.active_params * r.tokens
         hours = [flop / (r.peak_flop_per_s * d.quantile(q) * 3600.0) for q in (0.95, 0.5, 0.05)]
         gpu = store.get("runs", r.id).gpu

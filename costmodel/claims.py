@@ -7,8 +7,9 @@ in the report is typed in. See ``docs/methodology.md`` and the verdict rules bel
 Verdict rules (on the analysis stage, the one whose tokens are known)
 --------------------------------------------------------------------
 ``implausible``
-    the implied 6ND utilization of the 16-bit peak exceeds 1 (more work than the hardware
-    can do), or P(GPU-hours ≤ claimed) under the prior is below 1 %.
+    the implied 6ND utilization of the 16-bit peak exceeds the accelerator's best measured
+    dense matmul throughput (its ``matmul_ceiling_fraction``; the peak itself where none is
+    measured), or P(GPU-hours ≤ claimed) under the prior is below 1 %.
 ``optimistic``
     P(GPU-hours ≤ claimed) is below 10 %, or the implied utilization is above 95 % of
     published runs, or the claim's own numbers disagree with each other.
@@ -47,12 +48,15 @@ SCHEMA = "costmodel.check/1"
 RESEARCH_MULTIPLIER = (1.2, 4.0)
 #: Accelerators in the what-if table (issue 5).
 WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
+#: Fewest Monte Carlo samples the check accepts (the verdict's probability is exact; the
+#: samples give the cost distribution at market prices).
+MIN_SAMPLES = 1000
 #: Verdict thresholds (see the module docstring).
 THRESHOLDS = {
     "p_implausible": 0.01,
     "p_optimistic": 0.10,
     "percentile_optimistic": 0.95,
-    "max_mfu": 1.0,
+    "max_mfu": 1.0,  # × the accelerator's measured matmul ceiling (1 where unmeasured)
 }
 #: Relative tolerance of consistency checks: claims round to 2-3 significant figures.
 TOLERANCE = 0.02
@@ -190,9 +194,11 @@ def _check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict
 
 
 def _consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
+    """Cross-checks of the claim's own numbers. ``price`` is the price the claim states;
+    an implied price (cost / hours) is never checked against the numbers it came from."""
     rows = []
     hours_stages = [s.gpu_hours for s in c.stages if s.gpu_hours]
-    if c.gpu_hours and len(hours_stages) == len(c.stages) and len(c.stages) > 1:
+    if c.gpu_hours and c.stages and len(hours_stages) == len(c.stages):
         rows.append(
             _check_row(
                 "stage GPU-hours add up to the total",
@@ -202,7 +208,7 @@ def _consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
             )
         )
     cost_stages = [s.cost_usd for s in c.stages if s.cost_usd]
-    if c.cost_usd and len(cost_stages) == len(c.stages) and len(c.stages) > 1:
+    if c.cost_usd and c.stages and len(cost_stages) == len(c.stages):
         rows.append(
             _check_row(
                 "stage costs add up to the total",
@@ -332,6 +338,10 @@ def check(
     from .uncertainty import check_samples
 
     samples = check_samples(samples)
+    if samples < MIN_SAMPLES:
+        raise InputError(
+            f"samples: {samples} is too few for the cost distribution; use at least {MIN_SAMPLES:,}"
+        )
     c = load_claim(claim)
     acc = store.get("accelerators", c.gpu)
     run = store.get("runs", c.run) if c.run else None
@@ -390,6 +400,8 @@ def check(
             f"price not stated: cost / GPU-hours = ${price:.2f} per GPU-hour (implied)"
         )
     other_hours = (total_hours - basis_hours) if total_hours and basis_hours else 0.0
+    if other_hours < 0:  # a stage larger than the total: the consistency check reports it
+        other_hours = 0.0
     if acc.form_factor == "pcie":
         warnings.append(
             f"{acc.id} is a PCIe part: its peaks are below the SXM version's; "
@@ -425,7 +437,9 @@ def check(
         "gpu_hours": basis_hours,
         "n_gpus": n_gpus,
     }
-    data["consistency"] = _consistency(c, stage, basis_hours, tokens, n_gpus, price)
+    data["consistency"] = _consistency(
+        c, stage, basis_hours, tokens, n_gpus, c.price_usd_per_gpu_hour
+    )
 
     analysable = tokens is not None and basis_hours is not None and active is not None
     cost_samples = None
@@ -473,7 +487,14 @@ def check(
     data["verdict"] = _verdict(data)
     data["ledger"] = _ledger(c, acc, total_hours, price)
     data["hardware"] = _hardware(
-        acc, data.get("implied_mfu_16bit"), basis_hours, n_gpus, active, tokens
+        acc,
+        data.get("implied_mfu_16bit"),
+        basis_hours,
+        n_gpus,
+        active,
+        tokens,
+        run,
+        data["basis"]["stage"],
     )
     data["warnings"] = warnings
     data["assumptions"] = assumptions
@@ -579,6 +600,7 @@ def _prior_without(run_id):
 def _likelihood(
     c, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng, assumptions
 ):
+    """P(GPU-hours ≤ claimed) exactly; the cost distribution at market prices by sampling."""
     from .uncertainty import draw_uniforms, summarize
 
     prior, refit, rows = _prior_without(run.id if run else None)
@@ -587,11 +609,11 @@ def _likelihood(
             f"the prior is refitted without {run.id} itself, so the claim is "
             f"not judged against its own number"
         )
+    upper = acc.matmul_ceiling_fraction or 1.0
     peak16 = priors.sixteen_bit_peak(acc)
-    u = draw_uniforms(n, 3, rng)
-    mfu = prior.ppf(u[:, 0], active, acc.family)
     work_6nd = 6.0 * active * tokens
-    hours = work_6nd / (peak16 * mfu * 3600.0)
+    # (weight, work multiplier) of each FLOP-convention branch
+    branches = [(1.0, 1.0)]
     conv_note = "6nd only (no architecture)"
     if arch is not None:
         # typical megatron/6ND ratio of the prior's runs: a shape with more attention work
@@ -604,32 +626,46 @@ def _likelihood(
         ]
         ref = float(np.median(ratios))
         own = arch.flop_per_token("megatron") / (6.0 * active)
-        meg = u[:, 1] < 0.5
-        hours = np.where(meg, hours * own / ref, hours)
+        branches = [(0.5, 1.0), (0.5, own / ref)]
         conv_note = (
-            f"half the samples count work as 6ND, half as megatron relative to the "
+            f"half the weight counts work as 6ND, half as megatron relative to the "
             f"prior's runs (this shape: {own:.3f} × 6ND; median of "
             f"{len(ratios)} runs with shapes: {ref:.3f} × 6ND)"
         )
+
+    def p_hours_le(h: float) -> float:
+        """Exact: hours ≤ h  ⟺  mfu ≥ work·k / (peak · h · 3600), per branch."""
+        if h <= 0:
+            return 0.0
+        return sum(
+            w
+            * prior.p_at_least(
+                work_6nd * k / (peak16 * h * 3600.0), active, acc.family, upper=upper
+            )
+            for w, k in branches
+        )
+
+    u = draw_uniforms(n, 3, rng)
+    mfu = prior.ppf(u[:, 0], active, acc.family, upper=upper)
+    mult = np.where(u[:, 1] < branches[0][0], branches[0][1], branches[-1][1])
+    hours = work_6nd * mult / (peak16 * mfu * 3600.0)
     total_hours = hours + other_hours
-    market = None
-    try:
-        market = store.get("prices", acc.id).rental
-    except KeyError:
-        market = None
+    d = prior.dist(active, acc.family, upper=upper)
     out: dict[str, Any] = {
         "samples": n,
         "prior": {
             "family": acc.family,
-            "median_mfu": float(np.median(mfu)),
-            "mfu_p05": float(np.quantile(mfu, 0.05)),
-            "mfu_p95": float(np.quantile(mfu, 0.95)),
+            "median_mfu": d.median(),
+            "mfu_p05": d.quantile(0.05),
+            "mfu_p95": d.quantile(0.95),
+            "upper": upper,
             "n_runs": prior.n_runs,
         },
         "flop_convention_mixture": conv_note,
         "predicted_gpu_hours": summarize(hours),
         "claimed_gpu_hours": basis_hours,
-        "p_gpu_hours_le_claimed": float(np.mean(hours <= basis_hours)),
+        "p_gpu_hours_le_claimed": p_hours_le(basis_hours),
+        "p_method": "exact (truncated-lognormal tails, weighted over the FLOP-convention branches)",
         "other_stages_gpu_hours": other_hours,
     }
     if other_hours:
@@ -637,21 +673,24 @@ def _likelihood(
             f"stages other than the analysed one ({other_hours:,.0f} GPU-hours) are taken as stated"
         )
     cost_samples = None
+    try:
+        market = store.get("prices", acc.id).rental
+    except KeyError:
+        market = None
     if market is not None:
         pd = market.dist()
-        p = pd.ppf(u[:, 2])
-        cost_samples = total_hours * p
+        cost_samples = total_hours * pd.ppf(u[:, 2])
         out["price"] = {
-            "basis": f"{acc.id} market range ${market.low_usd_per_gpu_hour:g}-"
-            f"${market.high_usd_per_gpu_hour:g} (5th-95th percentiles)",
+            "basis": f"{acc.id} rental range ${market.low_usd_per_gpu_hour:g}-"
+            f"${market.high_usd_per_gpu_hour:g} as 5th-95th percentiles: {market.basis}",
             "median": pd.median(),
         }
         out["predicted_cost_usd_market"] = summarize(cost_samples)
         if c.cost_usd:
             out["p_cost_le_claimed_at_market_price"] = float(np.mean(cost_samples <= c.cost_usd))
     if price and c.cost_usd:
-        out["p_cost_le_claimed_at_claimed_price"] = float(
-            np.mean(total_hours * price <= c.cost_usd * (1 + 1e-9))
+        out["p_cost_le_claimed_at_claimed_price"] = p_hours_le(
+            c.cost_usd * (1 + 1e-9) / price - other_hours
         )
     return out, cost_samples
 
@@ -670,11 +709,17 @@ def _verdict(d) -> dict[str, Any]:
         p = lik["p_gpu_hours_le_claimed"]
         m = d["implied_mfu_16bit"]
         pct = d["comparison"]["percentile"]
-        if m > THRESHOLDS["max_mfu"]:
+        ceiling = lik["prior"]["upper"]
+        if m > ceiling * THRESHOLDS["max_mfu"]:
             verdict = "implausible"
+            what = (
+                f"the best measured dense matmul throughput of this accelerator ({ceiling:.1%})"
+                if ceiling < 1
+                else "the dense peak itself"
+            )
             reasons.append(
-                f"the claimed hours would need {m:.0%} of the 16-bit dense peak "
-                f"(6ND): more work than the hardware can do"
+                f"the claimed hours would need {m:.0%} of the 16-bit dense peak (6ND), above "
+                f"{what}: more work than the hardware can do"
             )
         elif p < THRESHOLDS["p_implausible"]:
             verdict = "implausible"
@@ -718,8 +763,20 @@ def _verdict(d) -> dict[str, Any]:
             + "; ".join(f"{r['check']} off by {r['rel_diff']:+.1%}" for r in bad_checks)
         )
     elif d["consistency"]:
+        rows = d["consistency"]
+        loose = sum(r["tolerance"] > TOLERANCE for r in rows)
+        bounds = sum("within" in r["check"] for r in rows)
+        detail = []
+        if loose:
+            detail.append(
+                f"{loose} round duration{'s' if loose > 1 else ''} within "
+                f"{TOLERANCE_APPROXIMATE:.0%}"
+            )
+        if bounds:
+            detail.append(f"{bounds} stated bound{'s' if bounds > 1 else ''} respected")
         reasons.append(
-            f"all {len(d['consistency'])} arithmetic checks agree within {TOLERANCE:.0%}"
+            f"the claim's {len(rows)} arithmetic cross-checks agree (equalities within "
+            f"{TOLERANCE:.0%}" + (f"; {'; '.join(detail)}" if detail else "") + ")"
         )
     return {
         "verdict": verdict,
@@ -829,7 +886,7 @@ def _ledger(c, acc, hours, price) -> list[dict[str, Any]]:
     return L
 
 
-def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
+def _hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[str, Any]:
     from .export_control import classify
 
     def status(gid):
@@ -838,7 +895,7 @@ def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
     out: dict[str, Any] = {"claimed_gpu": acc.id, "export_control": status(acc.id)}
     if not hours:
         return out
-    prior = priors.load()
+    prior = _prior_without(run.id if run else None)[0]  # the same prior as the likelihood
     rows = []
     peak_claim = priors.sixteen_bit_peak(acc)
     for gid in (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id]):
@@ -852,7 +909,7 @@ def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
             "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None,
         }
         if active and tokens:
-            d = prior.dist(active, g.family)
+            d = prior.dist(active, g.family, upper=g.matmul_ceiling_fraction or 1.0)
             w = 6.0 * active * tokens
             row["prior_gpu_hours"] = {
                 "p05": w / (p16 * d.quantile(0.95) * 3600),
@@ -877,9 +934,10 @@ def _hardware(acc, implied16, hours, n_gpus, active, tokens) -> dict[str, Any]:
         row["china_licence_2026_01"] = ec["2026-01"].status
         rows.append(row)
     out["what_if"] = rows
+    out["what_if_stage"] = stage
     out["what_if_basis"] = (
-        "the claim's work at the same share of each accelerator's 16-bit "
-        "dense peak as the claim implies; prior_gpu_hours is the "
-        "data-derived range for that accelerator family"
+        f"the {stage}'s work at the same share of each accelerator's 16-bit dense peak as "
+        f"the claim implies; prior_gpu_hours is the data-derived 90% range (6ND basis) for "
+        f"that accelerator family"
     )
     return out

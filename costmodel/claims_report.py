@@ -173,7 +173,13 @@ def render(d: dict[str, Any]) -> str:
             )
         out.append(table(rows, ["predicted", "p05", "p50", "p95", "claimed", "P(≤ claimed)"]))
         if "price" in lk:
-            out.append(f"  market price: {lk['price']['basis']}")
+            out.append(_wrap(f"market price: {lk['price']['basis']}"))
+        out.append(
+            _wrap(
+                f"P(GPU-hours ≤ claimed) is {lk['p_method']}; the other columns come "
+                f"from {lk['samples']:,} samples."
+            )
+        )
     out += ["", f"VERDICT: {v['verdict'].upper()}"] + [_wrap(f"- {r}") for r in v["reasons"]]
     out += ["", "5. WHAT THE FIGURE LEAVES OUT (side by side, never summed)"]
     rows = []
@@ -214,7 +220,7 @@ def render(d: dict[str, Any]) -> str:
             table(
                 rows,
                 [
-                    "same run on",
+                    f"same {h.get('what_if_stage', 'run')} on",
                     "16-bit TF/s",
                     "GPU-hours",
                     "days",

@@ -69,8 +69,9 @@ def performance_density(tpp_value: ArrayLike, die_area_mm2: ArrayLike) -> np.nda
 def metrics(acc) -> dict[str, Any]:
     """TPP (max over precisions), the precision that sets it, PD, links and memory bandwidth."""
     per = {p: tpp(v, BIT_LENGTH[p]) for p, v in acc.peak_dense_tflop_per_s.items()}
-    best = max(per, key=per.get)
-    value = per[best]
+    value = max(per.values())
+    # ties (A100: BF16 312 × 16 = INT8 624 × 8) go to the lowest bit length
+    best = min((p for p, v in per.items() if v >= value * (1 - 1e-4)), key=BIT_LENGTH.get)
     pd = performance_density(value, acc.die_area_mm2) if acc.die_area_mm2 else None
     return {
         "tpp": value,
@@ -137,6 +138,20 @@ def classify(gpu: str, rule: str) -> Classification:
     acc = store.get("accelerators", gpu)
     r = store.get("rules", RULES.get(rule, rule))
     m = metrics(acc)
+    if r.applies_to_rule:
+        base = classify(acc.id, r.applies_to_rule)
+        if base.status != r.applies_to_status:
+            return Classification(
+                acc.id,
+                r.id,
+                r.name,
+                "not applicable",
+                None,
+                None,
+                f"{base.status} under {base.rule}, and this policy covers only "
+                f"{r.applies_to_status} items",
+                m,
+            )
     unknown = []
     for cat in r.categories:
         results = []
@@ -148,7 +163,8 @@ def classify(gpu: str, rule: str) -> Classification:
                 f"{_NAMES[c.metric]} {_fmt(c.metric, m[c.metric])} {c.op} {c.value:g}"
                 for c in cat.conditions
             )
-            controlled = cat.eccn.startswith("3A090")
+            # a licence policy is not a classification: it says nothing about control
+            controlled = True if cat.eccn.startswith("3A090") else None
             return Classification(
                 acc.id, r.id, r.name, cat.eccn, controlled, cat.clause, f"{cat.clause}: {why}", m
             )

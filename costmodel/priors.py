@@ -123,6 +123,13 @@ class MFUPrior:
     family_counts: dict[str, int] = field(default_factory=dict)
     moe_effect: float = 0.0
     pooled: bool = False
+    #: log10(active_params / 1e10) of the smallest and largest fitted runs: the size slope is
+    #: not extrapolated beyond them
+    x_range: tuple[float, float] = (-math.inf, math.inf)
+
+    def _x(self, active_params) -> np.ndarray:
+        x = np.log10(np.asarray(active_params, float) / SIZE_REFERENCE)
+        return np.clip(x, *self.x_range)
 
     @property
     def families(self) -> list[str]:
@@ -155,7 +162,7 @@ class MFUPrior:
         n, f, m = np.broadcast_arrays(
             np.asarray(active_params, float), np.asarray(family, dtype=object), np.asarray(moe)
         )
-        x = np.log10(n / SIZE_REFERENCE)
+        x = self._x(n)
         mu = np.empty(n.shape)
         sd = np.empty(n.shape)
         for fam in set(f.ravel().tolist()):
@@ -180,42 +187,57 @@ class MFUPrior:
             sd[sel] = np.sqrt(var)
         return mu, sd
 
-    def dist(self, active_params: float, family: str, moe: bool = False):
-        """The prior for one scenario as a truncated :class:`~costmodel.dist.LogNormal`."""
+    def dist(self, active_params: float, family: str, moe: bool = False, upper: float = 1.0):
+        """The prior for one scenario as a :class:`~costmodel.dist.LogNormal` truncated to
+        ``(0, upper]`` (``upper``: the accelerator's matmul ceiling, else 1)."""
         from .dist import LogNormal
 
-        mu, _, sd = self._x0(family, math.log10(active_params / SIZE_REFERENCE), moe)
-        return LogNormal(math.exp(mu), math.exp(sd), 0.0, 1.0)
+        mu, _, sd = self._x0(family, float(self._x(active_params)), moe)
+        return LogNormal(math.exp(mu), math.exp(sd), 0.0, upper)
 
-    def median(self, active_params, family, moe=False):
-        """Median MFU of the prior truncated to ≤ 1 [1].
+    def median(self, active_params, family, moe=False, upper=1.0):
+        """Median MFU of the prior truncated to ``(0, upper]`` [1].
 
-        ``exp(μ + σ·Φ⁻¹(Φ(−μ/σ)/2))``; small inputs use the standard library (so a point
-        estimate never imports scipy), large arrays ``scipy.special``.
+        ``exp(μ + σ·Φ⁻¹(Φ(z_u)/2))`` with ``z_u = (ln upper − μ)/σ``; small inputs use the
+        standard library (so a point estimate never imports scipy), large arrays
+        ``scipy.special``.
         """
         mu, sd = self.log_params(active_params, family, moe)
+        lu = np.log(np.broadcast_to(np.asarray(upper, float), mu.shape))
         if mu.size > 64:
             from scipy.special import ndtr, ndtri
 
-            return np.minimum(np.exp(mu + sd * ndtri(0.5 * ndtr(-mu / sd))), 1.0)
+            return np.minimum(np.exp(mu + sd * ndtri(0.5 * ndtr((lu - mu) / sd))), np.exp(lu))
         out = np.empty(mu.shape)
         for idx in np.ndindex(mu.shape):
-            m, s = float(mu[idx]), float(sd[idx])
-            out[idx] = min(math.exp(m + s * _STD.inv_cdf(0.5 * _STD.cdf(-m / s))), 1.0)
+            m, s, u = float(mu[idx]), float(sd[idx]), float(lu[idx])
+            out[idx] = min(math.exp(m + s * _STD.inv_cdf(0.5 * _STD.cdf((u - m) / s))), math.exp(u))
         return out
 
-    def ppf(self, u, active_params, family, moe=False):
+    def ppf(self, u, active_params, family, moe=False, upper=1.0):
         """Quantiles of the truncated prior at ``u`` (vectorized) [1]."""
         from scipy.special import ndtr, ndtri
 
         mu, sd = self.log_params(active_params, family, moe)
-        u = np.asarray(u, float)
-        p = u * ndtr(-mu / sd)
-        return np.minimum(np.exp(mu + sd * ndtri(np.clip(p, 1e-300, 1.0))), 1.0)
+        lu = np.log(np.broadcast_to(np.asarray(upper, float), mu.shape))
+        p = np.asarray(u, float) * ndtr((lu - mu) / sd)
+        return np.minimum(np.exp(mu + sd * ndtri(np.clip(p, 1e-300, 1.0))), np.exp(lu))
 
-    def describe(self, active_params: float, family: str) -> str:
+    def p_at_least(
+        self, mfu: float, active_params: float, family: str, moe: bool = False, upper: float = 1.0
+    ) -> float:
+        """P(MFU ≥ ``mfu``) under the truncated prior, exactly (no sampling)."""
+        if mfu >= upper:
+            return 0.0
+        if mfu <= 0:
+            return 1.0
+        mu, _, sd = self._x0(family, float(self._x(active_params)), moe)
+        cu = _STD.cdf((math.log(upper) - mu) / sd)
+        return (cu - _STD.cdf((math.log(mfu) - mu) / sd)) / cu
+
+    def describe(self, active_params: float, family: str, upper: float = 1.0) -> str:
         """One line for ``assumptions``."""
-        d = self.dist(active_params, family)
+        d = self.dist(active_params, family, upper=upper)
         seen = self.family_counts.get("all" if self.pooled else family, 0)
         basis = (
             f"{seen} published {family} runs"
@@ -223,9 +245,14 @@ class MFUPrior:
             else f"no published {family} run: all families pooled, widened by the "
             f"between-family spread"
         )
+        cap = (
+            f", truncated at the accelerator's measured matmul ceiling {upper:.1%}"
+            if upper < 1
+            else ""
+        )
         return (
             f"mfu not given: data-derived prior, lognormal median {d.median():.3f}, "
-            f"geometric sd {d.gsd:.2f}, on the 16-bit dense peak, end-to-end "
+            f"geometric sd {d.gsd:.2f}, on the 16-bit dense peak, end-to-end{cap} "
             f"(fitted to {self.n_runs} published runs; {basis}; "
             f"presets/priors/mfu-6nd.toml)"
         )
@@ -273,6 +300,7 @@ def fit(rows: list[FitRow], model: str = "family+size") -> MFUPrior:
     slope = float(beta[k]) if size else 0.0
     tau = float(np.std(list(intercepts.values()), ddof=1)) if k > 1 else 0.0
     counts = {f: sum(r.family == f or f == "all" for r in rows) for f in families}
+    xs = [r.x for r in rows]
     return MFUPrior(
         intercepts=intercepts,
         slope=slope,
@@ -284,6 +312,7 @@ def fit(rows: list[FitRow], model: str = "family+size") -> MFUPrior:
         family_counts=counts,
         moe_effect=float(beta[k + (1 if size else 0)]) if moe else 0.0,
         pooled="family" not in model,
+        x_range=(min(xs), max(xs)),
     )
 
 
@@ -318,6 +347,10 @@ def load(prior_id: str = "mfu-6nd") -> MFUPrior:
             n_runs=p.n_runs,
             runs=tuple(p.runs),
             family_counts={f: groups[f].n_runs for f in fams},
+            x_range=(
+                math.log10(p.min_active_params / SIZE_REFERENCE),
+                math.log10(p.max_active_params / SIZE_REFERENCE),
+            ),
         )
         _loaded[key] = prior
     return _loaded[key]

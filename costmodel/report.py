@@ -105,13 +105,44 @@ _INPUT_ROWS: list[tuple[str, str, str]] = [
     ("recompute", "recompute", "si"),
 ]
 
-_HINTS = {
-    "gpu_hours": "give --mfu",
-    "wall_clock_days": "give --n-gpus",
-    "cost_usd": "give --price-usd-per-gpu-hour",
-    "energy_kwh": "give --pue",
-    "co2e_kg": "give --pue and --grid-kg-co2e-per-kwh",
-}
+
+def _missing(k: str, d: dict[str, Any]) -> str | None:
+    """Which input to give for output ``k``, from what the estimate actually lacks."""
+    inp = d["inputs"]
+
+    def need(*flags):
+        return "give " + " and ".join(flags)
+
+    if k == "model_flop":
+        if inp.get("tokens") is None:
+            return need("--tokens")
+        return need("--active-params (or --params, or --run)")
+    if k == "gpu_hours":
+        if d.get("model_flop") is None:
+            return _missing("model_flop", d)
+        if inp.get("gpu") is None:
+            return need("--gpu")
+        return need("--mfu")
+    deps = {
+        "wall_clock_days": ("--n-gpus", "n_gpus"),
+        "cost_usd": ("--price-usd-per-gpu-hour", "price_usd_per_gpu_hour"),
+        "energy_kwh": ("--pue", "pue"),
+    }
+    if k in deps:
+        if d.get("gpu_hours") is None:
+            return _missing("gpu_hours", d)
+        flag, name = deps[k]
+        if inp.get(name) is None:
+            return need(flag)
+        return "no published TDP for this accelerator" if k == "energy_kwh" else None
+    if k == "co2e_kg":
+        if d.get("energy_kwh") is None:
+            return _missing("energy_kwh", d)
+        return need("--grid-kg-co2e-per-kwh")
+    return None
+
+
+_HINTED = ("model_flop", "gpu_hours", "wall_clock_days", "cost_usd", "energy_kwh", "co2e_kg")
 
 
 def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
@@ -149,13 +180,10 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
         )
     for k, label, kind in rows_spec:
         v = d.get(k)
-        if (v is None and k not in _HINTS) or (same_hw and k in ("hardware_flop", "hfu")):
+        if (v is None and k not in _HINTED) or (same_hw and k in ("hardware_flop", "hfu")):
             continue
         if v is None:
-            hint = _HINTS[k]
-            if k == "co2e_kg" and d.get("energy_kwh") is not None:
-                hint = "give --grid-kg-co2e-per-kwh"
-            cells = [label, f"n/a ({hint})"]
+            cells = [label, f"n/a ({_missing(k, d)})"]
         else:
             cells = [label, fmt_value(v, kind)]
         if q:

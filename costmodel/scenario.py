@@ -33,6 +33,7 @@ class Domain:
     low_inclusive: bool = False
     high_inclusive: bool = True
     unit: str = ""
+    integer: bool = False
 
     def text(self) -> str:
         lb = "[" if self.low_inclusive else "("
@@ -54,7 +55,7 @@ DOMAINS: dict[str, Domain] = {
     "fp8_fraction": Domain(0, 1, low_inclusive=True, unit="1"),
     "mfu": Domain(0, 1, unit="1"),
     "goodput": Domain(0, 1, unit="1"),
-    "n_gpus": Domain(0, unit="count"),
+    "n_gpus": Domain(0, unit="count", integer=True),
     "price_usd_per_gpu_hour": Domain(0, unit="USD/h"),
     "pue": Domain(1, 10, low_inclusive=True, unit="1"),
     "usd_per_kwh": Domain(0, low_inclusive=True, unit="USD/kWh"),
@@ -74,6 +75,9 @@ def check_array(name: str, value: Any) -> np.ndarray:
         ) from None
     dom = DOMAINS[name]
     ok = dom.contains(arr)
+    if dom.integer and np.all(ok) and np.any(arr != np.floor(arr)):
+        bad = float(np.ravel(arr[arr != np.floor(arr)])[0])
+        raise InputError(f"{name}: {bad:g} must be a whole number")
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
         first = float(np.ravel(bad)[0])
@@ -123,6 +127,7 @@ class Scenario:
     assumptions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.given = {k for k in (*DOMAINS, "precision", "gpu") if getattr(self, k) is not None}
         self._resolve_run()
         self._resolve_architecture()
         self._check_options()
@@ -202,6 +207,16 @@ class Scenario:
             )
         if self.mtp and (self.architecture is None or not self.architecture.mtp_depth):
             raise InputError("mtp: the architecture has no multi-token-prediction module")
+        if self.mtp and self.flop_convention != "megatron":
+            raise InputError(
+                f"mtp: only the megatron convention counts the MTP module; add "
+                f"--flop-convention megatron (got {self.flop_convention})"
+            )
+        if self.flop_convention != "6nd" and "active_params" in self.given:
+            self.assumptions.append(
+                f"active_params is not used by the {self.flop_convention} convention, which "
+                f"counts the architecture's own shape; it only feeds the utilization prior"
+            )
         a = self.architecture
         if self.flop_convention == "narayanan2021" and not (
             a.mla is None
@@ -289,6 +304,13 @@ class Scenario:
             )
         if self.fp8_fraction is not None and not mixed:
             raise InputError("fp8_fraction: only meaningful with precision 'mixed'")
+        if mixed and self.mfu is not None:
+            src = "" if "precision" in self.given else " (the run preset's precision)"
+            self.assumptions.append(
+                f"precision 'mixed'{src}: mfu is a fraction of the blended FP8/BF16 peak; "
+                f"published MFU figures usually divide by the BF16 peak (add --precision bf16 "
+                f"to use it)"
+            )
 
     @staticmethod
     def _check_precision_name(p: str) -> None:
@@ -407,7 +429,11 @@ class Scenario:
         n0 = n.median() if isinstance(n, Dist) else np.asarray(n, float)
         if np.size(n0) == 1 and np.size(fams) == 1:
             self.assumptions.append(
-                self.mfu_prior.describe(float(np.ravel(n0)[0]), str(np.ravel(fams)[0]))
+                self.mfu_prior.describe(
+                    float(np.ravel(n0)[0]),
+                    str(np.ravel(fams)[0]),
+                    upper=float(np.ravel(self.prior_upper())[0]),
+                )
             )
         else:
             self.assumptions.append(
@@ -437,9 +463,17 @@ class Scenario:
             p16[g == k] = sixteen_bit_peak(a)
         return np.minimum(peak, p16)
 
+    def prior_upper(self) -> np.ndarray:
+        """Upper bound of the prior per ``gpu``: its measured matmul ceiling, else 1."""
+        g = np.asarray(self.gpu, dtype=object)
+        out = np.ones(g.shape)
+        for k, a in self.accelerators.items():
+            out[g == k] = a.matmul_ceiling_fraction or 1.0
+        return out
+
     def prior_ppf(self, u: np.ndarray, active_params) -> np.ndarray:
         """Prior MFU quantiles (sampling)."""
-        return self.mfu_prior.ppf(u, active_params, self.families())
+        return self.mfu_prior.ppf(u, active_params, self.families(), upper=self.prior_upper())
 
     # ---------------------------------------------------------------- evaluation
     def uncertain(self) -> dict[str, Dist]:
@@ -526,7 +560,9 @@ class Scenario:
         hours = None
         prior_mfu = v.get("mfu_prior")
         if mfu is None and self.mfu_prior is not None and prior_mfu is None:
-            prior_mfu = self.mfu_prior.median(v["active_params"], self.families())
+            prior_mfu = self.mfu_prior.median(
+                v["active_params"], self.families(), upper=self.prior_upper()
+            )
         if model_flop is not None and peak is not None and mfu is not None:
             hours = cost.gpu_hours(model_flop, peak, mfu, g)
         elif model_flop is not None and peak is not None and prior_mfu is not None:

@@ -86,7 +86,9 @@ class Solution:
     def table(self) -> str:
         from .report import fmt_value, table
 
-        kind = {"price_usd_per_gpu_hour": "usd", "mfu": "pct"}.get(self.unknown or "", "si")
+        kind = {"price_usd_per_gpu_hour": "usd", "mfu": "pct", "n_gpus": "int"}.get(
+            self.unknown or "", "si"
+        )
         rows = [
             (
                 "budget",
@@ -235,7 +237,6 @@ def solve(
     k = _POWER[(unknown, metric)]
     kw = dict(inputs, **{unknown: trial})
     m0, sc, _ = _metric(kw, metric)
-    assumptions = list(sc.assumptions)
     nonlinear = unknown == "active_params" and (
         sc.mfu_prior is not None or sc.flop_convention != "6nd"
     )
@@ -255,10 +256,16 @@ def solve(
         method = f"closed form ({metric} ∝ {unknown}^{k})"
     if unknown == "mfu" and value > 1:
         raise InputError(f"solve: the budget would need mfu = {value:.3g} > 1: impossible")
+    if unknown == "n_gpus":
+        exact = value
+        value = float(math.ceil(value - 1e-9))
     final = dict(inputs, **{unknown: value})
     from .estimation import estimate
 
     est = estimate(**final)
+    assumptions = list(est.assumptions)  # of the solution, not of the trial value
+    if unknown == "n_gpus" and value != exact:
+        assumptions.append(f"n_gpus rounded up from {exact:,.2f} to a whole number")
     sol = Solution(
         unknown=unknown,
         value=value,
@@ -267,11 +274,17 @@ def solve(
         estimate=est.to_dict(),
         assumptions=assumptions,
     )
-    if samples and not nonlinear:
-        sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng)
+    if samples and nonlinear:
         sol.assumptions.append(
-            f"{unknown} quantiles over {samples:,} samples of the uncertain inputs"
+            "samples ignored: quantiles of the solution need a closed form, and the "
+            "utilization prior makes cost nonlinear in active_params"
         )
+    elif samples:
+        sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng)
+        if sol.quantiles:
+            sol.assumptions.append(
+                f"{unknown} quantiles over {samples:,} samples of the uncertain inputs"
+            )
     return sol
 
 

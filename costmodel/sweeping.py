@@ -157,7 +157,9 @@ def iter_sweep(
 ) -> Iterator[dict[str, np.ndarray]]:
     """Yield the grid in chunks: dicts of equal-length column arrays (inputs, then outputs).
 
-    Outputs that cannot be computed for the scenario are left out.
+    Every chunk has the same columns; an output that cannot be computed for some grid
+    points (a run preset without ``n_gpus``, say) is NaN there: an empty CSV cell, a JSON
+    ``null``.
     """
     fixed = {k: v for k, v in fixed.items() if v is not None}
     _validate(grid, fixed)
@@ -180,10 +182,11 @@ def iter_sweep(
             cols: dict[str, np.ndarray] = {}
             for k in grid:
                 cols[k] = np.full(m, block[k], dtype=object) if k in block else vals[k]
-            for k in outputs:
+            for k in outputs:  # every requested output, so streamed columns never shift
                 r = res.get(k)
-                if r is not None:
-                    cols[k] = np.broadcast_to(np.asarray(r, float), (m,))
+                cols[k] = (
+                    np.full(m, np.nan) if r is None else np.broadcast_to(np.asarray(r, float), (m,))
+                )
             yield cols
 
 
@@ -259,6 +262,10 @@ def sweep(
         )
     chunks = list(iter_sweep(grid, outputs=outputs, **fixed))
     cols = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
+    # in memory, drop outputs that no grid point could compute
+    cols = {
+        k: v for k, v in cols.items() if k in grid or v.dtype == object or not np.all(np.isnan(v))
+    }
     return SweepResult(cols, swept=tuple(grid))
 
 

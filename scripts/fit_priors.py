@@ -69,6 +69,8 @@ def render(rows, scores, chosen, prior) -> str:
         f"residual_sd = {prior.residual_sd:.6f}",
         f"between_family_sd = {prior.between_family_sd:.6f}",
         f"n_runs = {prior.n_runs}",
+        f"min_active_params = {min(r.active_params for r in rows):g}",
+        f"max_active_params = {max(r.active_params for r in rows):g}",
         "coef_names = [" + ", ".join(q(n) for n in names) + "]",
         "coef_cov = [",
         *["  [" + ", ".join(f"{v:.8g}" for v in row) + "]," for row in cov],
@@ -84,9 +86,11 @@ def render(rows, scores, chosen, prior) -> str:
         "run presets in presets/runs whose accelerator-hours have gpu_hours_grade = primary; "
         'each run file carries its own source"',
         f"as_of = {max(r.as_of for r in store.load('runs').values()).isoformat()}",
-        'notes = "ln(mfu) = intercept[family] + slope * log10(active_params / 1e10). '
-        "Prediction: lognormal with sd sqrt(residual_sd^2 + x'Cx), plus between_family_sd^2 "
-        'for a family with no published run; truncated to (0, 1]."',
+        'notes = "ln(mfu) = intercept[family] + slope * log10(active_params / 1e10), with '
+        "active_params held inside [min_active_params, max_active_params]. Prediction: "
+        "lognormal with sd sqrt(residual_sd^2 + x'Cx), plus between_family_sd^2 for a family "
+        "with no published run; truncated at the accelerator's matmul_ceiling_fraction "
+        '(else 1)."',
     ]
     for f in fams:
         lines += [

@@ -78,7 +78,7 @@ values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 ids = st.one_of(st.sampled_from(IDS), st.text(max_size=6))
-SAMPLES = st.sampled_from(["0", "16", "37B", "-1", "1.5", "nan", "", "3M"])
+SAMPLES = st.sampled_from(["0", "16", "1000", "37B", "-1", "1.5", "nan", "", "3M"])
 NUMERIC = {
     "estimate": [
         "--params",
@@ -178,6 +178,8 @@ def invocation(draw):
         args += [flag, draw(st.sampled_from(CHOICE[flag]) if flag in CHOICE else ids)]
     if cmd in ("estimate", "solve", "sensitivity", "check"):
         args += ["--samples", draw(SAMPLES)]
+        if draw(st.booleans()):
+            args += ["--seed", draw(st.sampled_from(["0", "-1", "7", "x", "1e3", ""]))]
     if cmd == "sensitivity":
         args += ["--bootstrap", "0"]
     if cmd == "sweep" and "--grid" not in args:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from . import cli
-from .options import NUMBER, emit, output_options, scenario_kwargs, scenario_options
+from .options import NUMBER, SEED, emit, output_options, scenario_kwargs, scenario_options
 
 _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg", "model_flop"]
 
@@ -29,7 +29,7 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
     show_default=True,
     help="Base samples for Sobol indices (evaluations = samples × (inputs + 2)).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @click.option(
     "--bootstrap",
     type=int,
@@ -213,7 +213,7 @@ class _NoBar:
     show_default=True,
     help="Monte Carlo samples for quantiles of the solution / P(budget suffices).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @output_options
 def solve_cmd(
     budget_usd,

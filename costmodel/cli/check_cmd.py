@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import NUMBER, emit, output_options
+from .options import NUMBER, SEED, emit, output_options
 
 
 @cli.command("check")
@@ -32,7 +32,7 @@ from .options import NUMBER, emit, output_options
     show_default=True,
     help="Monte Carlo samples for the likelihood.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @click.option(
     "--plot",
     "plot_path",
@@ -95,6 +95,10 @@ def check_cmd(
         )
     if own:
         if n_gpus is not None:
+            if n_gpus != int(n_gpus) or n_gpus < 1:
+                raise click.BadParameter(
+                    f"{n_gpus:g} must be a whole number >= 1", param_hint="--n-gpus"
+                )
             own["n_gpus"] = int(n_gpus)
         own.update(
             id="own-claim",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import output_options, scenario_kwargs, scenario_options
+from .options import SEED, output_options, scenario_kwargs, scenario_options
 
 
 @cli.command("estimate")
@@ -17,7 +17,7 @@ from .options import output_options, scenario_kwargs, scenario_options
     show_default=True,
     help="Monte Carlo samples for p05/p50/p95 (0: point estimate only).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @click.option("--qmc", is_flag=True, help="Scrambled Sobol points instead of Monte Carlo.")
 @click.option(
     "--quantiles",

@@ -47,6 +47,8 @@ class Quantity(click.ParamType):
 
 
 QUANTITY = Quantity()
+#: Seeds for numpy.random.default_rng must be non-negative.
+SEED = click.IntRange(min=0)
 NUMBER = Quantity(allow_dist=False)
 
 #: (flag, glossary name, help) for every numeric scenario input.

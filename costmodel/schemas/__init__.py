@@ -81,7 +81,7 @@ Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8"
 BIT_LENGTH = {
     "fp64": 64,
     "fp32": 32,
-    "tf32": 32,
+    "tf32": 19,  # TF32 multiplies 19-bit operands: 1 sign, 8 exponent, 10 mantissa bits
     "bf16": 16,
     "fp16": 16,
     "fp8": 8,
@@ -127,6 +127,13 @@ class Accelerator(BaseModel):
     tdp_w: float | None = Field(None, gt=0, description="board power [W], where published")
     die_area_mm2: float | None = Field(
         None, gt=0, description="applicable (non-planar logic) die area [mm²], where public"
+    )
+    matmul_ceiling_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="best measured dense BF16 matmul throughput / dense BF16 peak [1]; an "
+        "upper bound on end-to-end MFU of the 16-bit peak",
     )
     server_power_factor: float = Field(
         1.8,

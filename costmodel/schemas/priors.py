@@ -38,6 +38,8 @@ class PriorPreset(Sourced):
     residual_sd: float = Field(gt=0)
     between_family_sd: float = Field(ge=0)
     n_runs: int = Field(gt=0)
+    min_active_params: float = Field(gt=0, description="smallest fitted run; no extrapolation")
+    max_active_params: float = Field(gt=0, description="largest fitted run; no extrapolation")
     coef_names: tuple[str, ...]
     coef_cov: tuple[tuple[float, ...], ...]
     runs: tuple[str, ...]

@@ -37,3 +37,7 @@ class RulePreset(Sourced):
     effective: str
     text: str = Field(min_length=20, description="the rule's wording, quoted or summarised")
     categories: tuple[RuleCategory, ...] = Field(min_length=1)
+    applies_to_rule: str | None = Field(
+        None, description="a policy rule applies only to items with this status under that rule"
+    )
+    applies_to_status: str | None = None
