@@ -162,6 +162,14 @@ def sweep_memory(points: int):
 
 
 def cold_start():
+    # numpy, pydantic and click run from bytecode compiled at install time; compile ours the
+    # same way (pip does it for a wheel install), or an editable checkout under
+    # PYTHONDONTWRITEBYTECODE would recompile every module on every start
+    import compileall
+    import pathlib
+
+    compileall.compile_dir(pathlib.Path(costmodel.__file__).parent, quiet=1)
+
     def run(args):
         t = time.perf_counter()
         subprocess.run(args, check=True, capture_output=True)

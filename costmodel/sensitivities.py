@@ -298,6 +298,12 @@ def sensitivity(
         raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
     sc = inputs.pop("scenario", None) or Scenario(**inputs)
     n = check_samples(n)
+    from .estimation import estimate
+    from .report import _missing
+
+    point = estimate(scenario=sc).to_dict()
+    if point.get(output) is None:
+        raise InputError(f"output: {output} cannot be computed here: {_missing(output, point)}")
     rows, median = tornado(sc, output)
     names = uncertain_names(sc)
     result = None

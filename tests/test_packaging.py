@@ -94,3 +94,16 @@ def test_installed_cli_runs_outside_repo(wheel, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert '"flop_convention": "megatron"' in r.stdout
+
+
+def test_point_estimate_imports_no_scipy_matplotlib_pandas():
+    code = (
+        "import sys; from costmodel.cli import cli;"
+        "rc = cli.main(['estimate', '--active-params', '37B', '--tokens', '14.8T', '--gpu',"
+        " 'h800-sxm', '--precision', 'bf16', '--mfu', '0.35'], standalone_mode=False);"
+        "heavy = [m for m in ('scipy', 'matplotlib', 'pandas') if m in sys.modules];"
+        "print('HEAVY', heavy); assert rc == 0"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "HEAVY []" in r.stdout
