@@ -26,7 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from . import cost, priors, store
+from . import priors, store
+from .claims_consistency import TOLERANCE, TOLERANCE_APPROXIMATE, consistency
+from .claims_implied import implied
+from .claims_ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .errors import InputError, PresetError
 from .schemas import ClaimPreset
 
@@ -41,13 +44,6 @@ __all__ = [
 ]
 
 SCHEMA = "costmodel.check/1"
-#: Full development compute / final-run compute: Epoch AI's 90 % range for the
-#: experiment-compute multiplier (Cottier et al. 2024, arXiv 2405.21015, cost notebooks).
-#: For scale: BLOOM used ~3.46M GPU-hours in all vs 1.08M for the final run (3.2x; Luccioni
-#: et al., arXiv 2211.02001) and OPT's authors put ablations and downtime at ~2x.
-RESEARCH_MULTIPLIER = (1.2, 4.0)
-#: Accelerators in the what-if table (issue 5).
-WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
 #: Fewest Monte Carlo samples the check accepts (the verdict's probability is exact; the
 #: samples give the cost distribution at market prices).
 MIN_SAMPLES = 1000
@@ -58,16 +54,8 @@ THRESHOLDS = {
     "percentile_optimistic": 0.95,
     "max_mfu": 1.0,  # × the accelerator's measured matmul ceiling (1 where unmeasured)
 }
-#: Relative tolerance of consistency checks: claims round to 2-3 significant figures.
-TOLERANCE = 0.02
-#: Tolerance for durations stated as round figures ("about two weeks" is 13-15 days).
-TOLERANCE_APPROXIMATE = 0.15
 #: A probability this close to a verdict threshold is reported as borderline.
 BORDERLINE = 0.02
-#: Epoch AI defaults for the ownership rate: PUE of a non-hyperscaler, US industrial
-#: electricity price in 2025 (cost_analysis_standalone.py).
-OWNERSHIP_PUE = 1.25
-OWNERSHIP_USD_PER_KWH = 0.0826
 
 
 def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
@@ -138,183 +126,6 @@ class ClaimCheck:
 
 
 # ---------------------------------------------------------------- helpers
-def _peaks(acc, fp8_fraction: float | None) -> dict[str, float]:
-    out = {}
-    for p in ("bf16", "fp16", "fp8"):
-        if p in acc.peak_dense_tflop_per_s and not (p == "fp16" and "bf16" in out):
-            out[p] = acc.peak_flop_per_s(p)
-    if fp8_fraction is not None and "fp8" in out and "bf16" in out:
-        out["blended"] = cost.blended_peak_flop_per_s(out["fp8"], out["bf16"], fp8_fraction)
-    return out
-
-
-def _conventions(arch, active: float, tokens: float) -> dict[str, float]:
-    flop = {"6nd": 6.0 * active * tokens}
-    if arch is not None:
-        flop["megatron"] = arch.breakdown().training * tokens
-        if arch.mtp_depth:
-            flop["megatron+mtp"] = arch.breakdown(mtp=True).training * tokens
-        flop["megatron non-causal"] = arch.breakdown(causal=False).training * tokens
-        flop["palm"] = arch.flop_per_token("palm") * tokens
-    return flop
-
-
-def _match_denominator(tflops: float, gpu: str = "") -> str | None:
-    """Name what a third party's peak matches in the catalog (dense, or a sparse 2x).
-
-    Dense matches win over sparse ones, the claimed accelerator's model (``h800`` for
-    ``h800-sxm``) over others, and 16-bit/8-bit rates over TF32.
-    """
-    model = gpu.split("-")[0]
-    found = []
-    for acc in store.load("accelerators").values():
-        for p, v in acc.peak_dense_tflop_per_s.items():
-            for factor, label in (
-                (1, f"{acc.id} dense {p}"),
-                (2, f"{acc.id} sparse {p} (2x the dense peak)"),
-            ):
-                if abs(factor * v - tflops) / (factor * v) < 0.01:
-                    rank = (factor, not acc.id.startswith(model), p in ("tf32", "fp32", "fp64"))
-                    found.append((rank, label))
-    return min(found)[1] if found else None
-
-
-def _check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict[str, Any]:
-    rel = computed / stated - 1.0
-    ok = computed <= stated * (1 + tol) if le else abs(rel) <= tol
-    return {
-        "check": name,
-        "stated": stated,
-        "computed": computed,
-        "rel_diff": rel,
-        "ok": bool(ok),
-        "tolerance": tol,
-        "note": note,
-    }
-
-
-def _consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
-    """Cross-checks of the claim's own numbers. ``price`` is the price the claim states;
-    an implied price (cost / hours) is never checked against the numbers it came from."""
-    rows = []
-    hours_stages = [s.gpu_hours for s in c.stages if s.gpu_hours]
-    if c.gpu_hours and c.stages and len(hours_stages) == len(c.stages):
-        rows.append(
-            _check_row(
-                "stage GPU-hours add up to the total",
-                c.gpu_hours,
-                sum(hours_stages),
-                " + ".join(f"{h:,.0f}" for h in hours_stages),
-            )
-        )
-    cost_stages = [s.cost_usd for s in c.stages if s.cost_usd]
-    if c.cost_usd and c.stages and len(cost_stages) == len(c.stages):
-        rows.append(
-            _check_row(
-                "stage costs add up to the total",
-                c.cost_usd,
-                sum(cost_stages),
-                " + ".join(f"${x:,.0f}" for x in cost_stages),
-            )
-        )
-    if price and c.gpu_hours and c.cost_usd:
-        rows.append(
-            _check_row(
-                "GPU-hours × price = cost",
-                c.cost_usd,
-                c.gpu_hours * price,
-                f"{c.gpu_hours:,.0f} h × ${price:g}",
-            )
-        )
-    for s in c.stages:
-        if price and s.gpu_hours and s.cost_usd:
-            rows.append(
-                _check_row(f"{s.name}: GPU-hours × price = cost", s.cost_usd, s.gpu_hours * price)
-            )
-        if s.n_gpus and s.wall_clock_hours and s.gpu_hours:
-            approx = s.wall_clock_approximate
-            rows.append(
-                _check_row(
-                    f"{s.name}: GPUs × duration = GPU-hours",
-                    s.gpu_hours,
-                    s.n_gpus * s.wall_clock_hours,
-                    f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
-                    + (" (a round duration)" if approx else ""),
-                    tol=TOLERANCE_APPROXIMATE if approx else TOLERANCE,
-                )
-            )
-    timed = [s for s in c.stages if s.n_gpus and s.wall_clock_hours]
-    if (
-        c.gpu_hours
-        and timed
-        and len(c.stages) > 1
-        and all(s.gpu_hours or (s.n_gpus and s.wall_clock_hours) for s in c.stages)
-    ):
-        parts = [
-            s.n_gpus * s.wall_clock_hours if s.n_gpus and s.wall_clock_hours else s.gpu_hours
-            for s in c.stages
-        ]
-        rows.append(
-            _check_row(
-                "GPUs × durations (+ stated hours) = total GPU-hours",
-                c.gpu_hours,
-                sum(parts),
-                " + ".join(
-                    f"{s.n_gpus:,} × {s.wall_clock_hours:g} h"
-                    if s.n_gpus and s.wall_clock_hours
-                    else f"{s.gpu_hours:,.0f}"
-                    for s in c.stages
-                ),
-            )
-        )
-    for st in c.statements:
-        if st.stage is not None and stage is not None and st.stage != stage.name:
-            continue
-        if st.kind == "gpu_hours_per_trillion_tokens" and tokens and basis_hours:
-            rows.append(
-                _check_row(
-                    "per-trillion-token GPU-hours × tokens = GPU-hours",
-                    basis_hours,
-                    st.value * tokens / 1e12,
-                    f"{st.value:,.0f} × {tokens / 1e12:g}T",
-                )
-            )
-        elif st.kind == "days_per_trillion_tokens" and n_gpus:
-            per_t = next(
-                (x.value for x in c.statements if x.kind == "gpu_hours_per_trillion_tokens"), None
-            )
-            if per_t is None and tokens and basis_hours:
-                per_t = basis_hours / (tokens / 1e12)
-            if per_t:
-                rows.append(
-                    _check_row(
-                        "days per trillion tokens on the cluster",
-                        st.value,
-                        per_t / n_gpus / 24,
-                        f"{per_t:,.0f} GPU-h / {n_gpus:,} GPUs / 24",
-                    )
-                )
-        elif st.kind == "max_wall_clock_days" and n_gpus and basis_hours:
-            rows.append(
-                _check_row(
-                    "wall-clock within the stated duration",
-                    st.value,
-                    basis_hours / n_gpus / 24,
-                    f"{basis_hours:,.0f} GPU-h / {n_gpus:,} GPUs / 24",
-                    le=True,
-                )
-            )
-        elif st.kind == "tokens_per_day" and n_gpus and tokens and basis_hours:
-            rows.append(
-                _check_row(
-                    "measured throughput vs implied tokens per day",
-                    st.value,
-                    tokens / (basis_hours / n_gpus / 24),
-                )
-            )
-    return rows
-
-
 # ---------------------------------------------------------------- the check
 def check(
     claim: str | os.PathLike | dict | ClaimPreset, *, samples: int = 20_000, rng=0
@@ -437,7 +248,7 @@ def check(
         "gpu_hours": basis_hours,
         "n_gpus": n_gpus,
     }
-    data["consistency"] = _consistency(
+    data["consistency"] = consistency(
         c, stage, basis_hours, tokens, n_gpus, c.price_usd_per_gpu_hour
     )
 
@@ -445,7 +256,7 @@ def check(
     cost_samples = None
     if analysable:
         data.update(
-            _implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
+            implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
         )
         data["comparison"] = _comparison(c, run, acc, data["implied_mfu_16bit"])
         lik, cost_samples = _likelihood(
@@ -485,8 +296,8 @@ def check(
             f"(published runs' hours usually include them)"
         )
     data["verdict"] = _verdict(data)
-    data["ledger"] = _ledger(c, acc, total_hours, price)
-    data["hardware"] = _hardware(
+    data["ledger"] = ledger(c, acc, total_hours, price)
+    data["hardware"] = hardware(
         acc,
         data.get("implied_mfu_16bit"),
         basis_hours,
@@ -499,65 +310,6 @@ def check(
     data["warnings"] = warnings
     data["assumptions"] = assumptions
     return ClaimCheck(data, cost_samples)
-
-
-def _implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings):
-    flop = _conventions(arch, active, tokens)
-    peaks = _peaks(acc, fp8_fraction)
-    seconds = hours * 3600.0
-    mfu = {conv: {den: f / (seconds * p) for den, p in peaks.items()} for conv, f in flop.items()}
-    tps = tokens / seconds
-    out = {
-        "flop": {k: {"total": v, "per_token": v / tokens} for k, v in flop.items()},
-        "peaks_flop_per_s": peaks,
-        "fp8_fraction": fp8_fraction,
-        "mfu": mfu,
-        "implied_mfu_16bit": flop["6nd"] / (seconds * priors.sixteen_bit_peak(acc)),
-        "throughput": {
-            "tokens_per_s_per_gpu": tps,
-            "tokens_per_gpu_hour": tps * 3600.0,
-            "tflop_per_s_per_gpu": {k: v / seconds / 1e12 for k, v in flop.items()},
-            "cluster_tokens_per_day": tps * n_gpus * 86400.0 if n_gpus else None,
-            "wall_clock_days": hours / n_gpus / 24.0 if n_gpus else None,
-        },
-    }
-    stated = []
-    for st in c.statements:
-        if st.kind != "mfu":
-            continue
-        conv = st.convention
-        key = conv if conv is None or st.causal else f"{conv} non-causal"
-        den = st.precision or "bf16"
-        ours = mfu.get(key, {}).get(den) if key else None
-        row = {
-            "value": st.value,
-            "convention": key,
-            "precision": den,
-            "computed": ours,
-            "source": st.source,
-        }
-        if ours is None:
-            vals = [m[den] for m in mfu.values() if den in m]
-            row["range_computed"] = [min(vals), max(vals)] if vals else None
-        stated.append(row)
-    out["stated_mfu"] = stated
-    for tp in c.third_party:
-        what = _match_denominator(tp.denominator_tflop_per_s, acc.id)
-        flagged = what is None or not what.startswith(acc.id + " dense") or "sparse" in what
-        if flagged:
-            warnings.append(
-                f"{tp.who}'s {tp.mfu:.1%} divides by {tp.denominator_tflop_per_s:g} "
-                f"TFLOP/s, which is {what or 'no catalog peak'}, not a dense peak "
-                f"of the {acc.id}"
-            )
-    out["third_party"] = [
-        {
-            **tp.model_dump(),
-            "denominator_matches": _match_denominator(tp.denominator_tflop_per_s, acc.id),
-        }
-        for tp in c.third_party
-    ]
-    return out
 
 
 def _comparison(c, run, acc, implied):
@@ -784,160 +536,3 @@ def _verdict(d) -> dict[str, Any]:
         "thresholds": THRESHOLDS,
         "tolerance": TOLERANCE,
     }
-
-
-def _ownership_rate(acc) -> tuple[float, float, str] | None:
-    try:
-        pr = store.get("prices", acc.id)
-        lo, hi = pr.server_usd_per_gpu_range()
-    except (KeyError, ValueError):
-        return None
-    if acc.tdp_w is None:
-        return None
-    rates = [
-        cost.ownership_usd_per_gpu_hour(
-            p,
-            acc.tdp_w,
-            OWNERSHIP_USD_PER_KWH,
-            pue=OWNERSHIP_PUE,
-            server_power_factor=acc.server_power_factor,
-        )["total"]
-        for p in (lo, hi)
-    ]
-    return rates[0], rates[1], f"server price ${lo:,.0f}-${hi:,.0f} per GPU"
-
-
-def _ledger(c, acc, hours, price) -> list[dict[str, Any]]:
-    L = []
-
-    def add(item, low, high, basis, source="", disputed=False, kind="cost"):
-        L.append(
-            {
-                "item": item,
-                "low_usd": low,
-                "high_usd": high,
-                "basis": basis,
-                "source": source,
-                "disputed": disputed,
-                "kind": kind,
-            }
-        )
-
-    final = c.cost_usd or (hours * price if hours and price else None)
-    if final:
-        add("claimed figure", final, final, c.kind, c.source)
-    if hours:
-        try:
-            rent = store.get("prices", acc.id).rental
-        except KeyError:
-            rent = None
-        if rent is not None:
-            add(
-                "the claimed GPU-hours at market rental prices",
-                hours * rent.low_usd_per_gpu_hour,
-                hours * rent.high_usd_per_gpu_hour,
-                f"{hours:,.0f} h × ${rent.low_usd_per_gpu_hour:g}-${rent.high_usd_per_gpu_hour:g}",
-                f"presets/prices/{acc.id}.toml",
-            )
-        own = _ownership_rate(acc)
-        if own is not None:
-            add(
-                "ownership cost per GPU-hour (Epoch AI method)",
-                own[0],
-                own[1],
-                f"{own[2]}; depreciation 0.14 OOM/yr, 19% interconnect, PUE "
-                f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh; claimed rate "
-                f"${price or 0:g}",
-                "Cottier et al. 2024, arXiv 2405.21015",
-                kind="rate",
-            )
-            add(
-                "the claimed GPU-hours at the ownership cost rate",
-                hours * own[0],
-                hours * own[1],
-                f"{hours:,.0f} h × ${own[0]:.2f}-${own[1]:.2f}",
-            )
-    if final:
-        lo, hi = RESEARCH_MULTIPLIER
-        add(
-            "development compute incl. research and ablations",
-            final * lo,
-            final * hi,
-            f"final run × {lo:g}-{hi:g}",
-            "Epoch AI experiment-compute multiplier (Cottier et al. 2024); BLOOM 3.2x "
-            "(Luccioni et al., arXiv 2211.02001)",
-        )
-    if c.n_gpus:
-        try:
-            lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
-            s = cost.INTERCONNECT_SHARE
-            add(
-                "acquiring the cluster (capex)",
-                c.n_gpus * lo,
-                c.n_gpus * hi / (1 - s),
-                f"{c.n_gpus:,} GPUs × ${lo:,.0f}-${hi:,.0f} server cost per GPU; high end "
-                f"adds {s:.0%} cluster interconnect",
-                f"presets/prices/{acc.id}.toml; Epoch AI server overhead 1.64",
-            )
-        except (KeyError, ValueError):
-            pass
-    for e in c.external_estimates:
-        add(e.item, e.low_usd, e.high_usd, e.note, e.source, e.disputed)
-    return L
-
-
-def _hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[str, Any]:
-    from .export_control import classify
-
-    def status(gid):
-        return {r: classify(gid, r).to_dict() for r in ("2022-10", "2023-10", "2026-01")}
-
-    out: dict[str, Any] = {"claimed_gpu": acc.id, "export_control": status(acc.id)}
-    if not hours:
-        return out
-    prior = _prior_without(run.id if run else None)[0]  # the same prior as the likelihood
-    rows = []
-    peak_claim = priors.sixteen_bit_peak(acc)
-    for gid in (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id]):
-        g = store.get("accelerators", gid)
-        p16 = priors.sixteen_bit_peak(g)
-        h = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
-        row = {
-            "gpu": gid,
-            "peak_16bit_tflop_per_s": p16 / 1e12,
-            "gpu_hours": h,
-            "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None,
-        }
-        if active and tokens:
-            d = prior.dist(active, g.family, upper=g.matmul_ceiling_fraction or 1.0)
-            w = 6.0 * active * tokens
-            row["prior_gpu_hours"] = {
-                "p05": w / (p16 * d.quantile(0.95) * 3600),
-                "p50": w / (p16 * d.median() * 3600),
-                "p95": w / (p16 * d.quantile(0.05) * 3600),
-            }
-        try:
-            rent = store.get("prices", gid).rental
-        except KeyError:
-            rent = None
-        if rent is not None:
-            row["price_basis"] = "market rental range"
-            row["cost_usd"] = [h * rent.low_usd_per_gpu_hour, h * rent.high_usd_per_gpu_hour]
-        else:
-            own = _ownership_rate(g)
-            if own is not None:
-                row["price_basis"] = "no rental quote: Epoch ownership-cost rate as a proxy"
-                row["cost_usd"] = [h * own[0], h * own[1]]
-        ec = {r: classify(gid, r) for r in ("2022-10", "2023-10", "2026-01")}
-        row["export_2022_10"] = ec["2022-10"].status
-        row["export_2023_10"] = ec["2023-10"].status
-        row["china_licence_2026_01"] = ec["2026-01"].status
-        rows.append(row)
-    out["what_if"] = rows
-    out["what_if_stage"] = stage
-    out["what_if_basis"] = (
-        f"the {stage}'s work at the same share of each accelerator's 16-bit dense peak as "
-        f"the claim implies; prior_gpu_hours is the data-derived 90% range (6ND basis) for "
-        f"that accelerator family"
-    )
-    return out

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .estimation import OUTPUT_KEYS
 from .io import publish as _publish
 from .scenario import DOMAINS, Scenario
 from .units import parse_quantity
@@ -37,15 +38,9 @@ __all__ = [
     "CHUNK_ROWS",
 ]
 
-SWEEP_OUTPUTS = (
-    "model_flop",
-    "mfu",
-    "gpu_hours",
-    "wall_clock_days",
-    "cost_usd",
-    "energy_kwh",
-    "co2e_kg",
-    "tokens_per_s_per_gpu",
+#: Outputs a sweep keeps: the estimate's outputs less the per-scenario constants.
+SWEEP_OUTPUTS = tuple(
+    k for k in OUTPUT_KEYS if k not in ("hardware_flop", "flop_per_token", "peak_flop_per_s", "hfu")
 )
 #: Inputs that vary element by element inside one evaluation.
 VECTOR_KEYS = (*DOMAINS, "gpu", "precision")

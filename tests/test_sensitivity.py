@@ -121,5 +121,9 @@ def test_sensitivity_without_uncertainty(invoke):
         "h100-sxm",
         "--mfu",
         "0.3",
+        "--price-usd-per-gpu-hour",
+        "2",
     )
     assert r.code == 2 and "no uncertain inputs" in r.err
+    r = invoke("sensitivity", "--active-params", "37B", "--tokens", "1T", "--gpu", "h100-sxm")
+    assert r.code == 2 and "give --price-usd-per-gpu-hour" in r.err
