@@ -270,6 +270,19 @@ class Scenario:
             self.accelerators[acc.id] = acc
             resolved.ravel()[i] = acc.id
         self.gpu = resolved.item() if np.ndim(self.gpu) == 0 else resolved
+        if (
+            isinstance(self.precision, str)
+            and self.precision == "mixed"
+            and "precision" not in self.given
+            and not all("fp8" in a.peak_dense_tflop_per_s for a in self.accelerators.values())
+        ):
+            # the run preset trained in FP8, but the accelerator asked for has no FP8
+            self.assumptions.append(
+                f"the run preset's precision 'mixed' needs FP8, which "
+                f"{', '.join(sorted(self.accelerators))} lacks: the run is priced in 16-bit"
+            )
+            self.precision = None
+            self.fp8_fraction = None
         if self.precision is None:
             self.precision = self._default_precision()
         try:
@@ -304,6 +317,19 @@ class Scenario:
             )
         if self.fp8_fraction is not None and not mixed:
             raise InputError("fp8_fraction: only meaningful with precision 'mixed'")
+        if self.mfu is not None and not isinstance(self.mfu, Dist):
+            try:
+                g2, p2, m2 = np.broadcast_arrays(g, p, np.asarray(self.mfu, float))
+            except ValueError:  # shapes that only broadcast with other inputs: skip the note
+                g2 = p2 = m2 = np.empty(0)
+            for gi, pi in set(zip(g2.ravel().tolist(), p2.ravel().tolist(), strict=True)):
+                ceiling = self.accelerators[gi].matmul_ceiling_fraction
+                over = m2[(g2 == gi) & (p2 == pi)]
+                if ceiling and pi in ("bf16", "fp16") and np.any(over > ceiling):
+                    self.assumptions.append(
+                        f"mfu {float(np.max(over)):.0%} exceeds {gi}'s best measured dense "
+                        f"matmul throughput ({ceiling:.1%} of peak): no training run can reach it"
+                    )
         if mixed and self.mfu is not None:
             src = "" if "precision" in self.given else " (the run preset's precision)"
             self.assumptions.append(

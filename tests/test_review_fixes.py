@@ -185,3 +185,16 @@ def test_mi300x_ownership_uses_server_overhead():
     lo, hi = c.server_usd_per_gpu_range()
     assert lo == pytest.approx(25734 * 1.64)
     _ = json, math
+
+
+def test_run_preset_on_a_gpu_without_fp8():
+    e = costmodel.estimate(run="deepseek-v3", gpu="a100", mfu=0.4)
+    assert e.inputs["precision"] == "bf16" and e.peak_flop_per_s == 312e12
+    assert any("lacks: the run is priced in 16-bit" in a for a in e.assumptions)
+
+
+def test_mfu_above_the_matmul_ceiling_is_flagged():
+    e = costmodel.estimate(active_params=7e9, tokens=1e12, gpu="h100", mfu=0.9)
+    assert any("exceeds h100-sxm's best measured" in a for a in e.assumptions)
+    ok = costmodel.estimate(active_params=7e9, tokens=1e12, gpu="h100", mfu=0.5)
+    assert not any("exceeds" in a for a in ok.assumptions)
