@@ -69,10 +69,15 @@ def close_matches(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return found[:n]
 
 
-def unknown(kind: str, value: str, choices: Iterable[str]) -> UnknownPresetError:
-    """Build an :class:`UnknownPresetError` with close matches and the list of choices."""
+def unknown(
+    kind: str, value: str, choices: Iterable[str], also: Iterable[str] = ()
+) -> UnknownPresetError:
+    """Build an :class:`UnknownPresetError` with close matches and the list of choices.
+
+    ``also`` (aliases) count for close matches but are not listed.
+    """
     choices = sorted(choices)
-    near = close_matches(value, choices)
-    hint = f" did you mean {' or '.join(near)}?" if near else ""
+    near = close_matches(value, [*choices, *also])
+    hint = f" (did you mean {' or '.join(near)}?)" if near else ""
     shown = ", ".join(choices) if len(choices) <= 30 else ", ".join(choices[:30]) + ", ..."
-    return UnknownPresetError(f"unknown {kind} {value!r}.{hint} Choose one of: {shown}.")
+    return UnknownPresetError(f"unknown {kind} {value!r}{hint}; choose one of: {shown}")

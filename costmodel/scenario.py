@@ -193,10 +193,10 @@ class Scenario:
             from .errors import close_matches
 
             near = close_matches(self.flop_convention, flops.CONVENTIONS)
-            hint = f" did you mean {near[0]}?" if near else ""
+            hint = f" (did you mean {near[0]}?)" if near else ""
             raise InputError(
                 f"flop_convention: {self.flop_convention!r} is not one of "
-                f"{', '.join(flops.CONVENTIONS)}.{hint}"
+                f"{', '.join(flops.CONVENTIONS)}{hint}"
             )
         if self.recompute not in RECOMPUTE:
             raise InputError(f"recompute: {self.recompute!r} is not one of {', '.join(RECOMPUTE)}")
@@ -346,10 +346,8 @@ class Scenario:
             from .errors import close_matches
 
             near = close_matches(str(p), PRECISIONS)
-            hint = f" did you mean {near[0]}?" if near else ""
-            raise InputError(
-                f"precision: {p!r} is not one of {', '.join(PRECISIONS)}, mixed.{hint}"
-            )
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise InputError(f"precision: {p!r} is not one of {', '.join(PRECISIONS)}, mixed{hint}")
 
     def _default_precision(self) -> str:
         for p in ("bf16", "fp16"):

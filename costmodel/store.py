@@ -9,6 +9,7 @@ layout, given by ``COSTMODEL_PRESETS=DIR1:DIR2`` or :func:`set_user_dirs` (the C
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,10 +214,11 @@ def resolve_id(kind: str, name: str) -> str:
         "rules": "rule",
     }[kind]
     field_name = {"accelerators": "gpu"}.get(kind, singular)
-    raise unknown(f"{field_name}", str(name), list(loaded.entries) + list(loaded.aliases))
+    raise unknown(field_name, str(name), list(loaded.entries), list(loaded.aliases))
 
 
 _single: dict[tuple[str, str], Any] = {}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")  # ids only: never a path
 
 
 def get(kind: str, name: str) -> Any:
@@ -227,7 +229,7 @@ def get(kind: str, name: str) -> Any:
     """
     key = str(name).strip().lower()
     dirs = preset_dirs()
-    if len(dirs) == 1 and (kind, tuple(dirs)) not in _cache:
+    if len(dirs) == 1 and (kind, tuple(dirs)) not in _cache and _ID_RE.match(key):
         path = dirs[0] / kind / f"{key}.toml"
         if (kind, key) in _single:
             return _single[(kind, key)]
