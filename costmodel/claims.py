@@ -158,6 +158,7 @@ def check(
     run = store.get("runs", c.run) if c.run else None
     arch = run.architecture if run else None
     active = c.active_params or (run.active_params_ if run else None) or c.params
+    dense_assumed = c.active_params is None and run is None and c.params is not None
     precision = c.precision or (run.precision if run else None) or "bf16"
     fp8_fraction = None
     if precision == "mixed" and arch is not None:
@@ -178,6 +179,8 @@ def check(
     price = c.price_usd_per_gpu_hour
     assumptions: list[str] = []
     warnings: list[str] = []
+    if dense_assumed:
+        assumptions.append("active_params not given: dense model assumed (active = params)")
     # hours of the analysis stage: stated, or GPUs × duration, or cost / price
     basis_hours = (stage.gpu_hours if stage else None) or (
         c.gpu_hours if not c.stages or len(c.stages) == 1 else None
@@ -268,7 +271,7 @@ def check(
             tokens,
             basis_hours,
             other_hours,
-            price,
+            c.price_usd_per_gpu_hour,  # only a stated price, never one implied by cost/hours
             samples,
             rng,
             assumptions,
