@@ -88,7 +88,10 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
     if kind is None:
         rows = [(k, str(len(store.ids(k)))) for k in store.KINDS]
         data = {k: store.ids(k) for k in store.KINDS}
+        snapshot = max(e.as_of for k in store.KINDS for e in store.load(k).values())
+        data["snapshot"] = snapshot.isoformat()
         text = (
+            f"catalog snapshot {snapshot.isoformat()} (the latest as_of; see CHANGELOG.md)\n"
             "preset directories: "
             + ", ".join(str(d) for d in store.preset_dirs())
             + "\n"
