@@ -184,16 +184,25 @@ def estimate(
     fp8_fraction : float, array or Dist
         FLOP share in FP8 for ``mixed`` [1].
     mfu : float, array or Dist
-        Model FLOP utilization [1] in (0, 1], under ``flop_convention``.
+        Model FLOP utilization [1] in (0, 1], under ``flop_convention``. Default: the
+        data-derived prior (``presets/priors``) for the accelerator and model size, its
+        median for point values and sampled for ``quantiles``.
     goodput : float, array or Dist
         Productive share of reserved time [1]; default 1.
     n_gpus : float or array
         Cluster size, for ``wall_clock_days`` [count].
-    price_usd_per_gpu_hour : float, array or Dist
-        Rental price, for ``cost_usd`` [USD/h].
+    price_usd_per_gpu_hour : float, array, Dist or "market"
+        Rental price, for ``cost_usd`` [USD/h]; ``"market"`` uses the accelerator's sourced
+        price range (``presets/prices``).
     pue, usd_per_kwh, grid_kg_co2e_per_kwh : float, array or Dist
         Power usage effectiveness [1], electricity price [USD/kWh] and grid intensity
         [kg CO2e/kWh], for ``energy_kwh`` and ``co2e_kg``.
+    ownership : bool, default False
+        Also compute the cost of owning the hardware (Epoch AI method), reported under
+        ``ownership`` beside the rental cost.
+    server_usd_per_gpu, depreciation_oom_per_year : float, array or Dist
+        Inputs of ``ownership`` [USD; orders of magnitude per year]; defaults from
+        ``presets/prices`` and Epoch AI (0.14), listed in ``assumptions``.
     run : str
         Start from a run preset (``"deepseek-v3"``); explicit inputs override it.
     architecture : Architecture or dict
