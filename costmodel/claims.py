@@ -15,11 +15,13 @@ Verdict rules (on the analysis stage, the one whose tokens are known)
     published runs, or the claim's own numbers disagree with each other.
 ``consistent``
     otherwise.
+``unverifiable``
+    the claim states nothing the check can test (no utilization analysis is possible and
+    none of its numbers can be cross-checked).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from . import priors, store
-from .claims_consistency import TOLERANCE, TOLERANCE_APPROXIMATE, consistency
+from .claims_compare import comparison, decomposition, history
+from .claims_consistency import TOLERANCE, TOLERANCE_APPROXIMATE, check_row, consistency
 from .claims_implied import implied
 from .claims_ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .errors import InputError, PresetError
@@ -54,8 +57,9 @@ THRESHOLDS = {
     "percentile_optimistic": 0.95,
     "max_mfu": 1.0,  # × the accelerator's measured matmul ceiling (1 where unmeasured)
 }
-#: A probability this close to a verdict threshold is reported as borderline.
-BORDERLINE = 0.02
+#: A probability within this relative distance of a verdict threshold (±20 %: 8-12 % around
+#: 10 %, 0.8-1.2 % around 1 %) is reported as borderline.
+BORDERLINE = 0.2
 
 
 def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
@@ -261,7 +265,15 @@ def check(
         data.update(
             implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
         )
-        data["comparison"] = _comparison(c, run, acc, data["implied_mfu_16bit"])
+        data["comparison"] = comparison(run, acc, data["implied_mfu_16bit"])
+        data["history"] = history(run, tokens, basis_hours, active, acc)
+        data["decomposition"] = decomposition(run, acc, active, tokens, basis_hours)
+        for st in c.statements:  # a stated FLOP total, against the same convention
+            conv = st.convention or "6nd"
+            if st.kind == "model_flop" and conv in data["flop"]:
+                data["consistency"].append(
+                    check_row(f"stated model FLOP vs {conv}", st.value, data["flop"][conv]["total"])
+                )
         lik, cost_samples = _likelihood(
             c,
             acc,
@@ -278,15 +290,8 @@ def check(
         )
         data["likelihood"] = lik
     else:
-        missing = [
-            n
-            for n, v in (("tokens", tokens), ("GPU-hours", basis_hours), ("active_params", active))
-            if v is None
-        ]
-        assumptions.append(
-            f"no utilization analysis: the claim gives no {', '.join(missing)} "
-            f"for its training stage"
-        )
+        data["not_analysed_because"] = _why_not_analysed(c, tokens, basis_hours, active)
+        assumptions.append(f"no utilization analysis: {data['not_analysed_because']}")
     per_t = next(
         (st.value for st in c.statements if st.kind == "gpu_hours_per_trillion_tokens"), None
     )
@@ -315,34 +320,21 @@ def check(
     return ClaimCheck(data, cost_samples)
 
 
-def _comparison(c, run, acc, implied):
-    rows = [
-        r for r in priors.run_rows(grades=("primary", "secondary")) if not run or r.id != run.id
-    ]
-    mfus = np.array([r.mfu for r in rows])
-    pct = float(np.mean(mfus < implied))
-    runs = store.load("runs")
-
-    def item(r):
-        return {
-            "id": r.id,
-            "name": runs[r.id].name,
-            "gpu": runs[r.id].gpu,
-            "mfu": r.mfu,
-            "active_params": r.active_params,
-        }
-
-    near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
-    same = [r for r in near if r.family == acc.family]
-    return {
-        "convention": "6nd over reported hours × 16-bit dense peak (as the prior)",
-        "implied_mfu": implied,
-        "percentile": pct,
-        "n_runs": len(rows),
-        "max_published": float(mfus.max()),
-        "nearest": [item(r) for r in near[:3]],
-        "nearest_same_family": [item(r) for r in same[:3]],
-    }
+def _why_not_analysed(c, tokens, basis_hours, active) -> str:
+    """Name exactly what stops the FLOP and utilization analysis."""
+    missing = []
+    if tokens is None:
+        missing.append("no token count" + (" for any stage" if len(c.stages) > 1 else ""))
+    if active is None:
+        missing.append("no active_params (or params, or a run preset with the model's shape)")
+    if basis_hours is None:
+        if len(c.stages) > 1 and not c.analysis_stage:
+            missing.append(
+                "no stage marked as the one whose tokens and GPU-hours go together (analysis_stage)"
+            )
+        else:
+            missing.append("no GPU-hours (nor GPUs × duration, nor cost and price) for it")
+    return "the claim gives " + "; ".join(missing)
 
 
 def _prior_without(run_id):
@@ -456,9 +448,19 @@ def _verdict(d) -> dict[str, Any]:
     lik = d.get("likelihood")
     verdict = "consistent"
     if lik is None:
+        why = d.get("not_analysed_because", "the claim lacks the inputs")
+        if not d["consistency"]:
+            return {
+                "verdict": "unverifiable",
+                "reasons": [
+                    f"nothing to test: {why}, and it states nothing that can be cross-checked"
+                ],
+                "thresholds": THRESHOLDS,
+                "tolerance": TOLERANCE,
+            }
         reasons.append(
-            "utilization cannot be checked without a token count; the verdict "
-            "rests on the claim's internal arithmetic"
+            f"utilization cannot be checked ({why}); the verdict rests on the claim's "
+            f"internal arithmetic"
         )
     else:
         p = lik["p_gpu_hours_le_claimed"]
@@ -485,13 +487,6 @@ def _verdict(d) -> dict[str, Any]:
                 reasons.append(f"only {p:.1%} of prior draws need as few GPU-hours as claimed")
             else:
                 reasons.append(f"{p:.0%} of prior draws need as few GPU-hours as claimed or fewer")
-            for name in ("p_implausible", "p_optimistic"):
-                if abs(p - THRESHOLDS[name]) < BORDERLINE:
-                    reasons.append(
-                        f"borderline: {p:.1%} is within {BORDERLINE:.0%} of the "
-                        f"{THRESHOLDS[name]:.0%} threshold, so read the verdict "
-                        f"with the probability"
-                    )
             if d.get("throughput_derived_hours"):
                 reasons.append(
                     "the claimed hours are a steady-state throughput figure with "
@@ -509,6 +504,15 @@ def _verdict(d) -> dict[str, Any]:
                     f"is above {pct:.0%} of "
                     f"{d['comparison']['n_runs']} published runs, next to "
                     f"{near['name']} ({near['mfu']:.1%})"
+                )
+    if lik is not None:
+        p = lik["p_gpu_hours_le_claimed"]
+        for name in ("p_implausible", "p_optimistic"):
+            t = THRESHOLDS[name]
+            if abs(p - t) < BORDERLINE * t:
+                reasons.append(
+                    f"borderline: {p:.2%} is within {BORDERLINE:.0%} of the {t:.0%} threshold, "
+                    f"so read the verdict together with the probability"
                 )
     if bad_checks:
         if verdict == "consistent":

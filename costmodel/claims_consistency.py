@@ -6,7 +6,7 @@ from typing import Any
 
 from .schemas import ClaimPreset
 
-__all__ = ["TOLERANCE", "TOLERANCE_APPROXIMATE", "consistency"]
+__all__ = ["TOLERANCE", "TOLERANCE_APPROXIMATE", "check_row", "consistency"]
 
 #: Relative tolerance of consistency checks: claims round to 2-3 significant figures.
 TOLERANCE = 0.02
@@ -14,7 +14,7 @@ TOLERANCE = 0.02
 TOLERANCE_APPROXIMATE = 0.15
 
 
-def _check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict[str, Any]:
+def check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict[str, Any]:
     rel = computed / stated - 1.0
     ok = computed <= stated * (1 + tol) if le else abs(rel) <= tol
     return {
@@ -35,7 +35,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
     hours_stages = [s.gpu_hours for s in c.stages if s.gpu_hours]
     if c.gpu_hours and c.stages and len(hours_stages) == len(c.stages):
         rows.append(
-            _check_row(
+            check_row(
                 "stage GPU-hours add up to the total",
                 c.gpu_hours,
                 sum(hours_stages),
@@ -45,7 +45,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
     cost_stages = [s.cost_usd for s in c.stages if s.cost_usd]
     if c.cost_usd and c.stages and len(cost_stages) == len(c.stages):
         rows.append(
-            _check_row(
+            check_row(
                 "stage costs add up to the total",
                 c.cost_usd,
                 sum(cost_stages),
@@ -54,7 +54,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
         )
     if price and c.gpu_hours and c.cost_usd:
         rows.append(
-            _check_row(
+            check_row(
                 "GPU-hours × price = cost",
                 c.cost_usd,
                 c.gpu_hours * price,
@@ -64,12 +64,12 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
     for s in c.stages:
         if price and s.gpu_hours and s.cost_usd:
             rows.append(
-                _check_row(f"{s.name}: GPU-hours × price = cost", s.cost_usd, s.gpu_hours * price)
+                check_row(f"{s.name}: GPU-hours × price = cost", s.cost_usd, s.gpu_hours * price)
             )
         if s.n_gpus and s.wall_clock_hours and s.gpu_hours:
             approx = s.wall_clock_approximate
             rows.append(
-                _check_row(
+                check_row(
                     f"{s.name}: GPUs × duration = GPU-hours",
                     s.gpu_hours,
                     s.n_gpus * s.wall_clock_hours,
@@ -90,7 +90,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
             for s in c.stages
         ]
         rows.append(
-            _check_row(
+            check_row(
                 "GPUs × durations (+ stated hours) = total GPU-hours",
                 c.gpu_hours,
                 sum(parts),
@@ -107,7 +107,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
             continue
         if st.kind == "gpu_hours_per_trillion_tokens" and tokens and basis_hours:
             rows.append(
-                _check_row(
+                check_row(
                     "per-trillion-token GPU-hours × tokens = GPU-hours",
                     basis_hours,
                     st.value * tokens / 1e12,
@@ -122,7 +122,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
                 per_t = basis_hours / (tokens / 1e12)
             if per_t:
                 rows.append(
-                    _check_row(
+                    check_row(
                         "days per trillion tokens on the cluster",
                         st.value,
                         per_t / n_gpus / 24,
@@ -131,7 +131,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
                 )
         elif st.kind == "max_wall_clock_days" and n_gpus and basis_hours:
             rows.append(
-                _check_row(
+                check_row(
                     "wall-clock within the stated duration",
                     st.value,
                     basis_hours / n_gpus / 24,
@@ -141,7 +141,7 @@ def consistency(c: ClaimPreset, stage, basis_hours, tokens, n_gpus, price):
             )
         elif st.kind == "tokens_per_day" and n_gpus and tokens and basis_hours:
             rows.append(
-                _check_row(
+                check_row(
                     "measured throughput vs implied tokens per day",
                     st.value,
                     tokens / (basis_hours / n_gpus / 24),

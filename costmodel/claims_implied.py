@@ -25,7 +25,8 @@ def _conventions(arch, active: float, tokens: float) -> dict[str, float]:
         flop["megatron"] = arch.breakdown().training * tokens
         if arch.mtp_depth:
             flop["megatron+mtp"] = arch.breakdown(mtp=True).training * tokens
-        flop["megatron non-causal"] = arch.breakdown(causal=False).training * tokens
+        if arch.causal:  # a non-causal model's megatron count is already the non-causal one
+            flop["megatron non-causal"] = arch.breakdown(causal=False).training * tokens
         flop["palm"] = arch.flop_per_token("palm") * tokens
     return flop
 

@@ -85,8 +85,8 @@ def ledger(c, acc, hours, price) -> list[dict[str, Any]]:
                 own[0],
                 own[1],
                 f"{own[2]}; depreciation 0.14 OOM/yr, 19% interconnect, PUE "
-                f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh; claimed rate "
-                f"${price or 0:g}",
+                f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh"
+                + (f"; the claim's rate: ${price:g}" if price else ""),
                 "Cottier et al. 2024, arXiv 2405.21015",
                 kind="rate",
             )

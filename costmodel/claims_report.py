@@ -95,7 +95,12 @@ def render(d: dict[str, Any]) -> str:
                 f"TFLOP/s = {tp['denominator_matches'] or 'no catalog peak'}"
             )
     else:
-        out.append("  (no token count: FLOP and utilization cannot be implied)")
+        out.append(
+            _wrap(
+                f"(FLOP and utilization cannot be implied: "
+                f"{d.get('not_analysed_because', 'inputs missing')})"
+            )
+        )
     out += ["", "2. CONSISTENCY OF THE CLAIM'S OWN NUMBERS"]
     if d["consistency"]:
         rows = [
@@ -125,6 +130,39 @@ def render(d: dict[str, Any]) -> str:
                 + "."
             )
         )
+        b_ = d["basis"]
+        if d.get("history"):
+            own = f"{b_['gpu_hours'] / (b_['tokens'] / 1e12) / 1e3:,.1f}K"
+            parts = [
+                f"{h['name']} ({h['year']}, {h['gpu']}): "
+                f"{h['gpu_hours_per_trillion_tokens'] / 1e3:,.1f}K GPU-h per trillion tokens, "
+                f"{h['tflop_per_s_per_gpu']:,.0f} TFLOP/s/GPU ({fmt_pct(h['mfu'])}); this claim "
+                f"{h['claim_tflop_per_s_ratio']:.2f}x that rate"
+                for h in d["history"]
+            ]
+            out.append(
+                _wrap(
+                    f"the lab's own record (6ND basis; this claim {own} GPU-h per "
+                    f"trillion tokens): " + "; ".join(parts) + "."
+                )
+            )
+        dc = d.get("decomposition")
+        if dc:
+            f = dc["factors"]
+            cp = dc["comparator"]
+            out.append(
+                _wrap(
+                    f"where the efficiency comes from: {cp['name']} ({cp['gpu']}, "
+                    f"{format_si(cp['gpu_hours'], 4)} GPU-hours) needed "
+                    f"{dc['gpu_hours_ratio']:.1f}x "
+                    f"the GPU-hours = {f['active_params']:.2f}x from active parameters "
+                    f"({format_si(cp['active_params'])} vs "
+                    f"{format_si(c['active_params'])}) x "
+                    f"{f['tokens']:.2f}x from tokens x {f['utilization']:.2f}x from utilization "
+                    f"({fmt_pct(dc['claim_mfu'])} vs {fmt_pct(cp['mfu'])}) x {f['peak']:.2f}x from "
+                    f"the accelerator's 16-bit peak."
+                )
+            )
         lk = d["likelihood"]
         pr = lk["prior"]
         q = lk["predicted_gpu_hours"]

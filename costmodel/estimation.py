@@ -273,7 +273,9 @@ def estimate(
         from .uncertainty import SUMMARY_OUTPUTS, simulate
 
         sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
-        result.quantiles = sims.summary(quantiles)
+        # the stable schema's p05/p50/p95 always, plus any other probabilities asked for
+        probs = tuple(sorted({0.05, 0.5, 0.95, *quantiles}))
+        result.quantiles = sims.summary(probs)
         result.samples = sims
         result.extras["samples"] = {
             "n": n,

@@ -95,8 +95,12 @@ def backtest_plot(bt, path: str) -> None:
     ax.set_yscale("log")
     ax.set_xlim(lo_all, hi_all)
     ax.set_ylim(lo_all, hi_all)
+    from matplotlib.ticker import NullFormatter
+
     ax.xaxis.set_major_formatter(si_formatter("GPU-h"))
     ax.yaxis.set_major_formatter(si_formatter("GPU-h"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("reported accelerator-hours [GPU-h]")
     ax.set_ylabel("predicted accelerator-hours, p50 with p05–p95 [GPU-h]")
     s = bt.summary["all"]
@@ -193,9 +197,10 @@ def distribution_plot(
     ax.hist(x, bins=bins, color="#4c72b0", alpha=0.6, label=f"{x.size:,} samples")
     ax.set_xscale("log" if lo > 0 else "linear")
     if lo > 0:
-        from matplotlib.ticker import LogLocator
+        from matplotlib.ticker import LogLocator, NullFormatter
 
         ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("samples")
     ax2 = ax.twinx()
     xs = np.sort(x)

@@ -127,6 +127,12 @@ class MFUPrior:
     #: not extrapolated beyond them
     x_range: tuple[float, float] = (-math.inf, math.inf)
 
+    def outside_fit(self, active_params) -> bool:
+        """True when a model size lies outside the fitted runs (the prior then uses the
+        nearest fitted size instead of extrapolating the slope)."""
+        x = np.log10(np.asarray(active_params, float) / SIZE_REFERENCE)
+        return bool(np.any((x < self.x_range[0]) | (x > self.x_range[1])))
+
     def _x(self, active_params) -> np.ndarray:
         x = np.log10(np.asarray(active_params, float) / SIZE_REFERENCE)
         return np.clip(x, *self.x_range)

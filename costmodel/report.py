@@ -237,3 +237,16 @@ def describe_inputs(kw: dict[str, Any]) -> str:
     elif p == "market":
         parts.append("market price")
     return ", ".join(parts)
+
+
+def key_values(rows: Sequence[tuple[str, str]], width: int = 96) -> str:
+    """``key  value`` lines, long values wrapped under themselves."""
+    import textwrap
+
+    w = max(len(k) for k, _ in rows) + 2
+    out = []
+    for k, v in rows:
+        lines = textwrap.wrap(v, max(width - w, 30)) or [""]
+        out.append(f"  {k.ljust(w)}{lines[0]}")
+        out += [f"  {' ' * w}{line}" for line in lines[1:]]
+    return "\n".join(out)

@@ -464,6 +464,12 @@ class Scenario:
                 "mfu not given: data-derived prior (presets/priors/"
                 "mfu-6nd.toml) median for each accelerator and size"
             )
+        if self.mfu_prior.outside_fit(n0):
+            lo, hi = (10**x * priors.SIZE_REFERENCE for x in self.mfu_prior.x_range)
+            self.assumptions.append(
+                f"active_params outside the published runs the prior was fitted to "
+                f"({format_si(lo)}-{format_si(hi)}): the prior uses the nearest fitted size"
+            )
         if self.goodput is not None:
             self.assumptions.append(
                 "the prior's mfu is end-to-end (downtime included); goodput is applied on top of it"

@@ -95,6 +95,8 @@ def sobol_indices(
     """
     if d < 1:
         raise InputError("sensitivity: no uncertain inputs; give at least one distribution")
+    if not 0 <= n_boot <= 10_000:
+        raise InputError(f"bootstrap: {n_boot} resamples; use 0 to 10,000")
     rng = np.random.default_rng(rng)
     u = draw_uniforms(n, 2 * d, rng, qmc=qmc)
     a, b = u[:, :d], u[:, d:]
@@ -107,6 +109,11 @@ def sobol_indices(
     if y.shape != (n * (d + 2),):
         raise ValueError(f"f returned shape {y.shape}, expected {(n * (d + 2),)}")
     fa, fb = y[:n], y[n : 2 * n]
+    if np.var(np.concatenate([fa, fb])) <= 1e-24 * max(float(np.mean(np.abs(fa))) ** 2, 1e-300):
+        raise InputError(
+            "sensitivity: the output does not vary with the uncertain inputs, so its Sobol "
+            "indices are undefined (every input's share is zero)"
+        )
     fab = y[2 * n :].reshape(d, n)
 
     def estimate(idx):

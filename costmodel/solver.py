@@ -163,7 +163,7 @@ def solve(
     budget_gpu_hours: float | None = None,
     budget_days: float | None = None,
     compute_optimal: bool = False,
-    samples: int = 0,
+    samples: int = 20_000,
     rng=None,
     **inputs: Any,
 ) -> Solution:
@@ -179,9 +179,10 @@ def solve(
     compute_optimal : bool
         Return the compute-optimal ``active_params`` and ``tokens`` (20 tokens per
         parameter, Hoffmann et al. 2022) that spend the budget.
-    samples : int
-        Monte Carlo samples when inputs are distributions: quantiles of the solution, or
-        the probability that the budget suffices.
+    samples : int, default 20000
+        Monte Carlo samples when inputs are distributions (or ``mfu`` comes from the
+        prior): quantiles of the solution, or the probability that the budget suffices.
+        0 gives the point answer only.
     rng : Generator, int or None
     **inputs
         Every other scenario input, as for :func:`costmodel.estimate`.
@@ -317,13 +318,15 @@ def _probability(bkey, budget, metric, samples, rng, inputs) -> Solution:
         assumptions=list(sc.assumptions),
     )
     uncertain = sc.uncertain() or sc.mfu_prior is not None
-    if uncertain:
-        n = samples or 20_000
+    if uncertain and samples:
+        n = samples
         s = simulate(sc, n, rng, keep=(metric,))
         sol.probability_budget_suffices = float(np.mean(s.outputs[metric] <= budget))
         sol.method = f"Monte Carlo over the uncertain inputs ({n:,} samples)"
     else:
         sol.probability_budget_suffices = float(point <= budget)
+        if uncertain:
+            sol.assumptions.append("samples = 0: the probability is the point estimate's 0 or 1")
     return sol
 
 

@@ -156,7 +156,11 @@ def iter_sweep(
     points (a run preset without ``n_gpus``, say) is NaN there: an empty CSV cell, a JSON
     ``null``.
     """
-    fixed = {k: v for k, v in fixed.items() if v is not None}
+    fixed = {k: v for k, v in fixed.items() if v is not None and v is not False}
+    if fixed.get("ownership"):
+        outputs = (*outputs, "ownership_usd_per_gpu_hour", "ownership_cost_usd")
+    if "recompute" in grid:  # recomputation shows only in the hardware count
+        outputs = (*outputs, "hardware_flop", "hfu")
     _validate(grid, fixed)
     outer_keys = [k for k in grid if k in SCENARIO_KEYS]
     inner_keys = [k for k in grid if k not in SCENARIO_KEYS]

@@ -35,7 +35,7 @@ _NUMBER = re.compile(
 )
 
 
-def parse_quantity(text: str | float | int, field: str = "value") -> float:
+def parse_quantity(text: str | float | int, field: str = "value", *, percent: bool = True) -> float:
     """Read a number that may carry an SI suffix.
 
     Parameters
@@ -45,6 +45,8 @@ def parse_quantity(text: str | float | int, field: str = "value") -> float:
         (a percent sign divides by 100). Underscores between digits are allowed.
     field : str
         Name used in the error message.
+    percent : bool, default True
+        Accept a ``%`` suffix (for fractions only: ``mfu``, ``goodput``).
 
     Returns
     -------
@@ -80,6 +82,10 @@ def parse_quantity(text: str | float | int, field: str = "value") -> float:
     value = float(num)
     suffix = m.group("suffix")
     if suffix == "%":
+        if not percent:
+            raise InputError(
+                f"{field}: {s.strip()!r}: a percent makes sense only for fractions such as mfu"
+            )
         return value / 100.0
     if suffix:
         value *= SUFFIXES[suffix]

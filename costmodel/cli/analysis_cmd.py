@@ -32,10 +32,10 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @click.option(
     "--bootstrap",
-    type=int,
+    type=click.IntRange(0, 10_000),
     default=200,
     show_default=True,
-    help="Bootstrap resamples for the 95% intervals (0: none).",
+    help="Bootstrap resamples for the 95% intervals (0: none; at most 10,000).",
 )
 @click.option("--no-sobol", is_flag=True, help="Tornado only.")
 @click.option("--mc", is_flag=True, help="Plain Monte Carlo instead of Sobol QMC points.")
@@ -60,11 +60,8 @@ def sensitivity_cmd(
           --precision bf16 --mfu 0.25..0.45 --price-usd-per-gpu-hour lognormal:2,1.3
       costmodel sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --plot t.png
     """
-    from ..sensitivities import sensitivity
-
-    if bootstrap < 0:
-        raise click.BadParameter("must be >= 0", param_hint="--bootstrap")
     from ..report import describe_inputs
+    from ..sensitivities import sensitivity
 
     sk = scenario_kwargs(kw)
     s = sensitivity(
@@ -140,13 +137,27 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     import tempfile
 
     from .. import store
+    from ..distbase import Dist
     from ..sweeping import grid_size, parse_grid, sweep, write_sweep
 
     grid = parse_grid(grids)
     fixed = scenario_kwargs(kw)
+    ctx = click.get_current_context()
+    for k in list(fixed):
+        # a swept option's default (6nd, none) is not a fixed value the user set
+        if k in grid and ctx.get_parameter_source(k) == click.core.ParameterSource.DEFAULT:
+            del fixed[k]
+        elif isinstance(fixed[k], Dist):
+            raise click.BadParameter(
+                "a sweep evaluates points: give a number, or sweep it with --grid",
+                param_hint=f"--{k.replace('_', '-')}",
+            )
     n = grid_size(grid)
-    for note in store.notes():
-        click.echo(note, err=True)
+    from ..scenario import Scenario
+
+    first = {k: (v[0] if k in grid else None) for k, v in grid.items()}
+    for note in [*store.notes(), *Scenario(**{**fixed, **first}).assumptions]:
+        click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
     if plot_path:
         if n > 1_000_000:
             raise click.UsageError(f"--plot draws at most 1,000,000 points; this grid has {n:,}")
@@ -209,9 +220,10 @@ class _NoBar:
 @click.option(
     "--samples",
     type=NUMBER,
-    default="0",
+    default="20000",
     show_default=True,
-    help="Monte Carlo samples for quantiles of the solution / P(budget suffices).",
+    help="Monte Carlo samples for quantiles of the solution / P(budget suffices) when inputs "
+    "are uncertain (0: point answer only).",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @output_options

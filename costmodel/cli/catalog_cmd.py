@@ -23,19 +23,24 @@ def gpus_cmd(gpu, fmt, as_json, output):
       costmodel gpus --json
     """
     from .. import store
-    from ..report import listing, table
+    from ..report import key_values, listing
     from ..schemas import PRECISIONS
 
     if gpu:
         acc = store.get("accelerators", gpu)
         d = acc.model_dump(mode="json")
         d["file"] = str(store.source_file("accelerators", acc.id))
-        rows = [(k, str(v)) for k, v in d.items() if k not in ("peak_dense_tflop_per_s",)]
+        rows = [("id", acc.id), ("name", acc.name)]
         rows += [
             (f"peak {p} (dense)", f"{v:g} {'TOP/s' if p == 'int8' else 'TFLOP/s'}")
             for p, v in acc.peak_dense_tflop_per_s.items()
         ]
-        emit(d, lambda: table(rows), fmt, as_json, output)
+        rows += [
+            (k, str(v))
+            for k, v in d.items()
+            if k not in ("peak_dense_tflop_per_s", "id", "name") and v not in (None, "", [])
+        ]
+        emit(d, lambda: key_values(rows), fmt, as_json, output)
         return
     accs = sorted(
         store.load("accelerators").values(), key=lambda a: (a.vendor, a.release_year, a.id)

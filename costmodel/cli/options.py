@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,12 @@ class Quantity(click.ParamType):
 
         if field == "price_usd_per_gpu_hour" and value.strip().lower() == "market":
             return "market"
+        from ..scenario import DOMAINS
+
+        dom = DOMAINS.get(field)
+        fraction = dom is not None and dom.high == 1  # mfu, goodput, fp8_fraction
         if not self.allow_dist or (":" not in value and ".." not in value):
-            return parse_quantity(value, field)
+            return parse_quantity(value, field, percent=fraction)
         from ..dist import parse  # only when a distribution is spelled out
 
         return parse(value, field)
@@ -242,6 +247,8 @@ def emit(
         click.echo(note, err=True)
     if as_json:
         fmt = "json"
+    elif fmt == "table" and output:  # -o run.json / run.csv without --format
+        fmt = {".json": "json", ".csv": "csv"}.get(os.path.splitext(output)[1].lower(), fmt)
     if fmt == "json":
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":

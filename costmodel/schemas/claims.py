@@ -14,11 +14,11 @@ class ClaimStage(Strict):
     """One stage of a claimed training run."""
 
     name: str
-    gpu_hours: float | None = Field(None, gt=0, description="[GPU-hours]")
-    cost_usd: float | None = Field(None, gt=0, description="[USD]")
-    tokens: float | None = Field(None, gt=0, description="tokens trained in this stage")
-    n_gpus: int | None = Field(None, gt=0)
-    wall_clock_hours: float | None = Field(None, gt=0, description="stated duration [h]")
+    gpu_hours: float | None = Field(None, ge=1, le=1e13, description="[GPU-hours]")
+    cost_usd: float | None = Field(None, ge=1, le=1e13, description="[USD]")
+    tokens: float | None = Field(None, ge=1, le=1e18, description="tokens trained in this stage")
+    n_gpus: int | None = Field(None, gt=0, le=100_000_000)
+    wall_clock_hours: float | None = Field(None, gt=0, le=1e6, description="stated duration [h]")
     wall_clock_approximate: bool = Field(
         False, description="the duration is a round figure ('about two weeks')"
     )
@@ -33,6 +33,7 @@ class ClaimStatement(Strict):
         "max_wall_clock_days",
         "tokens_per_day",
         "mfu",
+        "model_flop",
     ]
     value: float = Field(gt=0)
     stage: str | None = Field(None, description="stage the statement is about")
@@ -63,7 +64,11 @@ class ThirdPartyMFU(Strict):
 
 
 class ClaimPreset(Sourced):
-    """A published training-cost claim, with its own scope."""
+    """A published training-cost claim, with its own scope.
+
+    Quantities are bounded to physically sensible ranges (1 to 1e13 GPU-hours or dollars,
+    1 to 1e18 tokens), so a claim cannot push the arithmetic beyond floating point.
+    """
 
     name: str
     claimant: str
@@ -74,14 +79,16 @@ class ClaimPreset(Sourced):
     excludes: tuple[str, ...] = ()
     run: str | None = Field(None, description="run preset with the model's shape")
     gpu: str
-    n_gpus: int | None = Field(None, gt=0)
+    n_gpus: int | None = Field(None, gt=0, le=100_000_000)
     precision: Literal["fp32", "tf32", "bf16", "fp16", "fp8", "mixed"] | None = None
-    params: float | None = Field(None, gt=0)
-    active_params: float | None = Field(None, gt=0)
-    tokens: float | None = Field(None, gt=0)
-    gpu_hours: float | None = Field(None, gt=0, description="claimed total [GPU-hours]")
-    cost_usd: float | None = Field(None, gt=0, description="claimed total [USD]")
-    price_usd_per_gpu_hour: float | None = Field(None, gt=0, description="price the claim uses")
+    params: float | None = Field(None, ge=1e3, le=1e16)
+    active_params: float | None = Field(None, ge=1e3, le=1e16)
+    tokens: float | None = Field(None, ge=1, le=1e18)
+    gpu_hours: float | None = Field(None, ge=1, le=1e13, description="claimed total [GPU-hours]")
+    cost_usd: float | None = Field(None, ge=1, le=1e13, description="claimed total [USD]")
+    price_usd_per_gpu_hour: float | None = Field(
+        None, ge=1e-3, le=1e4, description="price the claim uses [USD per GPU-hour]"
+    )
     analysis_stage: str | None = Field(
         None, description="stage whose tokens and hours the utilization analysis uses"
     )
