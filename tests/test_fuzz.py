@@ -6,6 +6,7 @@ reproducible; the examples are counted so the suite proves it ran at least 2,000
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -155,7 +156,57 @@ OPTIONS = {
     "presets": [],
 }
 FLAGS = ["--json", "--mtp", "--ownership", "--qmc", "--compute-optimal", "--no-sobol"]
-RUNS = {"n": 0}
+RUNS = {"n": 0, "ok": 0}
+
+
+# valid invocations that mutation starts from: most draws should reach the computing code,
+# not stop at the first bad flag
+BASES = [
+    ["estimate", "--gpu", "h800-sxm", "--active-params", "37B", "--tokens", "14.8T",
+     "--mfu", "0.35", "--n-gpus", "2048"],
+    ["estimate", "--run", "deepseek-v3", "--samples", "1000"],
+    ["estimate", "--gpu", "a100", "--params", "7B", "--tokens", "1T", "--mfu", "0.2..0.5",
+     "--samples", "1000", "--price-usd-per-gpu-hour", "market"],
+    ["solve", "--unknown", "mfu", "--run", "deepseek-v3", "--budget-gpu-hours", "2.664M"],
+    ["solve", "--unknown", "tokens", "--gpu", "h100-sxm", "--active-params", "8B",
+     "--mfu", "0.4", "--budget-usd", "1M", "--price-usd-per-gpu-hour", "2"],
+    ["sensitivity", "--run", "deepseek-v3", "--samples", "1024", "--bootstrap", "0",
+     "--price-usd-per-gpu-hour", "market"],
+    ["sweep", "--run", "deepseek-v3", "--grid", "mfu=0.2:0.5:3"],
+    ["sweep", "--active-params", "8B", "--tokens", "1T", "--mfu", "0.4",
+     "--grid", "gpu=h800-sxm,h20"],
+    ["check", "deepseek-v3", "--samples", "1000"],
+    ["check", "--gpu", "h800-sxm", "--gpu-hours", "2.664M", "--tokens", "14.8T",
+     "--active-params", "37B", "--samples", "1000"],
+    ["export-control", "h800-sxm"],
+    ["gpus", "h20"],
+    ["presets", "runs"],
+]  # fmt: skip
+
+
+# values that are valid somewhere, so a mutation often lands on another valid invocation
+PLAUSIBLE = ["0.3", "30%", "2", "1000", "8B", "2T", "h100-sxm", "a100", "b200", "1M", "2.5e6",
+             "market", "0.2..0.4", "tri:0.2,0.3,0.4", "cost_usd", "gpu_hours", "64"]  # fmt: skip
+
+
+@st.composite
+def mutated(draw):
+    """A valid invocation with up to two values replaced, flags dropped or added."""
+    args = list(draw(st.sampled_from(BASES)))
+    cmd = args[0]
+    for _ in range(draw(st.integers(0, 2))):
+        op = draw(st.sampled_from(["value", "drop", "add", "flag"]))
+        pos = [i for i, a in enumerate(args) if i > 0 and not a.startswith("--")]
+        if op == "value" and pos:
+            args[draw(st.sampled_from(pos))] = draw(st.one_of(st.sampled_from(PLAUSIBLE), values))
+        elif op == "drop" and len(args) > 2:
+            i = draw(st.integers(1, len(args) - 1))
+            del args[i : i + (2 if args[i].startswith("--") and i + 1 < len(args) else 1)]
+        elif op == "add" and NUMERIC[cmd]:
+            args += [draw(st.sampled_from(NUMERIC[cmd])), draw(values)]
+        else:
+            args.append(draw(st.sampled_from(FLAGS)))
+    return args
 
 
 @st.composite
@@ -195,10 +246,11 @@ def invocation(draw):
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(invocation())
+@given(st.one_of(invocation(), mutated(), mutated()))
 def test_cli_never_crashes(args):
     RUNS["n"] += 1
     r = CliRunner().invoke(cli, args, catch_exceptions=True)
+    RUNS["ok"] += r.exit_code == 0
     err = r.stderr
     assert r.exit_code in (0, 2), (args, r.exit_code, err)
     assert "Traceback" not in err and "Traceback" not in r.stdout, (args, err)
@@ -211,5 +263,10 @@ def test_cli_never_crashes(args):
 
 
 def test_fuzz_ran_enough():
-    # runs after test_cli_never_crashes in file order
+    """The fuzz test ran its 2,000 examples and a fair share reached a result."""
+    if RUNS["n"] == 0:
+        pytest.skip("test_cli_never_crashes was not selected in this run")
     assert RUNS["n"] >= 2000
+    # the mutated valid invocations make sure the computing code, not only the argument
+    # parsing, is exercised
+    assert RUNS["ok"] >= 0.1 * RUNS["n"], RUNS

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import costmodel
-from costmodel import priors
+from costmodel import priors, store
 from costmodel.claims import check
 from costmodel.errors import InputError
 from costmodel.export_control import classify, metrics
@@ -41,7 +41,16 @@ def test_claim_probability_matches_monte_carlo():
     u = np.random.default_rng(3).random((400_000, 2))
     mfu = prior.ppf(u[:, 0], 37e9, "hopper", upper=0.803)
     own = 250.449887232e9 / (6 * 37e9)
-    ref = float(lk["flop_convention_mixture"].split("runs with shapes: ")[1].split(" ")[0])
+    runs = [store.get("runs", i) for i in prior.runs]
+    ref = float(
+        np.median(
+            [
+                r.architecture.flop_per_token("megatron") / (6 * r.active_params_)
+                for r in runs
+                if r.architecture is not None
+            ]
+        )
+    )
     mult = np.where(u[:, 1] < 0.5, 1.0, own / ref)
     hours = 6 * 37e9 * 14.8e12 * mult / (989.4e12 * mfu * 3600)
     mc = float(np.mean(hours <= 2.664e6))

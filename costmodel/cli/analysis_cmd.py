@@ -156,14 +156,22 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     from ..scenario import Scenario
 
     first = {k: (v[0] if k in grid else None) for k, v in grid.items()}
-    for note in [*store.notes(), *Scenario(**{**fixed, **first}).assumptions]:
-        click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
+    notes = [*store.notes(), *Scenario(**{**fixed, **first}).assumptions]
+
+    def emit_notes():
+        # only once the grid has evaluated: an error stays the one line on stderr
+        for note in notes:
+            click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
+        notes.clear()
+
     if plot_path:
         if n > 1_000_000:
             raise click.UsageError(f"--plot draws at most 1,000,000 points; this grid has {n:,}")
         from ..report import describe_inputs
 
-        sweep(grid, **fixed).plot(plot_path, plot_output, describe_inputs(fixed))
+        result = sweep(grid, **fixed)
+        emit_notes()
+        result.plot(plot_path, plot_output, describe_inputs(fixed))
         click.echo(f"wrote {plot_path}", err=True)
     fmt = fmt or ("jsonl" if output and output.endswith((".jsonl", ".ndjson")) else "csv")
     show = sys.stderr.isatty() and n >= 200_000
@@ -172,12 +180,14 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     ):
         if output:
             rows = write_sweep(output, grid, fmt=fmt, progress=bar.update, **fixed)
+            emit_notes()
             click.echo(f"wrote {rows:,} rows to {output}", err=True)
         else:
             fd, tmp = tempfile.mkstemp(suffix="." + fmt)
             os.close(fd)
             try:
                 write_sweep(tmp, grid, fmt=fmt, progress=bar.update, **fixed)
+                emit_notes()
                 with open(tmp, encoding="utf-8") as f:
                     for chunk in iter(lambda: f.read(1 << 20), ""):
                         click.echo(chunk, nl=False)
