@@ -19,6 +19,7 @@ import tempfile
 import time
 
 import numpy as np
+from imports import POINT_ESTIMATE  # benchmarks/imports.py, next to this script
 
 import costmodel
 from costmodel import dist
@@ -176,22 +177,7 @@ def cold_start():
         return time.perf_counter() - t
 
     base = min(run([sys.executable, "-c", "import numpy, pydantic, click"]) for _ in range(5))
-    cli = [
-        sys.executable,
-        "-m",
-        "costmodel",
-        "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
-        "--mfu",
-        "0.35",
-    ]
+    cli = [sys.executable, "-m", "costmodel", *POINT_ESTIMATE]
     est = min(run(cli) for _ in range(5))
     # the floor for any program that validates with pydantic: `import pydantic` alone is lazy,
     # so the baseline above never loads pydantic.main nor builds a model

@@ -15,86 +15,26 @@ import sys
 import tempfile
 
 WATCH = ("numpy", "pydantic", "click", "scipy", "matplotlib", "pandas")
+#: DeepSeek-V3's pre-training shape, shared by the commands below
+V3 = ["--active-params", "37B", "--tokens", "14.8T", "--gpu", "h800-sxm"]
+#: the point estimate whose cold start ``bench.py`` times
+POINT_ESTIMATE = ["estimate", *V3, "--precision", "bf16", "--mfu", "0.35"]
 COMMANDS = {
-    "estimate (point)": [
-        "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
-        "--mfu",
-        "0.35",
-    ],
-    "estimate (prior, no --mfu)": [
-        "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-    ],
-    "estimate --samples": [
-        "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--samples",
-        "1000",
-    ],
+    "estimate (point)": POINT_ESTIMATE,
+    "estimate (prior, no --mfu)": ["estimate", *V3],
+    "estimate --samples": ["estimate", *V3, "--samples", "1000"],
     "gpus": ["gpus"],
     "export-control": ["export-control", "h800-sxm"],
     "check": ["check", "deepseek-v3", "--samples", "1000"],
     "backtest": ["backtest"],
-    "sweep": [
-        "sweep",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--grid",
-        "mfu=0.2:0.5:3",
-    ],
+    "sweep": ["sweep", *V3, "--grid", "mfu=0.2:0.5:3"],
     "solve": [
-        "solve",
-        "--budget-usd",
-        "6M",
-        "--unknown",
-        "mfu",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--price-usd-per-gpu-hour",
-        "2",
+        "solve", "--budget-usd", "6M", "--unknown", "mfu", *V3, "--price-usd-per-gpu-hour", "2",
     ],
     "sensitivity": [
-        "sensitivity",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--price-usd-per-gpu-hour",
-        "2",
-        "--samples",
-        "64",
-        "--bootstrap",
-        "0",
+        "sensitivity", *V3, "--price-usd-per-gpu-hour", "2", "--samples", "64", "--bootstrap", "0",
     ],
-}
+}  # fmt: skip
 
 
 def imports(args: list[str]) -> tuple[float, dict[str, float]]:

@@ -6,22 +6,10 @@ import pytest
 
 import costmodel
 
-V3 = [
-    "--active-params",
-    "37B",
-    "--tokens",
-    "14.8T",
-    "--gpu",
-    "h800-sxm",
-    "--precision",
-    "bf16",
-    "--mfu",
-    "0.35",
-    "--price-usd-per-gpu-hour",
-    "2",
-    "--n-gpus",
-    "2048",
-]
+from .cli_args import V3_BF16
+
+#: the issue's done-means scenario (MFU 35%, $2 per GPU-hour, 2,048 GPUs)
+V3 = [*V3_BF16, "--mfu", "0.35", "--price-usd-per-gpu-hour", "2", "--n-gpus", "2048"]
 
 
 def test_done_means_numbers(invoke):

@@ -10,6 +10,8 @@ import costmodel
 from costmodel.errors import InputError
 from costmodel.io import atomic_writer
 
+from .cli_args import V3_BF16
+
 ROOT = Path(__file__).resolve().parent.parent
 H800 = (ROOT / "presets" / "accelerators" / "h800-sxm.toml").read_text()
 
@@ -67,14 +69,7 @@ def test_user_preset_overrides_with_a_note(tmp_path, invoke):
     d = _user_dir(tmp_path, "h800-sxm.toml", H800.replace("bf16 = 989.4", "bf16 = 865"))
     args = [
         "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
+        *V3_BF16,
         "--mfu",
         "0.35",
         "--json",

@@ -9,6 +9,8 @@ import costmodel
 from costmodel import dist
 from costmodel.sensitivities import sobol_indices
 
+from .cli_args import V3_BF16
+
 
 def ishigami(u, a=7.0, b=0.1):
     x = -math.pi + 2 * math.pi * u
@@ -84,14 +86,7 @@ def test_cli_sensitivity(invoke, tmp_path):
     out = tmp_path / "t.svg"
     r = invoke(
         "sensitivity",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
+        *V3_BF16,
         "--mfu",
         "0.25..0.45",
         "--price-usd-per-gpu-hour",

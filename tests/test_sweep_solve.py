@@ -14,6 +14,8 @@ from costmodel import dist
 from costmodel.errors import InputError, MissingInputError
 from costmodel.sweeping import grid_size, parse_grid, write_sweep
 
+from .cli_args import V3, V3_BF16
+
 FIXED = dict(active_params=37e9, tokens=14.8e12, precision="bf16", n_gpus=2048)
 
 
@@ -106,14 +108,7 @@ def test_sweep_memory_is_bounded(tmp_path):
             "-c",
             code,
             "sweep",
-            "--active-params",
-            "37B",
-            "--tokens",
-            "14.8T",
-            "--gpu",
-            "h800-sxm",
-            "--precision",
-            "bf16",
+            *V3_BF16,
             "--grid",
             "mfu=0.2:0.5:1000",
             "--grid",
@@ -134,12 +129,7 @@ def test_cli_sweep_stdout_and_plot(invoke, tmp_path):
     pytest.importorskip("matplotlib")
     r = invoke(
         "sweep",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
+        *V3,
         "--grid",
         "mfu=0.2:0.5:4",
         "--grid",
@@ -164,14 +154,7 @@ def test_done_means_solve_mfu(invoke):
         "6M",
         "--unknown",
         "mfu",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
+        *V3_BF16,
         "--price-usd-per-gpu-hour",
         "2",
         "--json",

@@ -11,20 +11,15 @@ import costmodel
 from costmodel import dist
 from costmodel.errors import InputError
 
+from .cli_args import V3_BF16
+
 N = NormalDist()
 
 
 def test_done_means_p95_of_uniform_mfu(invoke):
     r = invoke(
         "estimate",
-        "--active-params",
-        "37B",
-        "--tokens",
-        "14.8T",
-        "--gpu",
-        "h800-sxm",
-        "--precision",
-        "bf16",
+        *V3_BF16,
         "--mfu",
         "0.25..0.45",
         "--samples",
