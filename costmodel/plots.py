@@ -49,22 +49,16 @@ def si_formatter(unit: str = "", usd: bool = False):
 
 
 def save(fig, path: str) -> None:
-    """Save atomically (temporary file, then rename)."""
-    import os
-    import tempfile
+    """Save atomically (temporary file, then rename; see :func:`costmodel.io.atomic_writer`)."""
+    from .io import atomic_writer
 
     p = _check_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent or ".")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=p.suffix[1:], dpi=150, bbox_inches="tight")
-        from .io import publish
-
-        publish(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        atomic_writer(
+            path,
+            lambda f: fig.savefig(f, format=p.suffix[1:], dpi=150, bbox_inches="tight"),
+            binary=True,
+        )
     finally:
         _plt().close(fig)
 

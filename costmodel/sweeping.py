@@ -11,7 +11,6 @@ import itertools
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 
 from .errors import InputError
 from .estimation import OUTPUT_KEYS
-from .io import publish as _publish
+from .io import atomic_writer
 from .scenario import DOMAINS, Scenario
 from .units import parse_quantity
 
@@ -318,25 +317,20 @@ def write_sweep(
         raise InputError(
             f"grid: {n:,} points exceed the limit of {MAX_GRID_ROWS:,}; coarsen the grid"
         )
-    if not p.parent.is_dir() and str(p.parent):
-        raise FileNotFoundError(f"output: directory {p.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     rows = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            header = False
-            for cols in iter_sweep(grid, outputs=outputs, **fixed):
-                if fmt == "csv" and not header:
-                    f.write(",".join(cols) + "\n")
-                    header = True
-                m = len(next(iter(cols.values())))
-                f.write(_format_columns(cols, fmt))
-                rows += m
-                if progress:
-                    progress(m)
-        _publish(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    def write_rows(f) -> None:
+        nonlocal rows
+        header = False
+        for cols in iter_sweep(grid, outputs=outputs, **fixed):
+            if fmt == "csv" and not header:
+                f.write(",".join(cols) + "\n")
+                header = True
+            m = len(next(iter(cols.values())))
+            f.write(_format_columns(cols, fmt))
+            rows += m
+            if progress:
+                progress(m)
+
+    atomic_writer(path, write_rows, newline="")
     return rows

@@ -7,7 +7,15 @@ import sys
 import click
 
 from . import cli
-from .options import NUMBER, SEED, emit, output_options, scenario_kwargs, scenario_options
+from .options import (
+    NUMBER,
+    OUTPUT_PATH,
+    SEED,
+    emit,
+    output_options,
+    scenario_kwargs,
+    scenario_options,
+)
 
 _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg", "model_flop"]
 
@@ -42,7 +50,7 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Write the tornado chart (.png or .svg).",
 )
@@ -75,7 +83,7 @@ def sensitivity_cmd(
     )
     d = s.to_dict()
     emit(d, s.table, fmt, as_json, output, csv_rows=d["tornado"])
-    if plot_path:
+    if plot_path is not None:
         s.plot(plot_path, describe_inputs(sk))
         click.echo(f"wrote {plot_path}", err=True)
 
@@ -101,14 +109,14 @@ def sensitivity_cmd(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Write rows to FILE (atomically) instead of stdout.",
 )
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Lines (one swept number) or a heatmap (two), .png or .svg.",
 )
@@ -164,7 +172,7 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
             click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
         notes.clear()
 
-    if plot_path:
+    if plot_path is not None:
         if n > 1_000_000:
             raise click.UsageError(f"--plot draws at most 1,000,000 points; this grid has {n:,}")
         from ..report import describe_inputs
@@ -178,7 +186,7 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     with (
         click.progressbar(length=n, label="sweeping", file=sys.stderr) if show else _NoBar() as bar
     ):
-        if output:
+        if output is not None:
             rows = write_sweep(output, grid, fmt=fmt, progress=bar.update, **fixed)
             emit_notes()
             click.echo(f"wrote {rows:,} rows to {output}", err=True)

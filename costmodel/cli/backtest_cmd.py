@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import emit, output_options
+from .options import OUTPUT_PATH, emit, output_options
 
 
 @cli.command("backtest")
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Write predicted-vs-reported on log axes (.png or .svg).",
 )
@@ -34,6 +34,6 @@ def backtest_cmd(plot_path, fmt, as_json, output):
     bt = backtest()
     d = bt.to_dict()
     emit(d, bt.table, fmt, as_json, output, csv_rows=d["runs"])
-    if plot_path:
+    if plot_path is not None:
         bt.plot(plot_path)
         click.echo(f"wrote {plot_path}", err=True)

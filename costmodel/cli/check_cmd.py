@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import NUMBER, SEED, emit, output_options
+from .options import NUMBER, OUTPUT_PATH, SEED, emit, output_options
 
 
 @cli.command("check")
@@ -36,7 +36,7 @@ from .options import NUMBER, SEED, emit, output_options
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Predicted cost distribution with the claim marked (.png or .svg).",
 )
@@ -116,7 +116,7 @@ def check_cmd(
         target = claim or claim_file
     result = check(target, samples=int(samples), rng=seed)
     emit(result.to_dict(), result.table, fmt, as_json, output)
-    if plot_path:
+    if plot_path is not None:
         result.plot(plot_path)
         click.echo(f"wrote {plot_path}", err=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import SEED, output_options, scenario_kwargs, scenario_options
+from .options import OUTPUT_PATH, SEED, output_options, scenario_kwargs, scenario_options
 
 
 @cli.command("estimate")
@@ -29,7 +29,7 @@ from .options import SEED, output_options, scenario_kwargs, scenario_options
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_PATH,
     default=None,
     help="Histogram + CDF of the sampled cost (or GPU-hours), .png or .svg.",
 )
@@ -60,7 +60,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
     result = estimate(samples=n, rng=seed, qmc=qmc, quantiles=probs, **sk)
     d = result.to_dict()
     emit_estimate(d, fmt, as_json, output)
-    if plot_path:
+    if plot_path is not None:
         from ..report import describe_inputs
 
         what = "cost_usd" if d["cost_usd"] is not None else "gpu_hours"

@@ -15,6 +15,7 @@ from ..io import atomic_write_text
 
 __all__ = [
     "QUANTITY",
+    "OUTPUT_PATH",
     "quantity",
     "scenario_options",
     "output_options",
@@ -51,6 +52,27 @@ class Quantity(click.ParamType):
         return parse(value, field)
 
 
+class OutputPath(click.ParamType):
+    """A file to write: checked before any work starts (see :func:`costmodel.io.check_output_path`).
+
+    An empty name is an error (it never means stdout); so is a name ending in ``/``, a
+    directory or a block device. Devices and FIFOs are written through, never replaced.
+    """
+
+    name = "file"
+
+    def convert(self, value, param, ctx):
+        from ..errors import InputError
+        from ..io import check_output_path
+
+        try:
+            check_output_path(value)
+        except InputError as e:
+            self.fail(str(e).removeprefix("output: "), param, ctx)
+        return value
+
+
+OUTPUT_PATH = OutputPath()
 QUANTITY = Quantity()
 #: Seeds for numpy.random.default_rng must be non-negative.
 SEED = click.IntRange(min=0)
@@ -196,7 +218,7 @@ def output_options(f: Callable) -> Callable:
         click.option(
             "-o",
             "--output",
-            type=click.Path(dir_okay=False),
+            type=OUTPUT_PATH,
             default=None,
             help="Write to FILE (atomically) instead of stdout.",
         ),
@@ -256,7 +278,7 @@ def emit(
         text = to_csv(rows)
     else:
         text = (table_text() if callable(table_text) else table_text) + "\n"
-    if output:
+    if output is not None:
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
