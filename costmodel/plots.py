@@ -19,7 +19,8 @@ def _plt():
         import matplotlib
     except ImportError:  # pragma: no cover - depends on the environment
         raise InputError(
-            "plot: matplotlib is not installed; pip install 'costmodel[plot]'"
+            "plot: matplotlib is not installed; install the plot extra: "
+            'pip install "costmodel-ai[plot]", or ".[plot]" from a checkout'
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -31,7 +31,7 @@ def wheel(tmp_path_factory):
         ],
         check=True,
     )
-    (whl,) = out.glob("costmodel-*.whl")
+    (whl,) = out.glob("costmodel_ai-*.whl")
     return whl
 
 
