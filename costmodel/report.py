@@ -7,7 +7,7 @@ from typing import Any
 
 from .units import format_si, format_usd
 
-__all__ = ["table", "estimate_table", "fmt_value", "fmt_pct"]
+__all__ = ["table", "estimate_table", "fmt_value", "fmt_pct", "fit_width", "terminal_width"]
 
 
 def fmt_value(x: Any, kind: str = "si") -> str:
@@ -47,10 +47,86 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
     return "n/a" if x is None else f"{100 * x:.{digits}f}%"
 
 
+#: Output width when stdout is not a terminal (pipes, files, notebooks, tests).
+DEFAULT_WIDTH = 100
+
+
+def terminal_width() -> int:
+    """Columns of the terminal stdout writes to; :data:`DEFAULT_WIDTH` when not a TTY."""
+    import shutil
+    import sys
+
+    try:
+        if sys.stdout.isatty():
+            return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 40)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return DEFAULT_WIDTH
+
+
+def fit_width(text: str, width: int | None = None) -> str:
+    """Wrap every line longer than ``width`` under its own indentation.
+
+    Tables from :func:`table` already fit (they switch to a stacked layout), so only
+    prose lines are wrapped; a list item (``- ...``) continues under its text.
+    """
+    import textwrap
+
+    width = width or terminal_width()
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        body = line.lstrip()
+        indent = line[: len(line) - len(body)]
+        hang = indent + "  "
+        out += textwrap.wrap(
+            body,
+            width,
+            initial_indent=indent,
+            subsequent_indent=hang,
+            break_on_hyphens=False,
+        ) or [line[:width]]
+    return "\n".join(out)
+
+
+def _stacked(all_rows: list[list[str]], header: Sequence[str] | None, indent: str, width: int):
+    """One record per row: the first cell as a heading, then ``name: value`` pairs."""
+    lines = []
+    body = all_rows[1:] if header else all_rows
+    for r in body:
+        head, cells = (str(r[0]) if r else ""), r[1:]
+        lines.append(indent + (head or "-"))
+        pairs = []
+        for i, c in enumerate(cells, start=1):
+            c = str(c)
+            if not c:
+                continue
+            name = str(header[i]).strip() if header and i < len(header) else ""
+            pairs.append(f"{name}: {c}" if name else c)
+        line = indent + "    "
+        for pair in pairs:
+            if len(line) + len(pair) + 3 > width and line.strip():
+                lines.append(line.rstrip())
+                line = indent + "    "
+            line += pair + "   "
+        if line.strip():
+            lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def table(
-    rows: Sequence[Sequence[str]], header: Sequence[str] | None = None, indent: str = "  "
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] | None = None,
+    indent: str = "  ",
+    width: int | None = None,
 ) -> str:
-    """Align columns; the first column left, the rest right-aligned."""
+    """Align columns; the first column left, the rest right-aligned.
+
+    A table wider than ``width`` (default: the terminal's, 100 when not a TTY) is shown
+    stacked: one record per row, each cell named by its header.
+    """
     all_rows = [list(header)] if header else []
     all_rows += [list(r) for r in rows]
     if not all_rows:
@@ -59,6 +135,9 @@ def table(
         max(len(str(r[i])) for r in all_rows if i < len(r))
         for i in range(max(len(r) for r in all_rows))
     ]
+    width = width or terminal_width()
+    if len(indent) + sum(widths) + 2 * (len(widths) - 1) > width:
+        return _stacked(all_rows, header, indent, width)
     lines = []
     for j, r in enumerate(all_rows):
         cells = []

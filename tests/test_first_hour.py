@@ -80,3 +80,59 @@ def test_readme_states_python_and_a_venv_and_common_questions():
     qa = text.split("## Common questions", 1)[1].split("\n## ", 1)[0]
     for needle in ("run cost", "N GPUs", "MFU", "fine-tun"):
         assert needle.lower() in qa.lower(), needle
+
+
+# ---------------------------------------------------------------- item 15: terminal width
+TYPICAL = [
+    "estimate --active-params 37B --tokens 14.8T --gpu h800-sxm --precision bf16 --mfu 0.35 "
+    "--price-usd-per-gpu-hour 2 --n-gpus 2048",
+    "estimate --run deepseek-v3 --flop-convention megatron --ownership",
+    "estimate --active-params 70B --tokens 15T --gpu h100-sxm --n-gpus 4096",
+    "estimate --params 7B --tokens 2T",
+    "check deepseek-v3",
+    "check llama-3.1-405b",
+    "check --gpu h800-sxm --gpu-hours 250K --tokens 14.8T --active-params 37B",
+    "solve --budget-usd 6M --compute-optimal --gpu h100-sxm --price-usd-per-gpu-hour 2",
+    "solve --budget-usd 6M --unknown mfu --active-params 37B --tokens 14.8T --gpu h800-sxm",
+    "sensitivity --run deepseek-v3 --samples 256 --bootstrap 20",
+    "backtest",
+    "gpus",
+    "gpus h800-sxm",
+    "presets",
+    "presets runs",
+    "presets claims deepseek-v3",
+    "export-control h800-sxm",
+    "export-control h20",
+    "--help",
+    *[f"{c} --help" for c in ("estimate", "check", "solve", "sweep", "sensitivity")],
+    *[f"{c} --help" for c in ("backtest", "gpus", "presets", "export-control")],
+]
+
+
+@pytest.mark.parametrize("line", TYPICAL, ids=lambda s: s[:40])
+def test_typical_output_fits_100_columns(invoke, line):
+    # CliRunner's stdout is not a terminal, so the width is the documented default, 100
+    r = invoke(*shlex.split(line))
+    assert r.code == 0, r.err
+    long = [x for x in r.out.splitlines() if len(x) > 100]
+    assert not long, f"{len(long)} lines over 100 characters, e.g. {long[0]!r}"
+
+
+def test_wide_table_switches_to_stacked_layout():
+    from costmodel.report import table
+
+    rows = [["h800-sxm", "x" * 40, "y" * 40], ["h20", "1", "2"]]
+    wide = table(rows, ["gpu", "first", "second"], width=60)
+    assert max(map(len, wide.splitlines())) <= 60
+    assert "first: " + "x" * 40 in wide and "second: 2" in wide  # each cell named
+    narrow = table(rows, ["gpu", "first", "second"], width=200)
+    assert "first: " not in narrow and len(narrow.splitlines()) == 4  # header, rule, 2 rows
+
+
+def test_prose_wraps_under_its_indentation():
+    from costmodel.report import fit_width
+
+    text = "  - " + " ".join(["word"] * 60)
+    out = fit_width(text, 50).splitlines()
+    assert len(out) > 1 and all(len(x) <= 50 for x in out)
+    assert out[0].startswith("  - ") and all(x.startswith("    ") for x in out[1:])

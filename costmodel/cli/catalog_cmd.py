@@ -120,4 +120,11 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
     d["file"] = str(store.source_file(kind, entry.id))
     import json
 
-    emit(d, json.dumps(d, indent=2), fmt, as_json, output)
+    from ..report import key_values
+
+    rows = [
+        (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+        for k, v in d.items()
+        if k != "schema"
+    ]
+    emit(d, lambda: key_values(rows), fmt, as_json, output)

@@ -277,7 +277,9 @@ def emit(
         rows = csv_rows if csv_rows is not None else (data if isinstance(data, list) else [data])
         text = to_csv(rows)
     else:
-        text = (table_text() if callable(table_text) else table_text) + "\n"
+        from ..report import fit_width
+
+        text = fit_width(table_text() if callable(table_text) else table_text) + "\n"
     if output is not None:
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)
