@@ -93,8 +93,9 @@ TYPICAL = [
     "check llama-3.1-405b",
     "check --gpu h800-sxm --gpu-hours 250K --tokens 14.8T --active-params 37B",
     "solve --budget-usd 6M --compute-optimal --gpu h100-sxm --price-usd-per-gpu-hour 2",
-    "solve --budget-usd 6M --unknown mfu --active-params 37B --tokens 14.8T --gpu h800-sxm",
-    "sensitivity --run deepseek-v3 --samples 256 --bootstrap 20",
+    "solve --budget-usd 6M --unknown mfu --active-params 37B --tokens 14.8T --gpu h800-sxm "
+    "--price-usd-per-gpu-hour 2",
+    "sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --samples 256 --bootstrap 20",
     "backtest",
     "gpus",
     "gpus h800-sxm",
