@@ -30,7 +30,13 @@ import numpy as np
 
 from . import priors, store
 from .claims_compare import comparison, decomposition, history
-from .claims_consistency import TOLERANCE, TOLERANCE_APPROXIMATE, check_row, consistency
+from .claims_consistency import (
+    TOLERANCE,
+    TOLERANCE_APPROXIMATE,
+    check_row,
+    consistency,
+    resolve,
+)
 from .claims_implied import implied
 from .claims_ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .errors import InputError, PresetError
@@ -174,46 +180,27 @@ def check(
         stage = next(s for s in c.stages if s.name == c.analysis_stage)
     elif len(c.stages) == 1:
         stage = c.stages[0]
-    tokens = (
-        (stage.tokens if stage and stage.tokens else None)
-        or c.tokens
-        or (run.tokens if run and not c.stages else None)
-    )
-    n_gpus = (stage.n_gpus if stage and stage.n_gpus else None) or c.n_gpus
+    # every quantity the claim implies, derived before anything is compared (issue 9.2)
+    facts = resolve(c, run)
+    level = facts.analysis
+    tokens = facts.get(level, "T") if level is not None else c.tokens
+    n_gpus = (facts.get(level, "N") if level is not None else None) or c.n_gpus
     price = c.price_usd_per_gpu_hour
     assumptions: list[str] = []
     warnings: list[str] = []
     if dense_assumed:
         assumptions.append("active_params not given: dense model assumed (active = params)")
-    # hours of the analysis stage: stated, or GPUs × duration, or cost / price
-    basis_hours = (stage.gpu_hours if stage else None) or (
-        c.gpu_hours if not c.stages or len(c.stages) == 1 else None
-    )
-    if basis_hours is None and stage and stage.n_gpus and stage.wall_clock_hours:
-        basis_hours = stage.n_gpus * stage.wall_clock_hours
-        assumptions.append(
-            f"GPU-hours not stated: {stage.n_gpus:,} GPUs × "
-            f"{stage.wall_clock_hours:g} h = {basis_hours:,.0f}"
-        )
-    if basis_hours is None and len(c.stages) <= 1 and price:
-        cost_b = (stage.cost_usd if stage else None) or c.cost_usd
-        if cost_b:
-            basis_hours = cost_b / price
-            assumptions.append(
-                f"GPU-hours not stated: cost / price = ${cost_b:,.0f} / "
-                f"${price:g} = {basis_hours:,.0f}"
-            )
-    total_hours = (
-        c.gpu_hours
-        or (
-            sum(s.gpu_hours for s in c.stages if s.gpu_hours)
-            if c.stages and all(s.gpu_hours for s in c.stages)
-            else None
-        )
-        or (basis_hours if len(c.stages) <= 1 else None)
-    )
-    if price is None and c.cost_usd and total_hours:
-        price = c.cost_usd / total_hours
+    basis_hours = facts.get(level, "H") if level is not None else None
+    hv = facts.value(level, "H") if level is not None else None
+    if hv is not None and not hv.stated:
+        assumptions.append(f"GPU-hours not stated: {hv.how} = {basis_hours:,.0f}")
+    tv = facts.value(level, "T") if level is not None else None
+    if tv is not None and not tv.stated:
+        assumptions.append(f"tokens not stated: {tv.how} = {tokens:.4g}")
+    total_hours = facts.get("", "H")
+    total_cost = facts.get("", "C")
+    if price is None and total_cost and total_hours:
+        price = total_cost / total_hours
         assumptions.append(
             f"price not stated: cost / GPU-hours = ${price:.2f} per GPU-hour (implied)"
         )
@@ -237,13 +224,13 @@ def check(
         "scope": c.scope,
         "excludes": list(c.excludes),
         "gpu": acc.id,
-        "n_gpus": c.n_gpus,
+        "n_gpus": c.n_gpus or n_gpus,
         "precision": precision,
         "params": c.params or (run.params if run else None),
         "active_params": active,
         "tokens": tokens,
         "gpu_hours": total_hours,
-        "cost_usd": c.cost_usd,
+        "cost_usd": total_cost,
         "price_usd_per_gpu_hour": c.price_usd_per_gpu_hour,
         "stages": [s.model_dump(exclude_none=True) for s in c.stages],
         "related_claims": list(c.related_claims),
@@ -255,9 +242,8 @@ def check(
         "gpu_hours": basis_hours,
         "n_gpus": n_gpus,
     }
-    data["consistency"] = consistency(
-        c, stage, basis_hours, tokens, n_gpus, c.price_usd_per_gpu_hour
-    )
+    data["consistency"] = consistency(facts)
+    data["derived"] = facts.derived_notes(facts.used())
 
     analysable = tokens is not None and basis_hours is not None and active is not None
     cost_samples = None
@@ -275,7 +261,7 @@ def check(
                     check_row(f"stated model FLOP vs {conv}", st.value, data["flop"][conv]["total"])
                 )
         lik, cost_samples = _likelihood(
-            c,
+            total_cost,
             acc,
             run,
             arch,
@@ -304,7 +290,7 @@ def check(
             f"(published runs' hours usually include them)"
         )
     data["verdict"] = _verdict(data)
-    data["ledger"] = ledger(c, acc, total_hours, price)
+    data["ledger"] = ledger(c, acc, total_hours, price, total_cost, c.n_gpus or n_gpus)
     data["hardware"] = hardware(
         acc,
         data.get("implied_mfu_16bit"),
@@ -345,7 +331,7 @@ def _prior_without(run_id):
 
 
 def _likelihood(
-    c, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng, assumptions
+    cost_usd, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng, assumptions
 ):
     """P(GPU-hours ≤ claimed) exactly; the cost distribution at market prices by sampling."""
     from .uncertainty import draw_uniforms, summarize
@@ -433,11 +419,11 @@ def _likelihood(
             "median": pd.median(),
         }
         out["predicted_cost_usd_market"] = summarize(cost_samples)
-        if c.cost_usd:
-            out["p_cost_le_claimed_at_market_price"] = float(np.mean(cost_samples <= c.cost_usd))
-    if price and c.cost_usd:
+        if cost_usd:
+            out["p_cost_le_claimed_at_market_price"] = float(np.mean(cost_samples <= cost_usd))
+    if price and cost_usd:
         out["p_cost_le_claimed_at_claimed_price"] = p_hours_le(
-            c.cost_usd * (1 + 1e-9) / price - other_hours
+            cost_usd * (1 + 1e-9) / price - other_hours
         )
     return out, cost_samples
 

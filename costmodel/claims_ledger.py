@@ -46,7 +46,9 @@ def ownership_rate(acc) -> tuple[float, float, str] | None:
     return rates[0], rates[1], f"server price ${lo:,.0f}-${hi:,.0f} per GPU"
 
 
-def ledger(c, acc, hours, price) -> list[dict[str, Any]]:
+def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, Any]]:
+    """The claim's figure and what it leaves out; ``cost_usd`` and ``n_gpus`` are the
+    resolved ones (stated at the top or in a stage)."""
     L = []
 
     def add(item, low, high, basis, source="", disputed=False, kind="cost"):
@@ -62,7 +64,7 @@ def ledger(c, acc, hours, price) -> list[dict[str, Any]]:
             }
         )
 
-    final = c.cost_usd or (hours * price if hours and price else None)
+    final = cost_usd or (hours * price if hours and price else None)
     if final:
         add("claimed figure", final, final, c.kind, c.source)
     if hours:
@@ -106,15 +108,15 @@ def ledger(c, acc, hours, price) -> list[dict[str, Any]]:
             "Epoch AI experiment-compute multiplier (Cottier et al. 2024); BLOOM 3.2x "
             "(Luccioni et al., arXiv 2211.02001)",
         )
-    if c.n_gpus:
+    if n_gpus:
         try:
             lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
             s = cost.INTERCONNECT_SHARE
             add(
                 "acquiring the cluster (capex)",
-                c.n_gpus * lo,
-                c.n_gpus * hi / (1 - s),
-                f"{c.n_gpus:,} GPUs × ${lo:,.0f}-${hi:,.0f} server cost per GPU; high end "
+                n_gpus * lo,
+                n_gpus * hi / (1 - s),
+                f"{n_gpus:,} GPUs × ${lo:,.0f}-${hi:,.0f} server cost per GPU; high end "
                 f"adds {s:.0%} cluster interconnect",
                 f"presets/prices/{acc.id}.toml; Epoch AI server overhead 1.64",
             )

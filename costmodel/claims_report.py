@@ -116,6 +116,8 @@ def render(d: dict[str, Any]) -> str:
         out.append(table(rows, ["", "check", "stated", "computed", "diff"]))
     else:
         out.append("  (nothing to cross-check)")
+    if d.get("derived"):
+        out.append(_wrap("derived before checking: " + "; ".join(d["derived"])))
     if "comparison" in d:
         cm = d["comparison"]
         out += ["", "3. AGAINST PUBLISHED RUNS"]
