@@ -61,7 +61,8 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     -------
     dict
         ``p05``, ``p50``, ``p95`` (or the requested ones), ``mean``, ``stderr``
-        (standard deviation / √n; for QMC an upper bound) and ``n``.
+        (standard deviation / √n; for QMC an upper bound; exactly 0 for a constant) and
+        ``n``.
 
     Examples
     --------
@@ -76,8 +77,12 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
         return {_qname(q): None for q in quantiles} | {"mean": None, "stderr": None, "n": 0}
     qs = np.quantile(x, quantiles)
     out = {_qname(q): float(v) for q, v in zip(quantiles, qs, strict=True)}
-    out["mean"] = float(x.mean())
-    out["stderr"] = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else None
+    # moments of the data shifted by one sample (the "shifted data" variance algorithm):
+    # no cancellation against a large mean, so a constant output has mean = the constant
+    # and standard error exactly 0, not the rounding noise of summing 1e22-sized numbers
+    d = x - x[0]
+    out["mean"] = float(x[0] + d.mean())
+    out["stderr"] = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else None
     out["n"] = int(n)
     return out
 

@@ -102,9 +102,7 @@ def _write(n, w, price, cost, tokens, hours_form, stage_form, cost_at_top, gpus_
     price=st.floats(0.5, 10),
     mismatch=st.sampled_from([1.0, 1.01, 0.5, 1.95]),
     tokens=st.floats(1e11, 2e13),
-    layout=st.tuples(
-        st.sampled_from(["none", "stage", "mixed"]), st.booleans(), st.booleans()
-    ),
+    layout=st.tuples(st.sampled_from(["none", "stage", "mixed"]), st.booleans(), st.booleans()),
 )
 def test_same_facts_any_form_same_rows_and_verdict(n, w, price, mismatch, tokens, layout):
     cost = n * w * price * mismatch
