@@ -185,6 +185,8 @@ def check(
     level = facts.analysis
     tokens = facts.get(level, "T") if level is not None else c.tokens
     n_gpus = (facts.get(level, "N") if level is not None else None) or c.n_gpus
+    if n_gpus is not None and float(n_gpus).is_integer():
+        n_gpus = int(n_gpus)
     price = c.price_usd_per_gpu_hour
     assumptions: list[str] = []
     warnings: list[str] = []
