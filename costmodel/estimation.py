@@ -16,7 +16,16 @@ import numpy as np
 from .distbase import Dist
 from .scenario import DOMAINS, Scenario
 
-__all__ = ["SCHEMA", "OUTPUT_KEYS", "Estimate", "estimate", "to_jsonable"]
+__all__ = [
+    "SCHEMA",
+    "OUTPUT_KEYS",
+    "STABLE_QUANTILES",
+    "DEFAULT_SAMPLES",
+    "Estimate",
+    "estimate",
+    "samplable",
+    "to_jsonable",
+]
 
 SCHEMA = "costmodel.estimate/1"
 #: Output keys of ``Estimate.to_dict()`` (always present; ``None`` when not computable).
@@ -161,12 +170,27 @@ def _inputs(sc: Scenario) -> dict[str, Any]:
     return d
 
 
+#: Probabilities every summary reports (``p05``, ``p50``, ``p95``: the stable schema).
+STABLE_QUANTILES = (0.05, 0.5, 0.95)
+#: Samples drawn by ``samples="auto"`` (the CLI's ``--samples`` default) when an input is
+#: uncertain.
+DEFAULT_SAMPLES = 20_000
+
+
+def samplable(sc: Scenario) -> bool:
+    """Whether ``samples="auto"`` samples: some input is uncertain (a distribution or the
+    utilization prior) and none is an array (arrays are grids, not samples)."""
+    if not (sc.uncertain() or sc.mfu_prior is not None):
+        return False
+    return all(v is None or np.size(v) <= 1 for v in sc.point_values().values())
+
+
 def estimate(
     *,
-    samples: int = 0,
+    samples: int | str = 0,
     rng=None,
     qmc: bool = False,
-    quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
+    quantiles: tuple[float, ...] = (),
     **inputs: Any,
 ) -> Estimate:
     """Estimate FLOP, accelerator-hours, wall-clock, cost, energy and emissions.
@@ -214,14 +238,18 @@ def estimate(
         Count DeepSeek's multi-token-prediction module (``megatron``).
     seq_len : int
         Override the architecture's training sequence length [tokens].
-    samples : int, default 0
-        Monte Carlo samples for ``quantiles`` (0: none).
+    samples : int or "auto", default 0
+        Monte Carlo samples for ``quantiles`` (0: none). ``"auto"`` draws
+        :data:`DEFAULT_SAMPLES` (20,000) when any input is uncertain (a distribution, the
+        utilization prior, a market price) and none is an array, else none.
     rng : numpy.random.Generator, int or None
         Random source for sampling.
     qmc : bool, default False
         Scrambled Sobol points instead of pseudo-random ones.
-    quantiles : tuple of float
-        Probabilities reported in ``quantiles``.
+    quantiles : tuple of float, default ()
+        Probabilities reported in ``quantiles`` besides the stable ``p05``, ``p50`` and
+        ``p95`` (always there, with ``mean``, ``stderr`` and ``n``); e.g. ``(0.1, 0.9)``
+        adds ``p10`` and ``p90``. ``to_dict()["samples"]["probabilities"]`` lists both.
 
     Returns
     -------
@@ -241,12 +269,18 @@ def estimate(
     >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
     (2.636, 5.27, 53.6)
     """
+    sc = inputs.pop("scenario", None) or Scenario(**inputs)
     n = 0
-    if samples:
+    if isinstance(samples, str):
+        if samples != "auto":
+            from .errors import InputError
+
+            raise InputError(f"samples: {samples!r} is not a whole number or 'auto'")
+        n = DEFAULT_SAMPLES if samplable(sc) else 0
+    elif samples:
         from .uncertainty import check_samples
 
         n = check_samples(samples)
-    sc = inputs.pop("scenario", None) or Scenario(**inputs)
     point = sc.evaluate(sc.point_values())
     result = Estimate(
         inputs=_inputs(sc),
@@ -274,13 +308,17 @@ def estimate(
 
         sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
         # the stable schema's p05/p50/p95 always, plus any other probabilities asked for
-        probs = tuple(sorted({0.05, 0.5, 0.95, *quantiles}))
+        probs = tuple(sorted({*STABLE_QUANTILES, *(float(q) for q in quantiles)}))
         result.quantiles = sims.summary(probs)
         result.samples = sims
         result.extras["samples"] = {
             "n": n,
             "method": sims.method,
             "uncertain_inputs": sorted(sims.inputs),
+            "probabilities": {
+                "stable": list(STABLE_QUANTILES),
+                "requested": sorted({float(q) for q in quantiles}),
+            },
         }
         if not sims.inputs:
             result.assumptions.append(

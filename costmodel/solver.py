@@ -165,6 +165,7 @@ def solve(
     compute_optimal: bool = False,
     samples: int = 20_000,
     rng=None,
+    qmc: bool = False,
     **inputs: Any,
 ) -> Solution:
     """Solve for one input from a budget, or the probability that a budget suffices.
@@ -184,6 +185,8 @@ def solve(
         prior): quantiles of the solution, or the probability that the budget suffices.
         0 gives the point answer only.
     rng : Generator, int or None
+    qmc : bool, default False
+        Scrambled Sobol points instead of plain Monte Carlo for ``samples``.
     **inputs
         Every other scenario input, as for :func:`costmodel.estimate`.
 
@@ -219,7 +222,7 @@ def solve(
     if compute_optimal:
         return _compute_optimal(bkey, budget, metric, inputs)
     if unknown is None:
-        return _probability(bkey, budget, metric, samples, rng, inputs)
+        return _probability(bkey, budget, metric, samples, rng, inputs, qmc)
     unknown = unknown.replace("-", "_")
     if unknown not in UNKNOWNS:
         raise InputError(f"unknown: {unknown!r} is not one of {', '.join(UNKNOWNS)}")
@@ -281,7 +284,7 @@ def solve(
             "utilization prior makes cost nonlinear in active_params"
         )
     elif samples:
-        sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng)
+        sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc)
         if sol.quantiles:
             sol.assumptions.append(
                 f"{unknown} quantiles over {samples:,} samples of the uncertain inputs"
@@ -289,18 +292,18 @@ def solve(
     return sol
 
 
-def _solution_quantiles(kw, metric, budget, trial, k, samples, rng):
+def _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc=False):
     from .uncertainty import simulate, summarize
 
     sc = Scenario(**kw)
     if not sc.uncertain() and sc.mfu_prior is None:
         return None
-    s = simulate(sc, samples, rng, keep=(metric,))
+    s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,))
     x = trial * (budget / s.outputs[metric]) ** (1.0 / k)
     return summarize(x)
 
 
-def _probability(bkey, budget, metric, samples, rng, inputs) -> Solution:
+def _probability(bkey, budget, metric, samples, rng, inputs, qmc=False) -> Solution:
     from .estimation import estimate
     from .uncertainty import simulate
 
@@ -320,7 +323,7 @@ def _probability(bkey, budget, metric, samples, rng, inputs) -> Solution:
     uncertain = sc.uncertain() or sc.mfu_prior is not None
     if uncertain and samples:
         n = samples
-        s = simulate(sc, n, rng, keep=(metric,))
+        s = simulate(sc, n, rng, qmc=qmc, keep=(metric,))
         sol.probability_budget_suffices = float(np.mean(s.outputs[metric] <= budget))
         sol.method = f"Monte Carlo over the uncertain inputs ({n:,} samples)"
     else:

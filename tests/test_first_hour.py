@@ -137,3 +137,90 @@ def test_prose_wraps_under_its_indentation():
     out = fit_width(text, 50).splitlines()
     assert len(out) > 1 and all(len(x) <= 50 for x in out)
     assert out[0].startswith("  - ") and all(x.startswith("    ") for x in out[1:])
+
+
+# ---------------------------------------------------------------- item 8: --quantiles
+def test_quantiles_returns_what_was_asked_plus_the_stable_keys(invoke):
+    r = invoke(
+        "estimate", "--active-params", "37B", "--tokens", "14.8T", "--gpu", "h800-sxm",
+        "--precision", "bf16", "--mfu", "0.25..0.45", "--price-usd-per-gpu-hour", "2",
+        "--samples", "2000", "--quantiles", "0.1,0.9", "--json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    d = r.json()
+    assert set(d["quantiles"]["cost_usd"]) == {"p05", "p10", "p50", "p90", "p95"} | {
+        "mean",
+        "stderr",
+        "n",
+    }
+    # the JSON says which probabilities were asked for and which are always there
+    assert d["samples"]["probabilities"] == {"stable": [0.05, 0.5, 0.95], "requested": [0.1, 0.9]}
+    # cost ∝ 1/mfu with mfu ~ uniform(0.25, 0.45): p10 of cost is the cost at mfu's p90
+    # (0.43), p90 at its p10 (0.27); 2,000 samples put the quantiles within ~1%
+    q = d["quantiles"]["cost_usd"]
+    cost_at_035 = d["cost_usd"] * d["mfu"] / 0.35
+    assert q["p10"] == pytest.approx(cost_at_035 * 0.35 / 0.43, rel=0.02)
+    assert q["p90"] == pytest.approx(cost_at_035 * 0.35 / 0.27, rel=0.02)
+
+
+def test_quantiles_help_documents_the_stable_keys(invoke):
+    text = " ".join(invoke("estimate", "--help").out.split())
+    assert "p05, p50, p95, mean and stderr are always reported" in text
+
+
+# ---------------------------------------------------------------- item 17: help
+def _commands():
+    from costmodel.cli import cli
+
+    return {n: cli.get_command(None, n) for n in cli.list_commands(None)}
+
+
+def test_samples_is_one_quantity_with_one_default_everywhere():
+    seen = {}
+    for name, cmd in _commands().items():
+        for p in cmd.params:
+            if p.name == "samples":
+                seen[name] = (p.type.name, p.default)
+    assert set(seen) >= {"estimate", "sensitivity", "solve", "check"}
+    assert set(seen.values()) == {("quantity", "20000")}, seen
+
+
+def test_qmc_and_mc_have_one_polarity_and_target_is_everywhere():
+    for name, cmd in _commands().items():
+        opts = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        if "--mc" in opts or "--qmc" in opts:
+            (p,) = [p for p in cmd.params if "--qmc" in p.opts]
+            assert p.secondary_opts == ["--mc"], name
+        if name in ("sensitivity", "sweep"):
+            assert "--target" in opts, name
+    assert "--qmc" in {o for p in _commands()["sensitivity"].params for o in p.opts}
+
+
+def test_distribution_syntax_is_explained_once(invoke):
+    top = invoke("--help").out
+    for spelling in ("0.25..0.45", "loguniform:1,4", "tri:0.2,0.35,0.5", "lognormal:2,1.3"):
+        assert spelling in top
+    for name in ("estimate", "sensitivity", "solve", "sweep"):
+        text = invoke(name, "--help").out
+        assert "Accepts distributions" not in text, name
+        assert text.count("lognormal:") <= 1, name  # at most in one example
+
+
+JSON_RUNS = [
+    ["gpus"],
+    ["gpus", "h800-sxm"],
+    ["presets"],
+    ["presets", "runs"],
+    ["presets", "runs", "deepseek-v3"],
+    ["export-control", "h20"],
+    ["backtest"],
+    ["estimate", "--params", "7B", "--tokens", "2T", "--gpu", "a100-sxm4-80gb", "--samples", "0"],
+]
+
+
+@pytest.mark.parametrize("args", JSON_RUNS, ids=lambda a: " ".join(a)[:30])
+def test_every_json_output_has_a_schema(invoke, args):
+    r = invoke(*args, "--json")
+    assert r.code == 0, r.err
+    d = r.json()
+    assert isinstance(d, dict) and d["schema"].startswith("costmodel."), d if not d else None

@@ -116,6 +116,18 @@ def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
     """Estimate what it costs to train an AI model, and test published cost claims.
 
     \b
+    Numbers (QUANTITY) take SI suffixes: 671B, 14.8T, 2.788M, 3.3e24.
+    Scenario inputs (QUANTITY|DIST) also take a distribution:
+      0.25..0.45  uniform:0.25,0.45   uniform
+      loguniform:1,4                  log-uniform
+      tri:0.2,0.35,0.5                triangular (low, mode, high)
+      normal:14.8T,0.5T               normal (mean, sd), truncated to the input's domain
+      lognormal:2,1.3                 lognormal (median, geometric sd)
+      beta:8,15                       beta, for fractions
+    With any distribution (or the utilization prior) the result is sampled
+    (--samples, default 20,000); --samples 0 gives the point estimate at the medians.
+
+    \b
     Examples:
       costmodel check deepseek-v3
       costmodel estimate --active-params 37B --tokens 14.8T --gpu h800-sxm \\

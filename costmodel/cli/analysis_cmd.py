@@ -10,9 +10,9 @@ from . import cli
 from .options import (
     NUMBER,
     OUTPUT_PATH,
-    SEED,
     emit,
     output_options,
+    sampling_options,
     scenario_kwargs,
     scenario_options,
 )
@@ -30,14 +30,10 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
     show_default=True,
     help="Output whose drivers are ranked.",
 )
-@click.option(
-    "--samples",
-    type=NUMBER,
-    default="4096",
-    show_default=True,
-    help="Base samples for Sobol indices (evaluations = samples × (inputs + 2)).",
+@sampling_options(
+    "Base samples for the Sobol indices (evaluations = samples × (inputs + 2)).",
+    qmc_default=True,
 )
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @click.option(
     "--bootstrap",
     type=click.IntRange(0, 10_000),
@@ -46,7 +42,6 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
     help="Bootstrap resamples for the 95% intervals (0: none; at most 10,000).",
 )
 @click.option("--no-sobol", is_flag=True, help="Tornado only.")
-@click.option("--mc", is_flag=True, help="Plain Monte Carlo instead of Sobol QMC points.")
 @click.option(
     "--plot",
     "plot_path",
@@ -56,7 +51,7 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
 )
 @output_options
 def sensitivity_cmd(
-    output_name, samples, seed, bootstrap, no_sobol, mc, plot_path, fmt, as_json, output, **kw
+    output_name, samples, seed, qmc, bootstrap, no_sobol, plot_path, fmt, as_json, output, **kw
 ):
     """Rank what drives an output: tornado swings and Sobol indices.
 
@@ -76,7 +71,7 @@ def sensitivity_cmd(
         output_name,
         n=int(samples),
         rng=seed,
-        qmc=not mc,
+        qmc=qmc,
         n_boot=bootstrap,
         sobol=not no_sobol,
         **sk,
@@ -121,11 +116,13 @@ def sensitivity_cmd(
     help="Lines (one swept number) or a heatmap (two), .png or .svg.",
 )
 @click.option(
+    "--target",
     "--plot-output",
+    "plot_output",
     type=click.Choice(_OUTPUTS),
     default="cost_usd",
     show_default=True,
-    help="Output drawn by --plot.",
+    help="Output drawn by --plot (--plot-output is the old name).",
 )
 def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     """Evaluate a cartesian grid and stream the rows as CSV or JSON Lines.
@@ -235,15 +232,11 @@ class _NoBar:
     is_flag=True,
     help="Compute-optimal params and tokens for the budget (Hoffmann et al. 2022).",
 )
-@click.option(
-    "--samples",
-    type=NUMBER,
-    default="20000",
-    show_default=True,
-    help="Monte Carlo samples for quantiles of the solution / P(budget suffices) when inputs "
-    "are uncertain (0: point answer only).",
+@sampling_options(
+    "Samples for quantiles of the solution / P(budget suffices) when inputs are uncertain "
+    "(0: point answer only).",
+    qmc_default=False,
 )
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0).")
 @output_options
 def solve_cmd(
     budget_usd,
@@ -253,6 +246,7 @@ def solve_cmd(
     compute_optimal,
     samples,
     seed,
+    qmc,
     fmt,
     as_json,
     output,
@@ -279,6 +273,7 @@ def solve_cmd(
         compute_optimal=compute_optimal,
         samples=int(samples),
         rng=seed,
+        qmc=qmc,
         **scenario_kwargs(kw),
     )
     emit(s.to_dict(), s.table, fmt, as_json, output)

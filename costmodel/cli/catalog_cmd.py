@@ -28,7 +28,7 @@ def gpus_cmd(gpu, fmt, as_json, output):
 
     if gpu:
         acc = store.get("accelerators", gpu)
-        d = acc.model_dump(mode="json")
+        d = {"schema": "costmodel.gpu/1", **acc.model_dump(mode="json")}
         d["file"] = str(store.source_file("accelerators", acc.id))
         rows = [("id", acc.id), ("name", acc.name)]
         rows += [
@@ -38,7 +38,8 @@ def gpus_cmd(gpu, fmt, as_json, output):
         rows += [
             (k, str(v))
             for k, v in d.items()
-            if k not in ("peak_dense_tflop_per_s", "id", "name") and v not in (None, "", [])
+            if k not in ("peak_dense_tflop_per_s", "id", "name", "schema")
+            and v not in (None, "", [])
         ]
         emit(d, lambda: key_values(rows), fmt, as_json, output)
         return
@@ -64,7 +65,8 @@ def gpus_cmd(gpu, fmt, as_json, output):
         ("aliases", lambda a: ", ".join(a.aliases)),
     ]
     rows = [{k: v for k, v in d.items() if k not in ("source", "notes")} for d in data]
-    emit(data, lambda: listing(accs, cols), fmt, as_json, output, csv_rows=rows)
+    doc = {"schema": "costmodel.gpus/1", "accelerators": data}
+    emit(doc, lambda: listing(accs, cols), fmt, as_json, output, csv_rows=rows)
 
 
 @cli.command("presets")
@@ -92,7 +94,8 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
 
     if kind is None:
         rows = [(k, str(len(store.ids(k)))) for k in store.KINDS]
-        data = {k: store.ids(k) for k in store.KINDS}
+        data = {"schema": "costmodel.presets/1"}
+        data.update({k: store.ids(k) for k in store.KINDS})
         snapshot = max(e.as_of for k in store.KINDS for e in store.load(k).values())
         data["snapshot"] = snapshot.isoformat()
         text = (
@@ -113,10 +116,15 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
             for e in entries.values()
         ]
         rows = [(d["id"], d["name"], d["as_of"]) for d in sorted(data, key=lambda d: d["id"])]
-        emit(data, table(rows, ["id", "name", "as_of"]), fmt, as_json, output)
+        doc = {"schema": "costmodel.presets/1", "preset_kind": kind, "entries": data}
+        emit(doc, table(rows, ["id", "name", "as_of"]), fmt, as_json, output, csv_rows=data)
         return
     entry = store.get(kind, preset_id)
-    d = entry.model_dump(mode="json", exclude_none=True)
+    d = {
+        "schema": "costmodel.preset/1",
+        "preset_kind": kind,
+        **entry.model_dump(mode="json", exclude_none=True),
+    }
     d["file"] = str(store.source_file(kind, entry.id))
     import json
 
@@ -125,6 +133,6 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
     rows = [
         (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
         for k, v in d.items()
-        if k != "schema"
+        if k not in ("schema", "preset_kind")
     ]
     emit(d, lambda: key_values(rows), fmt, as_json, output)

@@ -22,6 +22,8 @@ __all__ = [
     "emit",
     "scenario_kwargs",
     "SCENARIO_FLAGS",
+    "DEFAULT_SAMPLES",
+    "sampling_options",
 ]
 
 
@@ -119,10 +121,44 @@ def quantity(flag: str, name: str, help: str, **kw) -> Callable:
         name,
         type=kw.pop("type", QUANTITY),
         default=None,
-        help=help + " Accepts distributions: 0.25..0.45, tri:a,m,b, "
-        "normal:mu,sd, lognormal:median,gsd, beta:a,b, loguniform:a,b.",
+        metavar=kw.pop("metavar", "QUANTITY|DIST"),
+        help=help,
         **kw,
     )
+
+
+#: Sample count of every command that samples (estimate, sensitivity, solve, check).
+DEFAULT_SAMPLES = 20_000
+
+
+def sampling_options(samples_help: str, *, qmc_default: bool) -> Callable:
+    """``--samples QUANTITY`` (one default everywhere), ``--seed`` and ``--qmc/--mc``."""
+
+    def deco(f: Callable) -> Callable:
+        opts = [
+            click.option(
+                "--samples",
+                type=NUMBER,
+                default=str(DEFAULT_SAMPLES),
+                show_default=True,
+                help=samples_help,
+            ),
+            click.option(
+                "--seed", type=SEED, default=0, show_default=True, help="Random seed (>= 0)."
+            ),
+            click.option(
+                "--qmc/--mc",
+                "qmc",
+                default=qmc_default,
+                show_default=True,
+                help="Scrambled Sobol points (qmc) or plain Monte Carlo (mc).",
+            ),
+        ]
+        for o in reversed(opts):
+            f = o(f)
+        return f
+
+    return deco
 
 
 def scenario_options(f: Callable) -> Callable:
