@@ -7,6 +7,7 @@ appears only with ``--debug`` (or ``COSTMODEL_DEBUG=1``).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
@@ -14,7 +15,38 @@ import click
 from .._version import __version__
 from ..errors import CostModelError
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "Signalled"]
+
+#: Signals that end a run. Each becomes a :class:`Signalled` exception, so ``finally`` blocks
+#: and the atomic writer's cleanup run (no ``.…tmp`` file is left), and the exit status is
+#: the shell's 128 + N (130 for Ctrl-C).
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
+class Signalled(BaseException):
+    """A terminating signal arrived (a ``BaseException``, like ``KeyboardInterrupt``, so no
+    ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum, frame):
+    # a second signal while cleaning up is ignored: the first one is already ending the run
+    for name in SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Signalled(signum)
+
+
+def install_signal_handlers() -> None:
+    """Turn terminating signals into :class:`Signalled` (console script only: a library
+    user's process keeps its own handlers)."""
+    for name in SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _raise_signalled)
 
 
 def _one_line(text: str) -> str:
@@ -65,9 +97,16 @@ class CostModelGroup(click.Group):
             )
         except click.exceptions.Exit as e:
             code = e.exit_code
-        except click.exceptions.Abort:
-            click.echo("costmodel: aborted", err=True)
-            code = 2
+        except click.exceptions.Abort as e:
+            if isinstance(e.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+                click.echo("costmodel: interrupted", err=True)
+                code = 128 + signal.SIGINT
+            else:
+                click.echo("costmodel: aborted", err=True)
+                code = 2
+        except Signalled as e:
+            click.echo(f"costmodel: stopped by {signal.Signals(e.signum).name}", err=True)
+            code = 128 + e.signum
         except click.ClickException as e:
             if debug:
                 raise
@@ -81,7 +120,7 @@ class CostModelGroup(click.Group):
             code = 2
         except KeyboardInterrupt:
             click.echo("costmodel: interrupted", err=True)
-            code = 130
+            code = 128 + signal.SIGINT
         except Exception as e:  # a bug: still one line, but exit 1 so it is noticed
             if debug:
                 raise
@@ -148,4 +187,5 @@ def main(argv: list[str] | None = None) -> int:
     for a faster start. The library, imported in a user's process, leaves it alone.
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    install_signal_handlers()
     return cli.main(args=argv, prog_name="costmodel")
