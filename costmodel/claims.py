@@ -408,16 +408,24 @@ def _likelihood(
             f"stages other than the analysed one ({other_hours:,.0f} GPU-hours) are taken as stated"
         )
     cost_samples = None
+    from .market import market_price
+
     try:
-        market = store.get("prices", acc.id).rental
-    except KeyError:
+        market = market_price(acc.id)
+    except InputError:
         market = None
     if market is not None:
         pd = market.dist()
         cost_samples = total_hours * pd.ppf(u[:, 2])
+        lo, hi = market.low_usd_per_gpu_hour, market.high_usd_per_gpu_hour
         out["price"] = {
-            "basis": f"{acc.id} rental range ${market.low_usd_per_gpu_hour:g}-"
-            f"${market.high_usd_per_gpu_hour:g} as 5th-95th percentiles: {market.basis}",
+            "basis": (
+                f"{acc.id} rental range ${lo:g}-${hi:g} as 5th-95th percentiles: {market.basis}"
+                if not market.proxy
+                else f"{acc.id} has no rental quote: its ownership-cost rate ${lo:.2f}-"
+                f"${hi:.2f} as 5th-95th percentiles ({market.basis})"
+            ),
+            "kind": market.kind,
             "median": pd.median(),
         }
         out["predicted_cost_usd_market"] = summarize(cost_samples)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import cost, priors, store
+from .errors import InputError
+from .market import OWNERSHIP_PUE, OWNERSHIP_USD_PER_KWH, market_price, ownership_rate
 
 __all__ = ["RESEARCH_MULTIPLIER", "WHAT_IF_GPUS", "ownership_rate", "ledger", "hardware"]
 
@@ -19,31 +21,6 @@ __all__ = ["RESEARCH_MULTIPLIER", "WHAT_IF_GPUS", "ownership_rate", "ledger", "h
 RESEARCH_MULTIPLIER = (1.2, 4.0)
 #: Accelerators in the what-if table (issue 5).
 WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
-#: Epoch AI defaults for the ownership rate: PUE of a non-hyperscaler, US industrial
-#: electricity price in 2025 (cost_analysis_standalone.py).
-OWNERSHIP_PUE = 1.25
-OWNERSHIP_USD_PER_KWH = 0.0826
-
-
-def ownership_rate(acc) -> tuple[float, float, str] | None:
-    try:
-        pr = store.get("prices", acc.id)
-        lo, hi = pr.server_usd_per_gpu_range()
-    except (KeyError, ValueError):
-        return None
-    if acc.tdp_w is None:
-        return None
-    rates = [
-        cost.ownership_usd_per_gpu_hour(
-            p,
-            acc.tdp_w,
-            OWNERSHIP_USD_PER_KWH,
-            pue=OWNERSHIP_PUE,
-            server_power_factor=acc.server_power_factor,
-        )["total"]
-        for p in (lo, hi)
-    ]
-    return rates[0], rates[1], f"server price ${lo:,.0f}-${hi:,.0f} per GPU"
 
 
 def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, Any]]:
@@ -69,16 +46,21 @@ def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, A
         add("claimed figure", final, final, c.kind, c.source)
     if hours:
         try:
-            rent = store.get("prices", acc.id).rental
-        except KeyError:
-            rent = None
-        if rent is not None:
+            m = market_price(acc.id)
+        except InputError:
+            m = None
+        if m is not None:
+            lo, hi = m.low_usd_per_gpu_hour, m.high_usd_per_gpu_hour
             add(
-                "the claimed GPU-hours at market rental prices",
-                hours * rent.low_usd_per_gpu_hour,
-                hours * rent.high_usd_per_gpu_hour,
-                f"{hours:,.0f} h × ${rent.low_usd_per_gpu_hour:g}-${rent.high_usd_per_gpu_hour:g}",
-                f"presets/prices/{acc.id}.toml",
+                "the claimed GPU-hours at market rental prices"
+                if not m.proxy
+                else "the claimed GPU-hours at market prices (ownership-cost proxy)",
+                hours * lo,
+                hours * hi,
+                f"{hours:,.0f} h × ${lo:g}-${hi:g}"
+                if not m.proxy
+                else f"{hours:,.0f} h × ${lo:.2f}-${hi:.2f}: no rental quote for {acc.id}",
+                m.source,
             )
         own = ownership_rate(acc)
         if own is not None:
@@ -160,17 +142,16 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
                 "p95": w / (p16 * d.quantile(0.05) * 3600),
             }
         try:
-            rent = store.get("prices", gid).rental
-        except KeyError:
-            rent = None
-        if rent is not None:
-            row["price_basis"] = "market rental range"
-            row["cost_usd"] = [h * rent.low_usd_per_gpu_hour, h * rent.high_usd_per_gpu_hour]
-        else:
-            own = ownership_rate(g)
-            if own is not None:
-                row["price_basis"] = "no rental quote: Epoch ownership-cost rate as a proxy"
-                row["cost_usd"] = [h * own[0], h * own[1]]
+            m = market_price(gid)
+        except InputError:
+            m = None
+        if m is not None:
+            row["price_basis"] = (
+                "market rental range"
+                if not m.proxy
+                else "no rental quote: Epoch ownership-cost rate as a proxy"
+            )
+            row["cost_usd"] = [h * m.low_usd_per_gpu_hour, h * m.high_usd_per_gpu_hour]
         ec = {r: classify(gid, r) for r in ("2022-10", "2023-10", "2026-01")}
         row["export_2022_10"] = ec["2022-10"].status
         row["export_2023_10"] = ec["2023-10"].status

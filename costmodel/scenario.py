@@ -359,25 +359,15 @@ class Scenario:
         )
 
     def _market_price(self) -> None:
-        """Price from the accelerator's sourced market range (presets/prices)."""
+        """Price by the one market rule (:mod:`costmodel.market`): the sourced rental range,
+        else the ownership-cost proxy; the assumption says which."""
+        from .market import market_price
+
         if self.gpu is None or np.ndim(self.gpu) > 0:
             raise InputError("price_usd_per_gpu_hour: 'market' needs a single --gpu")
-        try:
-            p = store.get("prices", self.gpu)
-        except KeyError:
-            p = None
-        if p is None or p.rental is None:
-            raise InputError(
-                f"price_usd_per_gpu_hour: no market rental range for {self.gpu} "
-                f"in presets/prices; give a number or a distribution"
-            )
-        d = p.rental.dist()
-        self.price_usd_per_gpu_hour = d
-        self.assumptions.append(
-            f"price_usd_per_gpu_hour: {self.gpu} market range ${p.rental.low_usd_per_gpu_hour:g}"
-            f"-${p.rental.high_usd_per_gpu_hour:g} as the 5th-95th percentiles of "
-            f"{d.describe()} (presets/prices/{p.id}.toml, as of {p.as_of})"
-        )
+        m = market_price(self.gpu)
+        self.price_usd_per_gpu_hour = m.dist()
+        self.assumptions.append(m.describe())
 
     def _ownership_defaults(self) -> None:
         """Sourced defaults for the Epoch AI ownership-cost rate (each overridable)."""
