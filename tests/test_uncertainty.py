@@ -192,7 +192,9 @@ def test_market_price_distribution():
     # the sampled cost's 5th/95th percentiles map to the range's ends (cost ∝ price)
     ratio = e.quantiles["cost_usd"]["p95"] / e.quantiles["cost_usd"]["p05"]
     assert_allclose(ratio, p.high_usd_per_gpu_hour / p.low_usd_per_gpu_hour, rtol=0.03)
-    with pytest.raises(InputError, match="no market rental range for h20"):
+    # no rental range and no purchase price (tpu-v3 has no price preset): an error; the
+    # H20 (a purchase price, no rental quote) uses the ownership proxy (test_market_price.py)
+    with pytest.raises(InputError, match="'market' for tpu-v3: no rental range"):
         costmodel.estimate(
-            active_params=1e9, tokens=1e9, gpu="h20", mfu=0.3, price_usd_per_gpu_hour="market"
+            active_params=1e9, tokens=1e9, gpu="tpu-v3", mfu=0.3, price_usd_per_gpu_hour="market"
         )
