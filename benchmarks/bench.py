@@ -137,7 +137,7 @@ PEAK_RSS = (
 def sweep_memory(points: int):
     side = int(round(points**0.5))
     code = (
-        PEAK_RSS + "import costmodel.sweeping as s;"
+        PEAK_RSS + "import costmodel.analysis.sweeping as s;"
         f"g = s.parse_grid(['mfu=0.2:0.5:{side}', 'price-usd-per-gpu-hour=1:4:{side}']);"
         "import sys; n = s.write_sweep(sys.argv[1], g, active_params=37e9, tokens=14.8e12,"
         " gpu='h800-sxm', precision='bf16', n_gpus=2048);"

@@ -3,7 +3,7 @@
     python scripts/fit_priors.py            # rewrite the priors file
     python scripts/fit_priors.py --check    # exit 1 if the committed file is stale
 
-Every candidate model in costmodel.priors.CANDIDATES is scored by leave-one-out on the runs
+Every candidate model in costmodel.model.priors.CANDIDATES is scored by leave-one-out on the runs
 whose accelerator-hours come from the authors' own text (gpu_hours_grade = "primary"). The
 chosen model has the lowest median |log10(predicted/reported hours)| among those whose 90%
 intervals cover at least 80% of held-out runs; ties go to the simpler model.
@@ -21,7 +21,8 @@ from statistics import NormalDist
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel import priors, store  # noqa: E402
+from costmodel.data import store  # noqa: E402
+from costmodel.model import priors  # noqa: E402
 
 OUT = ROOT / "presets" / "priors" / "mfu-6nd.toml"
 Z90 = NormalDist().inv_cdf(0.95)

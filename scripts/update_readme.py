@@ -20,7 +20,7 @@ README = ROOT / "README.md"
 
 
 def backtest_block() -> str:
-    from costmodel.backtesting import backtest
+    from costmodel.analysis.backtesting import backtest
 
     bt = backtest()
     names = {
@@ -70,7 +70,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    from costmodel import store
+    from costmodel.data import store
 
     store.set_user_dirs([])
     old = README.read_text()

@@ -3,8 +3,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from costmodel import store
 from costmodel.cli import cli
+from costmodel.data import store
 
 
 @pytest.fixture(autouse=True)

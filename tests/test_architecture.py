@@ -4,8 +4,8 @@ import pytest
 from numpy.testing import assert_allclose
 from pydantic import ValidationError
 
-from costmodel import store
-from costmodel.architecture import Architecture
+from costmodel.data import store
+from costmodel.formulas.architecture import Architecture
 
 
 def test_deepseek_v3_param_counts():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from costmodel import store
+from costmodel.data import store
 from costmodel.errors import UnknownPresetError, UnsupportedPrecisionError
 
 DESIGN_IDS = """v100-sxm2-32gb a100-sxm4-40gb a100-sxm4-80gb a800-sxm4-80gb a800-pcie-80gb

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costmodel.claims import check
+from costmodel.claims.check import check
 
 BASE = {
     "id": "forms",

@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 import costmodel
-from costmodel import store
+from costmodel.data import store
 
 PRESETS = Path(costmodel.__file__).resolve().parent.parent / "presets"
 if not (PRESETS / "runs").is_dir():  # installed wheel: presets ship inside the package

@@ -4,7 +4,7 @@ shared/reference/deepseek_claim.md (s5) and DeepSeek's own ISCA'25 measurements.
 import pytest
 
 import costmodel
-from costmodel.claims import WHAT_IF_GPUS, check
+from costmodel.claims.check import WHAT_IF_GPUS, check
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.uncertainty import summarize
+from costmodel.model.uncertainty import summarize
 
 from . import strategies as cs
 

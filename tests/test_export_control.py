@@ -2,8 +2,8 @@
 
 import pytest
 
-from costmodel import store
-from costmodel.export_control import classify, metrics
+from costmodel.claims.export_control import classify, metrics
+from costmodel.data import store
 
 
 def test_tpp_is_max_dense_rate_times_bits():

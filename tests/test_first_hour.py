@@ -120,7 +120,7 @@ def test_typical_output_fits_100_columns(invoke, line):
 
 
 def test_wide_table_switches_to_stacked_layout():
-    from costmodel.report import table
+    from costmodel.render.report import table
 
     rows = [["h800-sxm", "x" * 40, "y" * 40], ["h20", "1", "2"]]
     wide = table(rows, ["gpu", "first", "second"], width=60)
@@ -131,7 +131,7 @@ def test_wide_table_switches_to_stacked_layout():
 
 
 def test_prose_wraps_under_its_indentation():
-    from costmodel.report import fit_width
+    from costmodel.render.report import fit_width
 
     text = "  - " + " ".join(["word"] * 60)
     out = fit_width(text, 50).splitlines()

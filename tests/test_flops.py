@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from costmodel import flops, store
-from costmodel.architecture import MLA, Architecture, MoE
+from costmodel import flops
+from costmodel.data import store
+from costmodel.formulas.architecture import MLA, Architecture, MoE
 
 DATA = Path(__file__).parent / "data"
 

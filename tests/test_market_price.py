@@ -14,7 +14,7 @@ import math
 import pytest
 
 import costmodel
-from costmodel.claims import check
+from costmodel.claims.check import check
 
 H20_PROXY = 12000 * 1.64 * 0.14 * math.log(10) / 8766 / (1 - 0.19) + (
     0.4 * 1.82 * 0.75 * 1.25 * 0.0826

@@ -10,8 +10,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 import costmodel
-from costmodel import priors, store
-from costmodel.backtesting import backtest
+from costmodel.analysis.backtesting import backtest
+from costmodel.data import store
+from costmodel.model import priors
 
 ROOT = Path(__file__).resolve().parent.parent
 

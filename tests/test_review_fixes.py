@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import costmodel
-from costmodel import priors, store
-from costmodel.claims import check
+from costmodel.claims.check import check
+from costmodel.claims.export_control import classify, metrics
+from costmodel.data import store
 from costmodel.errors import InputError
-from costmodel.export_control import classify, metrics
+from costmodel.model import priors
 
 
 def test_streamed_sweep_columns_never_shift(invoke):

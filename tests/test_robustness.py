@@ -114,7 +114,7 @@ def test_interrupted_write_leaves_old_file(tmp_path):
 
 
 def test_interrupted_sweep_leaves_no_file(tmp_path):
-    from costmodel.sweeping import parse_grid, write_sweep
+    from costmodel.analysis.sweeping import parse_grid, write_sweep
 
     calls = []
 
@@ -161,8 +161,10 @@ def test_overflow_is_a_clear_error():
 
 def test_builtin_presets_untouched_by_user_dirs(tmp_path):
     d = _user_dir(tmp_path, "h800-sxm.toml", H800.replace("bf16 = 989.4", "bf16 = 865"))
-    costmodel.store.set_user_dirs([d])
-    assert costmodel.store.get("accelerators", "h800-sxm").peak_dense_tflop_per_s["bf16"] == 865
-    costmodel.store.set_user_dirs(None)
-    assert costmodel.store.get("accelerators", "h800-sxm").peak_dense_tflop_per_s["bf16"] == 989.4
+    from costmodel.data import store
+
+    store.set_user_dirs([d])
+    assert store.get("accelerators", "h800-sxm").peak_dense_tflop_per_s["bf16"] == 865
+    store.set_user_dirs(None)
+    assert store.get("accelerators", "h800-sxm").peak_dense_tflop_per_s["bf16"] == 989.4
     shutil.rmtree(d)

@@ -61,7 +61,7 @@ def test_signal_mid_sweep_cleans_up_and_exits_128_plus_n(name, tmp_path):
 
 def test_ctrl_c_in_process_is_130_not_2(invoke, monkeypatch):
     """Inside click (CliRunner), Ctrl-C surfaces as click's Abort; it still means 130."""
-    from costmodel import estimation
+    from costmodel.model import estimation
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt

@@ -11,8 +11,8 @@ import pytest
 
 import costmodel
 from costmodel import dist
+from costmodel.analysis.sweeping import grid_size, parse_grid, write_sweep
 from costmodel.errors import InputError, MissingInputError
-from costmodel.sweeping import grid_size, parse_grid, write_sweep
 
 from .cli_args import V3, V3_BF16
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from costmodel.errors import InputError
-from costmodel.units import format_si, format_usd, parse_quantity
+from costmodel.formulas.units import format_si, format_usd, parse_quantity
 
 from . import strategies as S
 
@@ -57,6 +57,6 @@ def test_format_parse_round_trip(x, sig):
 
 @given(st.integers(min_value=0, max_value=10**6), S.suffix)
 def test_parse_exact_for_integer_mantissa(m, suffix):
-    from costmodel.units import SUFFIXES
+    from costmodel.formulas.units import SUFFIXES
 
     assert parse_quantity(f"{m}{suffix}") == m * SUFFIXES.get(suffix, 1.0)

@@ -173,7 +173,7 @@ def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
           --precision bf16 --mfu 0.35 --price-usd-per-gpu-hour 2 --n-gpus 2048
       costmodel gpus
     """
-    from .. import store
+    from ..data import store
 
     if presets_dirs:
         store.set_user_dirs(list(presets_dirs))

@@ -63,8 +63,8 @@ def sensitivity_cmd(
           --precision bf16 --mfu 0.25..0.45 --price-usd-per-gpu-hour lognormal:2,1.3
       costmodel sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --plot t.png
     """
-    from ..report import describe_inputs
-    from ..sensitivities import sensitivity
+    from ..analysis.sensitivities import sensitivity
+    from ..render.report import describe_inputs
 
     sk = scenario_kwargs(kw)
     s = sensitivity(
@@ -141,9 +141,9 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     import os
     import tempfile
 
-    from .. import store
-    from ..distbase import Dist
-    from ..sweeping import grid_size, parse_grid, sweep, write_sweep
+    from ..analysis.sweeping import grid_size, parse_grid, sweep, write_sweep
+    from ..data import store
+    from ..formulas.distbase import Dist
 
     grid = parse_grid(grids)
     fixed = scenario_kwargs(kw)
@@ -158,7 +158,7 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
                 param_hint=f"--{k.replace('_', '-')}",
             )
     n = grid_size(grid)
-    from ..scenario import Scenario
+    from ..model.scenario import Scenario
 
     first = {k: (v[0] if k in grid else None) for k, v in grid.items()}
     notes = [*store.notes(), *Scenario(**{**fixed, **first}).assumptions]
@@ -172,7 +172,7 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
     if plot_path is not None:
         if n > 1_000_000:
             raise click.UsageError(f"--plot draws at most 1,000,000 points; this grid has {n:,}")
-        from ..report import describe_inputs
+        from ..render.report import describe_inputs
 
         result = sweep(grid, **fixed)
         emit_notes()
@@ -263,7 +263,7 @@ def solve_cmd(
       costmodel solve --budget-usd 6M --active-params 37B --tokens 14.8T --gpu h800-sxm \\
           --price-usd-per-gpu-hour lognormal:2,1.3 --samples 20000
     """
-    from ..solver import solve
+    from ..analysis.solver import solve
 
     s = solve(
         unknown=unknown,

@@ -29,7 +29,7 @@ def backtest_cmd(plot_path, fmt, as_json, output):
       costmodel backtest --json
       costmodel backtest --plot backtest.png
     """
-    from ..backtesting import backtest
+    from ..analysis.backtesting import backtest
 
     bt = backtest()
     d = bt.to_dict()

@@ -22,9 +22,9 @@ def gpus_cmd(gpu, fmt, as_json, output):
       costmodel gpus h800-sxm
       costmodel gpus --json
     """
-    from .. import store
-    from ..report import key_values, listing
-    from ..schemas import PRECISIONS
+    from ..data import store
+    from ..data.schemas import PRECISIONS
+    from ..render.report import key_values, listing
 
     if gpu:
         acc = store.get("accelerators", gpu)
@@ -89,8 +89,8 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
       costmodel presets runs
       costmodel presets runs deepseek-v3 --json
     """
-    from .. import store
-    from ..report import table
+    from ..data import store
+    from ..render.report import table
 
     if kind is None:
         rows = [(k, str(len(store.ids(k)))) for k in store.KINDS]
@@ -128,7 +128,7 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
     d["file"] = str(store.source_file(kind, entry.id))
     import json
 
-    from ..report import key_values
+    from ..render.report import key_values
 
     rows = [
         (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))

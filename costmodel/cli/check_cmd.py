@@ -73,7 +73,7 @@ def check_cmd(
       costmodel check --claim-file my_claim.toml --plot claim.png
       costmodel check --gpu h800-sxm --gpu-hours 250K --tokens 14.8T --active-params 37B
     """
-    from ..claims import check
+    from ..claims.check import check
 
     own = {
         k: v
@@ -142,9 +142,9 @@ def export_control_cmd(gpu, rule, fmt, as_json, output):
       costmodel export-control h800-sxm
       costmodel export-control h20 --rule 2023-10 --json
     """
-    from .. import store
-    from ..export_control import RULES, classify, metrics
-    from ..report import table
+    from ..claims.export_control import RULES, classify, metrics
+    from ..data import store
+    from ..render.report import table
 
     acc = store.get("accelerators", gpu)
     rules = list(RULES) if rule == "all" else [rule]

@@ -52,8 +52,8 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
       costmodel estimate --run deepseek-v3 --flop-convention megatron --json
       costmodel estimate --active-params 70B --tokens 2T --gpu a100-sxm4-80gb --samples 0
     """
-    from ..estimation import estimate
-    from ..units import parse_quantity
+    from ..formulas.units import parse_quantity
+    from ..model.estimation import estimate
 
     ctx = click.get_current_context()
     given = ctx.get_parameter_source("samples") != click.core.ParameterSource.DEFAULT
@@ -71,7 +71,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
     d = result.to_dict()
     emit_estimate(d, fmt, as_json, output)
     if plot_path is not None:
-        from ..report import describe_inputs
+        from ..render.report import describe_inputs
 
         what = "cost_usd" if d["cost_usd"] is not None else "gpu_hours"
         result.plot(plot_path, what, title=describe_inputs(sk))
@@ -79,7 +79,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
 
 
 def emit_estimate(d, fmt, as_json, output):
-    from ..report import estimate_table
+    from ..render.report import estimate_table
     from .options import emit
 
     emit(d, lambda: estimate_table(d), fmt, as_json, output)

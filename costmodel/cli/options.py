@@ -39,17 +39,17 @@ class Quantity(click.ParamType):
         if not isinstance(value, str):
             return value
         field = param.name if param is not None else "value"
-        from ..units import parse_quantity
+        from ..formulas.units import parse_quantity
 
         if field == "price_usd_per_gpu_hour" and value.strip().lower() == "market":
             return "market"
-        from ..scenario import DOMAINS
+        from ..model.scenario import DOMAINS
 
         dom = DOMAINS.get(field)
         fraction = dom is not None and dom.high == 1  # mfu, goodput, fp8_fraction
         if not self.allow_dist or (":" not in value and ".." not in value):
             return parse_quantity(value, field, percent=fraction)
-        from ..dist import parse  # only when a distribution is spelled out
+        from ..formulas.dist import parse  # only when a distribution is spelled out
 
         return parse(value, field)
 
@@ -163,7 +163,7 @@ def sampling_options(samples_help: str, *, qmc_default: bool) -> Callable:
 
 def scenario_options(f: Callable) -> Callable:
     """Every scenario input as a flag (kebab-case glossary names)."""
-    from ..flops import CONVENTIONS
+    from ..formulas.flops import CONVENTIONS
 
     opts = [
         click.option(
@@ -299,7 +299,7 @@ def emit(
     csv_rows: list[dict] | None = None,
 ) -> None:
     """Write a result in the chosen format to stdout or, atomically, to a file."""
-    from .. import store
+    from ..data import store
 
     for note in store.notes():
         click.echo(note, err=True)
@@ -313,7 +313,7 @@ def emit(
         rows = csv_rows if csv_rows is not None else (data if isinstance(data, list) else [data])
         text = to_csv(rows)
     else:
-        from ..report import fit_width
+        from ..render.report import fit_width
 
         text = fit_width(table_text() if callable(table_text) else table_text) + "\n"
     if output is not None:

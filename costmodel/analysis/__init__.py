@@ -1,0 +1,1 @@
+"""Layer 6: analyses over the model (sensitivity, sweep, solve, backtest)."""

@@ -1,0 +1,344 @@
+"""What drives the answer: tornado swings and Sobol variance-based indices.
+
+References
+----------
+.. [1] Saltelli, Annoni, Azzini, Campolongo, Ratto, Tarantola, "Variance based sensitivity
+       analysis of model output. Design and estimator for the total sensitivity index",
+       Computer Physics Communications 181 (2010) 259-270, doi:10.1016/j.cpc.2009.09.018,
+       Table 2: first-order estimator (b) and total-effect estimator (f).
+.. [2] Jansen, "Analysis of variance designs for model output", Computer Physics
+       Communications 117 (1999) 35-43 (the total-effect estimator).
+.. [3] Ishigami and Homma, "An importance quantification technique in uncertainty
+       analysis for computer models", ISUMA'90 (the test function, a=7, b=0.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..model.uncertainty import (
+    draw_uniforms,
+    evaluate_inputs,
+    inputs_from_uniforms,
+    uncertain_names,
+)
+
+__all__ = [
+    "sobol_indices",
+    "tornado",
+    "Sensitivity",
+    "sensitivity",
+    "SCHEMA",
+    "SENSITIVITY_OUTPUTS",
+]
+
+SCHEMA = "costmodel.sensitivity/1"
+SENSITIVITY_OUTPUTS = (
+    "cost_usd",
+    "gpu_hours",
+    "wall_clock_days",
+    "energy_kwh",
+    "co2e_kg",
+    "model_flop",
+)
+
+
+def sobol_indices(
+    f: Callable[[np.ndarray], np.ndarray],
+    d: int,
+    n: int,
+    rng=None,
+    *,
+    qmc: bool = True,
+    n_boot: int = 200,
+    conf: float = 0.95,
+) -> dict[str, np.ndarray]:
+    """First-order and total Sobol indices of ``f`` on the unit hypercube.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(U)`` for ``U`` of shape (m, d) with independent uniform columns; returns (m,).
+        Called once, on all ``n·(d + 2)`` points.
+    d : int
+        Number of inputs.
+    n : int
+        Base sample size (a power of two for QMC).
+    rng : numpy.random.Generator, int or None
+        Random source for sampling and the bootstrap.
+    qmc : bool, default True
+        Scrambled Sobol points for the two base matrices.
+    n_boot : int, default 200
+        Bootstrap resamples for the confidence intervals.
+    conf : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``S1``, ``ST`` (arrays of length d), ``S1_ci``, ``ST_ci`` (d × 2), ``variance``,
+        ``n_evaluations``.
+
+    Notes
+    -----
+    Matrices ``A``, ``B`` and ``AB_i`` (``A`` with column ``i`` from ``B``):
+    ``S_i = mean(f(B)·(f(AB_i) − f(A))) / V`` (Saltelli et al. 2010, Table 2 (b)) and
+    ``ST_i = mean((f(A) − f(AB_i))²) / (2V)`` (Jansen 1999; Saltelli et al. 2010, (f)),
+    with ``V`` the variance of ``f`` over ``A`` and ``B``. Confidence intervals are
+    percentile bootstraps over the ``n`` rows.
+
+    Examples
+    --------
+    >>> r = sobol_indices(lambda u: u[:, 0] + 2 * u[:, 1], 2, 1024, rng=0, n_boot=0)
+    >>> [round(float(x), 2) for x in r["S1"]]
+    [0.2, 0.8]
+    """
+    if d < 1:
+        raise InputError("sensitivity: no uncertain inputs; give at least one distribution")
+    if not 0 <= n_boot <= 10_000:
+        raise InputError(f"bootstrap: {n_boot} resamples; use 0 to 10,000")
+    rng = np.random.default_rng(rng)
+    u = draw_uniforms(n, 2 * d, rng, qmc=qmc)
+    a, b = u[:, :d], u[:, d:]
+    blocks = [a, b]
+    for i in range(d):
+        ab = a.copy()
+        ab[:, i] = b[:, i]
+        blocks.append(ab)
+    y = np.asarray(f(np.vstack(blocks)), float)
+    if y.shape != (n * (d + 2),):
+        raise ValueError(f"f returned shape {y.shape}, expected {(n * (d + 2),)}")
+    fa, fb = y[:n], y[n : 2 * n]
+    if np.var(np.concatenate([fa, fb])) <= 1e-24 * max(float(np.mean(np.abs(fa))) ** 2, 1e-300):
+        raise InputError(
+            "sensitivity: the output does not vary with the uncertain inputs, so its Sobol "
+            "indices are undefined (every input's share is zero)"
+        )
+    fab = y[2 * n :].reshape(d, n)
+
+    def estimate(idx):
+        fa_, fb_, fab_ = fa[idx], fb[idx], fab[:, idx]
+        var = np.var(np.concatenate([fa_, fb_], axis=-1), axis=-1, ddof=1)
+        s1 = np.mean(fb_ * (fab_ - fa_), axis=-1) / var
+        st = 0.5 * np.mean((fa_ - fab_) ** 2, axis=-1) / var
+        return s1, st, var
+
+    s1, st, var = estimate(np.arange(n))
+    out = {"S1": s1, "ST": st, "variance": float(var), "n_evaluations": int(y.size)}
+    if n_boot > 0:
+        bs1, bst = np.empty((n_boot, d)), np.empty((n_boot, d))
+        for r in range(n_boot):
+            idx = rng.integers(0, n, n)
+            bs1[r], bst[r], _ = estimate(idx)
+        lo, hi = (1 - conf) / 2 * 100, (1 + conf) / 2 * 100
+        out["S1_ci"] = np.percentile(bs1, [lo, hi], axis=0).T
+        out["ST_ci"] = np.percentile(bst, [lo, hi], axis=0).T
+    return out
+
+
+def tornado(
+    scenario, output: str = "cost_usd", *, low: float = 0.05, high: float = 0.95
+) -> tuple[list[dict[str, Any]], float]:
+    """Each uncertain input at its ``low`` and ``high`` quantiles, the rest at medians.
+
+    Returns
+    -------
+    (list of dict, float)
+        Rows sorted by swing, largest first (``input``, ``low_value``, ``high_value``,
+        ``output_at_low``, ``output_at_high``, ``swing``), and the output with every input
+        at its median. One vectorized evaluation of ``2·d + 1`` points.
+    """
+    names = uncertain_names(scenario)
+    if not names:
+        raise InputError(
+            "sensitivity: no uncertain inputs; give at least one distribution "
+            "(e.g. --mfu 0.25..0.45) or leave --mfu out to use the prior"
+        )
+    d = len(names)
+    u = np.full((2 * d + 1, d), 0.5)
+    for i in range(d):
+        u[1 + 2 * i, i] = low
+        u[2 + 2 * i, i] = high
+    inputs = inputs_from_uniforms(scenario, names, u)
+    y = _output(scenario, inputs, output, u.shape[0])
+    rows = []
+    for i, name in enumerate(names):
+        lo_y, hi_y = y[1 + 2 * i], y[2 + 2 * i]
+        rows.append(
+            {
+                "input": name,
+                "low_value": float(inputs[name][1 + 2 * i]),
+                "high_value": float(inputs[name][2 + 2 * i]),
+                "output_at_low": float(lo_y),
+                "output_at_high": float(hi_y),
+                "swing": float(abs(hi_y - lo_y)),
+            }
+        )
+    rows.sort(key=lambda r: -r["swing"])
+    return rows, float(y[0])
+
+
+def _output(scenario, inputs, output, n) -> np.ndarray:
+    res = evaluate_inputs(scenario, inputs, (output,), n)
+    if output not in res:
+        raise InputError(
+            f"output: {output} cannot be computed for this scenario (see "
+            f"`costmodel estimate` for the input it needs)"
+        )
+    return res[output]
+
+
+@dataclass
+class Sensitivity:
+    """Result of :func:`sensitivity`."""
+
+    output: str
+    inputs: list[str]
+    median_output: float
+    tornado: list[dict[str, Any]]
+    sobol: dict[str, Any] | None
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..model.estimation import to_jsonable
+
+        return {
+            "schema": SCHEMA,
+            "output": self.output,
+            "uncertain_inputs": self.inputs,
+            "median_output": self.median_output,
+            "tornado": self.tornado,
+            "sobol": to_jsonable(self.sobol),
+            "assumptions": self.assumptions,
+        }
+
+    def table(self) -> str:
+        from ..render.report import fmt_value, table
+
+        kind = "usd" if self.output == "cost_usd" else "si"
+        out = [
+            f"sensitivity of {self.output} (median {fmt_value(self.median_output, kind)})",
+            "",
+            "tornado: each input at its p05 and p95, the others at their medians",
+        ]
+        rows = [
+            [
+                r["input"],
+                f"{fmt_value(r['low_value'])} → {fmt_value(r['high_value'])}",
+                fmt_value(r["output_at_low"], kind),
+                fmt_value(r["output_at_high"], kind),
+                fmt_value(r["swing"], kind),
+            ]
+            for r in self.tornado
+        ]
+        out.append(table(rows, ["input", "p05 → p95", "output at p05", "output at p95", "swing"]))
+        if self.sobol:
+            s = self.sobol
+            out += [
+                "",
+                f"Sobol indices ({s['n_evaluations']:,} evaluations, "
+                f"{s['method']}; 95% bootstrap intervals)",
+            ]
+            rows = []
+            for i, name in enumerate(s["inputs"]):
+                ci1 = s.get("S1_ci")
+                cit = s.get("ST_ci")
+                rows.append(
+                    [
+                        name,
+                        f"{s['S1'][i]:.3f}",
+                        f"[{ci1[i][0]:.3f}, {ci1[i][1]:.3f}]" if ci1 is not None else "",
+                        f"{s['ST'][i]:.3f}",
+                        f"[{cit[i][0]:.3f}, {cit[i][1]:.3f}]" if cit is not None else "",
+                    ]
+                )
+            out.append(table(rows, ["input", "first-order S1", "95% CI", "total ST", "95% CI"]))
+        if self.assumptions:
+            out += ["", "assumptions"] + [f"  - {a}" for a in self.assumptions]
+        return "\n".join(out)
+
+    def plot(self, path: str, scenario: str = "") -> None:
+        from ..render.plots import tornado_plot
+
+        tornado_plot(self, path, scenario)
+
+
+def sensitivity(
+    output: str = "cost_usd",
+    *,
+    n: int = 4096,
+    rng=None,
+    qmc: bool = True,
+    n_boot: int = 200,
+    sobol: bool = True,
+    **inputs: Any,
+) -> Sensitivity:
+    """Tornado and Sobol indices of one output over a scenario's uncertain inputs.
+
+    Parameters
+    ----------
+    output : str
+        One of ``cost_usd``, ``gpu_hours``, ``wall_clock_days``, ``energy_kwh``,
+        ``co2e_kg``, ``model_flop``.
+    n : int, default 4096
+        Base sample size for the Sobol indices (``n·(d + 2)`` evaluations).
+    rng : Generator, int or None
+        Random source.
+    qmc : bool, default True
+        Scrambled Sobol points.
+    n_boot : int, default 200
+        Bootstrap resamples for confidence intervals.
+    sobol : bool, default True
+        Compute Sobol indices (the tornado is always computed).
+    **inputs
+        Scenario inputs as for :func:`costmodel.estimate`; uncertain ones as distributions.
+        Without ``mfu`` the utilization prior is one of the uncertain inputs.
+
+    Returns
+    -------
+    Sensitivity
+    """
+    from ..model.scenario import Scenario
+    from ..model.uncertainty import MAX_SAMPLES, check_samples
+
+    if output not in SENSITIVITY_OUTPUTS:
+        raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
+    sc = inputs.pop("scenario", None) or Scenario(**inputs)
+    n = check_samples(n)
+    from ..model.estimation import estimate
+    from ..render.report import _missing
+
+    point = estimate(scenario=sc).to_dict()
+    if point.get(output) is None:
+        raise InputError(f"output: {output} cannot be computed here: {_missing(output, point)}")
+    rows, median = tornado(sc, output)
+    names = uncertain_names(sc)
+    result = None
+    if sobol:
+        if n < 16:
+            raise InputError("samples: Sobol indices need at least 16 base samples")
+        if n * (len(names) + 2) > MAX_SAMPLES:
+            raise InputError(
+                f"samples: {n} base samples × {len(names) + 2} = "
+                f"{n * (len(names) + 2):,} evaluations exceeds {MAX_SAMPLES:,}"
+            )
+
+        def f(u):
+            return _output(sc, inputs_from_uniforms(sc, names, u), output, u.shape[0])
+
+        result = sobol_indices(f, len(names), n, rng, qmc=qmc, n_boot=n_boot)
+        result["inputs"] = names
+        result["method"] = "Saltelli 2010 S1, Jansen 1999 ST" + (", Sobol QMC" if qmc else "")
+    return Sensitivity(
+        output=output,
+        inputs=names,
+        median_output=median,
+        tornado=rows,
+        sobol=result,
+        assumptions=list(sc.assumptions),
+    )

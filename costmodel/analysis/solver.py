@@ -1,0 +1,371 @@
+"""``costmodel.solve``: given a budget and all inputs but one, find the one.
+
+The model is a power law in most unknowns (cost ∝ tokens, ∝ price, ∝ 1/mfu; days ∝
+1/n_gpus), which gives a closed form; where the utilization prior makes it nonlinear
+(``active_params`` without ``mfu``, and compute-optimal sizing) ``scipy.optimize.brentq``
+finds the root in log space.
+
+References
+----------
+.. [1] Hoffmann et al., "Training Compute-Optimal Large Language Models", arXiv 2203.15556:
+       compute-optimal training uses about 20 tokens per parameter (Table 3; approaches 1
+       and 2 give a ≈ b ≈ 0.5), so ``C = 6·N·D = 120·N²``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, MissingInputError
+from ..formulas.dist import Dist
+from ..model.scenario import Scenario
+
+__all__ = ["UNKNOWNS", "Solution", "solve", "TOKENS_PER_PARAM"]
+
+SCHEMA = "costmodel.solve/1"
+UNKNOWNS = ("tokens", "active_params", "mfu", "price_usd_per_gpu_hour", "n_gpus")
+#: Hoffmann et al. 2022: compute-optimal tokens per parameter.
+TOKENS_PER_PARAM = 20.0
+_METRIC = {
+    "budget_usd": "cost_usd",
+    "budget_gpu_hours": "gpu_hours",
+    "budget_days": "wall_clock_days",
+}
+# exponent k of metric ∝ unknown^k where the model is a power law in it
+_POWER = {
+    ("tokens", "cost_usd"): 1,
+    ("tokens", "gpu_hours"): 1,
+    ("tokens", "wall_clock_days"): 1,
+    ("mfu", "cost_usd"): -1,
+    ("mfu", "gpu_hours"): -1,
+    ("mfu", "wall_clock_days"): -1,
+    ("price_usd_per_gpu_hour", "cost_usd"): 1,
+    ("n_gpus", "wall_clock_days"): -1,
+    ("active_params", "cost_usd"): 1,
+    ("active_params", "gpu_hours"): 1,
+    ("active_params", "wall_clock_days"): 1,
+}
+
+
+@dataclass
+class Solution:
+    """Result of :func:`solve`."""
+
+    unknown: str | None
+    value: float | None
+    method: str
+    budget: dict[str, float]
+    estimate: dict[str, Any]
+    quantiles: dict[str, float] | None = None
+    probability_budget_suffices: float | None = None
+    compute_optimal: dict[str, float] | None = None
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..model.estimation import to_jsonable
+
+        return to_jsonable(
+            {
+                "schema": SCHEMA,
+                "unknown": self.unknown,
+                "value": self.value,
+                "method": self.method,
+                "budget": self.budget,
+                "quantiles": self.quantiles or {},
+                "probability_budget_suffices": self.probability_budget_suffices,
+                "compute_optimal": self.compute_optimal,
+                "estimate": self.estimate,
+                "assumptions": self.assumptions,
+            }
+        )
+
+    def table(self) -> str:
+        from ..render.report import fmt_value, table
+
+        kind = {"price_usd_per_gpu_hour": "usd", "mfu": "pct", "n_gpus": "int"}.get(
+            self.unknown or "", "si"
+        )
+        rows = [
+            (
+                "budget",
+                ", ".join(
+                    f"{k.removeprefix('budget_')} {fmt_value(v)}" for k, v in self.budget.items()
+                ),
+            )
+        ]
+        if self.compute_optimal:
+            c = self.compute_optimal
+            rows += [
+                ("compute-optimal params", fmt_value(c["active_params"])),
+                ("compute-optimal tokens", fmt_value(c["tokens"])),
+                ("model FLOP", fmt_value(c["model_flop"])),
+            ]
+        elif self.unknown:
+            rows.append((f"solved {self.unknown}", fmt_value(self.value, kind)))
+        rows.append(("method", self.method))
+        if self.quantiles:
+            q = self.quantiles
+            rows.append(
+                (
+                    f"{self.unknown} p05 / p50 / p95",
+                    " / ".join(fmt_value(q[p], kind) for p in ("p05", "p50", "p95")),
+                )
+            )
+        if self.probability_budget_suffices is not None:
+            rows.append(("P(budget suffices)", f"{self.probability_budget_suffices:.1%}"))
+        e = self.estimate
+        for k, kk in (
+            ("gpu_hours", "si"),
+            ("wall_clock_days", "days"),
+            ("cost_usd", "usd"),
+            ("mfu", "pct"),
+        ):
+            if e.get(k) is not None:
+                rows.append((f"check: {k}", fmt_value(e[k], kk)))
+        out = ["costmodel solve", "", table(rows)]
+        if self.assumptions:
+            out += ["", "assumptions"] + [f"  - {a}" for a in self.assumptions]
+        return "\n".join(out)
+
+
+def _metric(sc_kwargs: dict[str, Any], metric: str) -> tuple[float, Scenario, dict]:
+    sc = Scenario(**sc_kwargs)
+    res = sc.evaluate(sc.point_values())
+    val = res.get(metric)
+    if val is None:
+        need = {"cost_usd": "price_usd_per_gpu_hour", "wall_clock_days": "n_gpus"}.get(
+            metric, "gpu and mfu (or the prior)"
+        )
+        raise MissingInputError(f"budget: computing {metric} needs {need}")
+    return float(np.asarray(val)), sc, res
+
+
+def _brentq(fn, x0: float) -> float:
+    """Root of fn(log x) near x0, bracketing outward by factors of 10."""
+    from scipy.optimize import brentq
+
+    lo, hi = math.log(x0) - 1.0, math.log(x0) + 1.0
+    for _ in range(30):
+        if fn(lo) * fn(hi) <= 0:
+            return math.exp(brentq(fn, lo, hi, xtol=1e-12, rtol=1e-12))
+        lo, hi = lo - 2.3, hi + 2.3
+    raise InputError("solve: no solution found: the budget cannot be met by any value")
+
+
+def solve(
+    *,
+    unknown: str | None = None,
+    budget_usd: float | None = None,
+    budget_gpu_hours: float | None = None,
+    budget_days: float | None = None,
+    compute_optimal: bool = False,
+    samples: int = 20_000,
+    rng=None,
+    qmc: bool = False,
+    **inputs: Any,
+) -> Solution:
+    """Solve for one input from a budget, or the probability that a budget suffices.
+
+    Parameters
+    ----------
+    unknown : {"tokens", "active_params", "mfu", "price_usd_per_gpu_hour", "n_gpus"}, optional
+        The input to solve for. Without it (and without ``compute_optimal``) the result is
+        the probability that the budget suffices (with ``samples``).
+    budget_usd, budget_gpu_hours, budget_days : float
+        Exactly one budget [USD; GPU-hours; days, with ``n_gpus``].
+    compute_optimal : bool
+        Return the compute-optimal ``active_params`` and ``tokens`` (20 tokens per
+        parameter, Hoffmann et al. 2022) that spend the budget.
+    samples : int, default 20000
+        Monte Carlo samples when inputs are distributions (or ``mfu`` comes from the
+        prior): quantiles of the solution, or the probability that the budget suffices.
+        0 gives the point answer only.
+    rng : Generator, int or None
+    qmc : bool, default False
+        Scrambled Sobol points instead of plain Monte Carlo for ``samples``.
+    **inputs
+        Every other scenario input, as for :func:`costmodel.estimate`.
+
+    Returns
+    -------
+    Solution
+
+    Examples
+    --------
+    >>> s = solve(budget_usd=6e6, unknown="mfu", active_params=37e9, tokens=14.8e12,
+    ...           gpu="h800-sxm", precision="bf16", price_usd_per_gpu_hour=2)
+    >>> round(s.value, 4)
+    0.3075
+    """
+    budgets = {
+        k: v
+        for k, v in (
+            ("budget_usd", budget_usd),
+            ("budget_gpu_hours", budget_gpu_hours),
+            ("budget_days", budget_days),
+        )
+        if v is not None
+    }
+    if len(budgets) != 1:
+        raise MissingInputError(
+            "budget: give exactly one of budget_usd, budget_gpu_hours, budget_days"
+        )
+    ((bkey, budget),) = budgets.items()
+    budget = float(budget)
+    if not (math.isfinite(budget) and budget > 0):
+        raise InputError(f"{bkey}: {budget!r} must be a positive finite number")
+    metric = _METRIC[bkey]
+    if compute_optimal:
+        return _compute_optimal(bkey, budget, metric, inputs)
+    if unknown is None:
+        return _probability(bkey, budget, metric, samples, rng, inputs, qmc)
+    unknown = unknown.replace("-", "_")
+    if unknown not in UNKNOWNS:
+        raise InputError(f"unknown: {unknown!r} is not one of {', '.join(UNKNOWNS)}")
+    if inputs.get(unknown) is not None:
+        raise InputError(f"{unknown}: given, but it is the unknown; leave it out")
+    if (unknown, metric) not in _POWER:
+        raise InputError(f"unknown: {unknown} does not change {metric}; use another budget")
+    # a trial value: the solution scales from it
+    trial = {
+        "tokens": 1e12,
+        "active_params": 1e10,
+        "mfu": 0.5,
+        "price_usd_per_gpu_hour": 1.0,
+        "n_gpus": 1000.0,
+    }[unknown]
+    k = _POWER[(unknown, metric)]
+    kw = dict(inputs, **{unknown: trial})
+    m0, sc, _ = _metric(kw, metric)
+    nonlinear = unknown == "active_params" and (
+        sc.mfu_prior is not None or sc.flop_convention != "6nd"
+    )
+    if unknown == "active_params" and sc.flop_convention != "6nd":
+        raise InputError("unknown: active_params can be solved only under the 6nd convention")
+    if nonlinear:
+
+        def g(logx):
+            return math.log(_metric(dict(inputs, **{unknown: math.exp(logx)}), metric)[0] / budget)
+
+        value, method = (
+            _brentq(g, trial * (budget / m0)),
+            "scipy.optimize.brentq (the utilization prior depends on model size)",
+        )
+    else:
+        value = trial * (budget / m0) ** (1.0 / k)
+        method = f"closed form ({metric} ∝ {unknown}^{k})"
+    if unknown == "mfu" and value > 1:
+        raise InputError(f"solve: the budget would need mfu = {value:.3g} > 1: impossible")
+    if unknown == "n_gpus":
+        exact = value
+        value = float(math.ceil(value - 1e-9))
+    final = dict(inputs, **{unknown: value})
+    from ..model.estimation import estimate
+
+    est = estimate(**final)
+    assumptions = list(est.assumptions)  # of the solution, not of the trial value
+    if unknown == "n_gpus" and value != exact:
+        assumptions.append(f"n_gpus rounded up from {exact:,.2f} to a whole number")
+    sol = Solution(
+        unknown=unknown,
+        value=value,
+        method=method,
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        assumptions=assumptions,
+    )
+    if samples and nonlinear:
+        sol.assumptions.append(
+            "samples ignored: quantiles of the solution need a closed form, and the "
+            "utilization prior makes cost nonlinear in active_params"
+        )
+    elif samples:
+        sol.quantiles = _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc)
+        if sol.quantiles:
+            sol.assumptions.append(
+                f"{unknown} quantiles over {samples:,} samples of the uncertain inputs"
+            )
+    return sol
+
+
+def _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc=False):
+    from ..model.uncertainty import simulate, summarize
+
+    sc = Scenario(**kw)
+    if not sc.uncertain() and sc.mfu_prior is None:
+        return None
+    s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,))
+    x = trial * (budget / s.outputs[metric]) ** (1.0 / k)
+    return summarize(x)
+
+
+def _probability(bkey, budget, metric, samples, rng, inputs, qmc=False) -> Solution:
+    from ..model.estimation import estimate
+    from ..model.uncertainty import simulate
+
+    sc = Scenario(**inputs)
+    est = estimate(scenario=sc)
+    point = est.to_dict()[metric]
+    if point is None:
+        _metric(inputs, metric)  # raises the missing-input error
+    sol = Solution(
+        unknown=None,
+        value=None,
+        method="point estimate at the inputs' medians",
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        assumptions=list(sc.assumptions),
+    )
+    uncertain = sc.uncertain() or sc.mfu_prior is not None
+    if uncertain and samples:
+        n = samples
+        s = simulate(sc, n, rng, qmc=qmc, keep=(metric,))
+        sol.probability_budget_suffices = float(np.mean(s.outputs[metric] <= budget))
+        sol.method = f"Monte Carlo over the uncertain inputs ({n:,} samples)"
+    else:
+        sol.probability_budget_suffices = float(point <= budget)
+        if uncertain:
+            sol.assumptions.append("samples = 0: the probability is the point estimate's 0 or 1")
+    return sol
+
+
+def _compute_optimal(bkey, budget, metric, inputs) -> Solution:
+    for k in ("active_params", "tokens", "params"):
+        if inputs.get(k) is not None:
+            raise InputError(f"{k}: compute-optimal sizing chooses it; leave it out")
+    if any(isinstance(v, Dist) for v in inputs.values()):
+        raise InputError(
+            "compute_optimal: use point values (the medians are not used implicitly here)"
+        )
+
+    def metric_at(n):
+        return _metric(dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n), metric)
+
+    def g(logn):
+        return math.log(metric_at(math.exp(logn))[0] / budget)
+
+    n = _brentq(g, 1e10)
+    _, sc, _ = metric_at(n)
+    from ..model.estimation import estimate
+
+    est = estimate(**dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n))
+    co = {
+        "active_params": n,
+        "tokens": TOKENS_PER_PARAM * n,
+        "model_flop": 6.0 * n * TOKENS_PER_PARAM * n,
+        "tokens_per_param": TOKENS_PER_PARAM,
+    }
+    return Solution(
+        unknown=None,
+        value=None,
+        method="compute-optimal (Hoffmann et al. 2022: 20 tokens per parameter), "
+        "scipy.optimize.brentq",
+        budget={bkey: budget},
+        estimate=est.to_dict(),
+        compute_optimal=co,
+        assumptions=list(sc.assumptions),
+    )

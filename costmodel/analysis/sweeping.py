@@ -1,0 +1,336 @@
+"""``costmodel.sweep``: cartesian grids over any inputs, evaluated and streamed in chunks.
+
+A grid point is a linear index; each chunk of indices is unravelled into input arrays and
+evaluated by one vectorized :meth:`Scenario.evaluate` call, so a 10⁸-point grid streams to
+CSV or JSON Lines with bounded memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..formulas.units import parse_quantity
+from ..io import atomic_writer
+from ..model.estimation import OUTPUT_KEYS
+from ..model.scenario import DOMAINS, Scenario
+
+__all__ = [
+    "SWEEP_OUTPUTS",
+    "parse_grid",
+    "grid_size",
+    "iter_sweep",
+    "write_sweep",
+    "SweepResult",
+    "sweep",
+    "MAX_GRID_ROWS",
+    "MAX_IN_MEMORY_ROWS",
+    "CHUNK_ROWS",
+]
+
+#: Outputs a sweep keeps: the estimate's outputs less the per-scenario constants.
+SWEEP_OUTPUTS = tuple(
+    k for k in OUTPUT_KEYS if k not in ("hardware_flop", "flop_per_token", "peak_flop_per_s", "hfu")
+)
+#: Inputs that vary element by element inside one evaluation.
+VECTOR_KEYS = (*DOMAINS, "gpu", "precision")
+#: Inputs that change the scenario itself; each value is its own block of evaluations.
+SCENARIO_KEYS = ("run", "flop_convention", "recompute", "seq_len")
+CATEGORICAL = ("gpu", "precision", "run", "flop_convention", "recompute")
+#: Rows per evaluation chunk: about 30 float64 arrays of 2¹⁶ rows ≈ 16 MiB.
+CHUNK_ROWS = 1 << 16
+#: Largest grid written to a file (about a day of streaming); larger is refused.
+MAX_GRID_ROWS = 10**9
+#: Largest grid :func:`sweep` keeps in memory.
+MAX_IN_MEMORY_ROWS = 10**7
+
+
+def _key(name: str) -> str:
+    return name.strip().replace("-", "_")
+
+
+def parse_grid(specs: Sequence[str]) -> dict[str, list]:
+    """Parse ``NAME=SPEC`` strings.
+
+    ``SPEC`` is ``start:stop:count`` (evenly spaced), ``start:stop:count:log`` (log
+    spaced), or a comma-separated list (numbers with SI suffixes, or ids for ``gpu``,
+    ``precision``, ``run``, ``flop-convention``, ``recompute``).
+
+    Examples
+    --------
+    >>> parse_grid(["mfu=0.2:0.5:4", "gpu=h800-sxm,h20"])
+    {'mfu': [0.2, 0.3, 0.4, 0.5], 'gpu': ['h800-sxm', 'h20']}
+    >>> parse_grid(["tokens=1T:100T:3:log"])["tokens"]
+    [1000000000000.0, 10000000000000.0, 100000000000000.0]
+    """
+    grid: dict[str, list] = {}
+    for spec in specs:
+        name, eq, values = str(spec).partition("=")
+        key = _key(name)
+        if not eq or not values.strip():
+            raise InputError(
+                f"grid: {spec!r} must look like NAME=start:stop:count or NAME=v1,v2,..."
+            )
+        if key not in (*VECTOR_KEYS, *SCENARIO_KEYS):
+            from ..errors import close_matches
+
+            near = close_matches(key, [*VECTOR_KEYS, *SCENARIO_KEYS])
+            hint = f" did you mean {near[0].replace('_', '-')}?" if near else ""
+            raise InputError(
+                f"grid: cannot sweep {name!r};{hint} sweepable: "
+                f"{', '.join(k.replace('_', '-') for k in (*VECTOR_KEYS, *SCENARIO_KEYS))}"
+            )
+        if key in grid:
+            raise InputError(f"grid: {name} given twice")
+        if key in CATEGORICAL:
+            grid[key] = [v.strip() for v in values.split(",") if v.strip()]
+        elif ":" in values:
+            parts = values.split(":")
+            if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] not in ("lin", "log")):
+                raise InputError(f"grid: {spec!r}: use start:stop:count or start:stop:count:log")
+            a, b = parse_quantity(parts[0], key), parse_quantity(parts[1], key)
+            count = parse_quantity(parts[2], f"{key} count")
+            if count != int(count) or count < 1:
+                raise InputError(f"grid: {spec!r}: count must be a whole number >= 1")
+            count = int(count)
+            if count > MAX_GRID_ROWS:
+                raise InputError(
+                    f"grid: {name} has {count:,} values; the limit for a whole "
+                    f"grid is {MAX_GRID_ROWS:,} points"
+                )
+            if len(parts) == 4 and parts[3] == "log":
+                if a <= 0 or b <= 0:
+                    raise InputError(f"grid: {spec!r}: log spacing needs positive ends")
+                vals = np.geomspace(a, b, count)
+            else:
+                vals = np.linspace(a, b, count)
+            grid[key] = vals.tolist()
+        else:
+            grid[key] = [parse_quantity(v, key) for v in values.split(",") if v.strip()]
+        if not grid[key]:
+            raise InputError(f"grid: {name} has no values")
+    return grid
+
+
+def grid_size(grid: dict[str, Sequence]) -> int:
+    """Number of grid points (exact integer)."""
+    return math.prod(len(v) for v in grid.values())
+
+
+def _validate(grid: dict[str, Sequence], fixed: dict[str, Any]) -> None:
+    overlap = set(grid) & {k for k, v in fixed.items() if v is not None}
+    if overlap:
+        raise InputError(f"grid: {', '.join(sorted(overlap))} is both swept and fixed")
+    for k, vals in grid.items():
+        if k in DOMAINS:
+            from ..model.scenario import check_array
+
+            check_array(k, np.asarray(vals, float))
+        elif k == "gpu":
+            from ..data import store
+
+            for g in vals:
+                store.get("accelerators", g)
+
+
+def iter_sweep(
+    grid: dict[str, Sequence],
+    *,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    chunk_rows: int = CHUNK_ROWS,
+    **fixed: Any,
+) -> Iterator[dict[str, np.ndarray]]:
+    """Yield the grid in chunks: dicts of equal-length column arrays (inputs, then outputs).
+
+    Every chunk has the same columns; an output that cannot be computed for some grid
+    points (a run preset without ``n_gpus``, say) is NaN there: an empty CSV cell, a JSON
+    ``null``.
+    """
+    fixed = {k: v for k, v in fixed.items() if v is not None and v is not False}
+    if fixed.get("ownership"):
+        outputs = (*outputs, "ownership_usd_per_gpu_hour", "ownership_cost_usd")
+    if "recompute" in grid:  # recomputation shows only in the hardware count
+        outputs = (*outputs, "hardware_flop", "hfu")
+    _validate(grid, fixed)
+    outer_keys = [k for k in grid if k in SCENARIO_KEYS]
+    inner_keys = [k for k in grid if k not in SCENARIO_KEYS]
+    shape = tuple(len(grid[k]) for k in inner_keys)
+    inner_total = math.prod(shape)
+    arrays = {
+        k: np.asarray(grid[k], dtype=object if k in CATEGORICAL else float) for k in inner_keys
+    }
+    for combo in itertools.product(*(grid[k] for k in outer_keys)):
+        block = dict(zip(outer_keys, combo, strict=True))
+        for start in range(0, inner_total, chunk_rows):
+            idx = np.arange(start, min(start + chunk_rows, inner_total))
+            sub = np.unravel_index(idx, shape) if shape else ()
+            vals = {k: arrays[k][sub[i]] for i, k in enumerate(inner_keys)}
+            sc = Scenario(**fixed, **block, **vals)
+            res = sc.evaluate(sc.point_values())
+            m = idx.size
+            cols: dict[str, np.ndarray] = {}
+            for k in grid:
+                cols[k] = np.full(m, block[k], dtype=object) if k in block else vals[k]
+            for k in outputs:  # every requested output, so streamed columns never shift
+                r = res.get(k)
+                cols[k] = (
+                    np.full(m, np.nan) if r is None else np.broadcast_to(np.asarray(r, float), (m,))
+                )
+            yield cols
+
+
+@dataclass
+class SweepResult:
+    """Columns of a swept grid (inputs first, then outputs)."""
+
+    columns: dict[str, np.ndarray]
+    swept: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def to_dict(self) -> dict[str, list]:
+        """Plain lists per column."""
+        from ..model.estimation import to_jsonable
+
+        return {k: to_jsonable(v) for k, v in self.columns.items()}
+
+    def to_pandas(self):
+        """A ``pandas.DataFrame`` (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns)
+
+    def plot(self, path: str, output: str = "cost_usd", scenario: str = "") -> None:
+        from ..render.plots import sweep_plot
+
+        sweep_plot(self, path, output, scenario)
+
+
+def sweep(
+    grid: dict[str, Sequence] | Sequence[str],
+    *,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    **fixed: Any,
+) -> SweepResult:
+    """Evaluate every point of a cartesian grid (in memory).
+
+    Parameters
+    ----------
+    grid : dict or list of str
+        ``{"mfu": [0.2, 0.3], "gpu": ["h800-sxm", "h20"]}`` or CLI-style
+        ``["mfu=0.2:0.5:7", "gpu=h800-sxm,h20"]``.
+    outputs : sequence of str
+        Outputs to keep.
+    **fixed
+        The other scenario inputs, as for :func:`costmodel.estimate`.
+
+    Returns
+    -------
+    SweepResult
+        ``.columns``, ``.to_pandas()``, ``.plot(path)``.
+
+    Examples
+    --------
+    >>> r = sweep({"mfu": [0.25, 0.5]}, active_params=37e9, tokens=14.8e12,
+    ...           gpu="h800-sxm", precision="bf16")
+    >>> [round(float(h) / 1e6, 2) for h in r["gpu_hours"]]
+    [3.69, 1.84]
+    """
+    if not isinstance(grid, dict):
+        grid = parse_grid(grid)
+    n = grid_size(grid)
+    if n > MAX_IN_MEMORY_ROWS:
+        raise InputError(
+            f"grid: {n:,} points exceed the in-memory limit of "
+            f"{MAX_IN_MEMORY_ROWS:,}; stream to a file with write_sweep() or "
+            f"`costmodel sweep -o FILE`"
+        )
+    chunks = list(iter_sweep(grid, outputs=outputs, **fixed))
+    cols = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
+    # in memory, drop outputs that no grid point could compute
+    cols = {
+        k: v for k, v in cols.items() if k in grid or v.dtype == object or not np.all(np.isnan(v))
+    }
+    return SweepResult(cols, swept=tuple(grid))
+
+
+def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
+    """Format one chunk as CSV or JSON Lines text (one C-level ``%`` format per chunk)."""
+    parts, values = [], []
+    for v in cols.values():
+        if v.dtype == object:
+            parts.append("%s")
+            values.append([json.dumps(str(x)) if fmt == "jsonl" else str(x) for x in v.tolist()])
+        elif np.all(np.isfinite(v)):
+            parts.append("%.10g")
+            values.append(v.tolist())
+        else:  # empty CSV cell / JSON null for non-finite values
+            missing = "null" if fmt == "jsonl" else ""
+            parts.append("%s")
+            values.append([f"{x:.10g}" if math.isfinite(x) else missing for x in v.tolist()])
+    if fmt == "csv":
+        row = ",".join(parts) + "\n"
+    else:
+        row = (
+            "{"
+            + ", ".join(f"{json.dumps(k)}: {p}" for k, p in zip(cols, parts, strict=True))
+            + "}\n"
+        )
+    m = len(values[0]) if values else 0
+    flat = tuple(itertools.chain.from_iterable(zip(*values, strict=True)))
+    return (row * m) % flat
+
+
+def write_sweep(
+    path: str | os.PathLike,
+    grid: dict[str, Sequence],
+    *,
+    fmt: str | None = None,
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    progress: Callable[[int], None] | None = None,
+    **fixed: Any,
+) -> int:
+    """Stream a grid to CSV or JSON Lines, atomically; returns the number of rows.
+
+    ``fmt`` defaults from the suffix (``.csv``, ``.jsonl``). ``progress(rows)`` is called
+    after each chunk.
+    """
+    p = Path(path)
+    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(p.suffix.lower())
+    if fmt not in ("csv", "jsonl"):
+        raise InputError(f"output: {path!r}: use a .csv or .jsonl file, or --format csv|jsonl")
+    n = grid_size(grid)
+    if n > MAX_GRID_ROWS:
+        raise InputError(
+            f"grid: {n:,} points exceed the limit of {MAX_GRID_ROWS:,}; coarsen the grid"
+        )
+    rows = 0
+
+    def write_rows(f) -> None:
+        nonlocal rows
+        header = False
+        for cols in iter_sweep(grid, outputs=outputs, **fixed):
+            if fmt == "csv" and not header:
+                f.write(",".join(cols) + "\n")
+                header = True
+            m = len(next(iter(cols.values())))
+            f.write(_format_columns(cols, fmt))
+            rows += m
+            if progress:
+                progress(m)
+
+    atomic_writer(path, write_rows, newline="")
+    return rows

@@ -1,0 +1,110 @@
+"""A claim against published runs: percentile, the lab's own history, and where the
+efficiency comes from (part of ``costmodel check``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..data import store
+from ..model import priors
+
+__all__ = ["comparison", "history", "decomposition"]
+
+
+def comparison(run, acc, implied):
+    rows = [
+        r for r in priors.run_rows(grades=("primary", "secondary")) if not run or r.id != run.id
+    ]
+    mfus = np.array([r.mfu for r in rows])
+    pct = float(np.mean(mfus < implied))
+    runs = store.load("runs")
+
+    def item(r):
+        return {
+            "id": r.id,
+            "name": runs[r.id].name,
+            "gpu": runs[r.id].gpu,
+            "mfu": r.mfu,
+            "active_params": r.active_params,
+        }
+
+    near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
+    same = [r for r in near if r.family == acc.family]
+    return {
+        "convention": "6nd over reported hours × 16-bit dense peak (as the prior)",
+        "implied_mfu": implied,
+        "percentile": pct,
+        "n_runs": len(rows),
+        "max_published": float(mfus.max()),
+        "nearest": [item(r) for r in near[:3]],
+        "nearest_same_family": [item(r) for r in same[:3]],
+    }
+
+
+def _row(r) -> dict[str, Any]:
+    run = store.get("runs", r.id)
+    return {
+        "id": r.id,
+        "name": run.name,
+        "year": run.year,
+        "gpu": run.gpu,
+        "active_params": r.active_params,
+        "tokens": r.tokens,
+        "gpu_hours": r.gpu_hours,
+        "gpu_hours_per_trillion_tokens": r.gpu_hours / (r.tokens / 1e12),
+        "mfu": r.mfu,
+        "tflop_per_s_per_gpu": 6.0 * r.active_params * r.tokens / (r.gpu_hours * 3600) / 1e12,
+    }
+
+
+def history(run, tokens, hours, active, acc) -> list[dict[str, Any]] | None:
+    """The same lab's other published runs, on the same 6ND and 16-bit-peak basis.
+
+    A cross-check against the lab's own record (DeepSeek: LLM 67B at 300.6K and V2 at
+    172.8K GPU-hours per trillion tokens, V3 at 180K): a jump in throughput per GPU should
+    have a reason (FP8, a new pipeline schedule) rather than appear from nowhere.
+    """
+    if run is None:
+        return None
+    rows = [
+        _row(r)
+        for r in priors.run_rows(grades=("primary", "secondary"))
+        if store.get("runs", r.id).organization == run.organization and r.id != run.id
+    ]
+    if not rows:
+        return None
+    own_tflops = 6.0 * active * tokens / (hours * 3600) / 1e12
+    for x in rows:
+        x["claim_tflop_per_s_ratio"] = own_tflops / x["tflop_per_s_per_gpu"]
+    return sorted(rows, key=lambda x: (x["year"], x["id"]))
+
+
+def decomposition(run, acc, active, tokens, hours) -> dict[str, Any] | None:
+    """Why the claim needs fewer GPU-hours than the largest published run on the same
+    accelerator family: the ratio of GPU-hours factors exactly into active parameters,
+    tokens, utilization and the accelerator's 16-bit peak (hours = 6·N·D / (peak · MFU))."""
+    rows = [
+        r
+        for r in priors.run_rows(grades=("primary",))
+        if r.family == acc.family and (run is None or r.id != run.id)
+    ]
+    if not rows:
+        return None
+    comp = max(rows, key=lambda r: r.active_params * r.tokens)
+    peak = priors.sixteen_bit_peak(acc)
+    mfu = 6.0 * active * tokens / (hours * 3600 * peak)
+    factors = {
+        "active_params": comp.active_params / active,
+        "tokens": comp.tokens / tokens,
+        "utilization": mfu / comp.mfu,
+        "peak": peak / comp.peak_flop_per_s,
+    }
+    return {
+        "comparator": _row(comp),
+        "gpu_hours_ratio": comp.gpu_hours / hours,  # = the product of the factors
+        "factors": factors,
+        "claim_mfu": mfu,
+    }

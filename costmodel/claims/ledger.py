@@ -1,0 +1,174 @@
+"""What a claim leaves out, and its hardware context (part of ``costmodel check``).
+
+The ledger lists costs side by side and never sums them; the hardware section classifies
+the claimed accelerator under the export rules and prices the same work on others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..data import store
+from ..errors import InputError
+from ..formulas import cost
+from ..model import priors
+from ..model.market import OWNERSHIP_PUE, OWNERSHIP_USD_PER_KWH, market_price, ownership_rate
+
+__all__ = ["RESEARCH_MULTIPLIER", "WHAT_IF_GPUS", "ownership_rate", "ledger", "hardware"]
+
+#: Full development compute / final-run compute: Epoch AI's 90 % range for the
+#: experiment-compute multiplier (Cottier et al. 2024, arXiv 2405.21015, cost notebooks).
+#: For scale: BLOOM used ~3.46M GPU-hours in all vs 1.08M for the final run (3.2x; Luccioni
+#: et al., arXiv 2211.02001) and OPT's authors put ablations and downtime at ~2x.
+RESEARCH_MULTIPLIER = (1.2, 4.0)
+#: Accelerators in the what-if table (issue 5).
+WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
+
+
+def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, Any]]:
+    """The claim's figure and what it leaves out; ``cost_usd`` and ``n_gpus`` are the
+    resolved ones (stated at the top or in a stage)."""
+    L = []
+
+    def add(item, low, high, basis, source="", disputed=False, kind="cost"):
+        L.append(
+            {
+                "item": item,
+                "low_usd": low,
+                "high_usd": high,
+                "basis": basis,
+                "source": source,
+                "disputed": disputed,
+                "kind": kind,
+            }
+        )
+
+    final = cost_usd or (hours * price if hours and price else None)
+    if final:
+        add("claimed figure", final, final, c.kind, c.source)
+    if hours:
+        try:
+            m = market_price(acc.id)
+        except InputError:
+            m = None
+        if m is not None:
+            lo, hi = m.low_usd_per_gpu_hour, m.high_usd_per_gpu_hour
+            add(
+                "the claimed GPU-hours at market rental prices"
+                if not m.proxy
+                else "the claimed GPU-hours at market prices (ownership-cost proxy)",
+                hours * lo,
+                hours * hi,
+                f"{hours:,.0f} h × ${lo:g}-${hi:g}"
+                if not m.proxy
+                else f"{hours:,.0f} h × ${lo:.2f}-${hi:.2f}: no rental quote for {acc.id}",
+                m.source,
+            )
+        own = ownership_rate(acc)
+        if own is not None:
+            add(
+                "ownership cost per GPU-hour (Epoch AI method)",
+                own[0],
+                own[1],
+                f"{own[2]}; depreciation 0.14 OOM/yr, 19% interconnect, PUE "
+                f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh"
+                + (f"; the claim's rate: ${price:g}" if price else ""),
+                "Cottier et al. 2024, arXiv 2405.21015",
+                kind="rate",
+            )
+            add(
+                "the claimed GPU-hours at the ownership cost rate",
+                hours * own[0],
+                hours * own[1],
+                f"{hours:,.0f} h × ${own[0]:.2f}-${own[1]:.2f}",
+            )
+    if final:
+        lo, hi = RESEARCH_MULTIPLIER
+        add(
+            "development compute incl. research and ablations",
+            final * lo,
+            final * hi,
+            f"final run × {lo:g}-{hi:g}",
+            "Epoch AI experiment-compute multiplier (Cottier et al. 2024); BLOOM 3.2x "
+            "(Luccioni et al., arXiv 2211.02001)",
+        )
+    if n_gpus:
+        try:
+            lo, hi = store.get("prices", acc.id).server_usd_per_gpu_range()
+            s = cost.INTERCONNECT_SHARE
+            add(
+                "acquiring the cluster (capex)",
+                n_gpus * lo,
+                n_gpus * hi / (1 - s),
+                f"{n_gpus:,} GPUs × ${lo:,.0f}-${hi:,.0f} server cost per GPU; high end "
+                f"adds {s:.0%} cluster interconnect",
+                f"presets/prices/{acc.id}.toml; Epoch AI server overhead 1.64",
+            )
+        except (KeyError, ValueError):
+            pass
+    for e in c.external_estimates:
+        add(e.item, e.low_usd, e.high_usd, e.note, e.source, e.disputed)
+    return L
+
+
+def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[str, Any]:
+    from .export_control import classify
+
+    def status(gid):
+        return {r: classify(gid, r).to_dict() for r in ("2022-10", "2023-10", "2026-01")}
+
+    out: dict[str, Any] = {"claimed_gpu": acc.id, "export_control": status(acc.id)}
+    if not hours:
+        return out
+    prior = _prior_without(run.id if run else None)[0]  # the same prior as the likelihood
+    rows = []
+    peak_claim = priors.sixteen_bit_peak(acc)
+    for gid in (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id]):
+        g = store.get("accelerators", gid)
+        p16 = priors.sixteen_bit_peak(g)
+        h = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
+        row = {
+            "gpu": gid,
+            "peak_16bit_tflop_per_s": p16 / 1e12,
+            "gpu_hours": h,
+            "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None,
+        }
+        if active and tokens:
+            d = prior.dist(active, g.family, upper=g.matmul_ceiling_fraction or 1.0)
+            w = 6.0 * active * tokens
+            row["prior_gpu_hours"] = {
+                "p05": w / (p16 * d.quantile(0.95) * 3600),
+                "p50": w / (p16 * d.median() * 3600),
+                "p95": w / (p16 * d.quantile(0.05) * 3600),
+            }
+        try:
+            m = market_price(gid)
+        except InputError:
+            m = None
+        if m is not None:
+            row["price_basis"] = (
+                "market rental range"
+                if not m.proxy
+                else "no rental quote: Epoch ownership-cost rate as a proxy"
+            )
+            row["cost_usd"] = [h * m.low_usd_per_gpu_hour, h * m.high_usd_per_gpu_hour]
+        ec = {r: classify(gid, r) for r in ("2022-10", "2023-10", "2026-01")}
+        row["export_2022_10"] = ec["2022-10"].status
+        row["export_2023_10"] = ec["2023-10"].status
+        row["china_licence_2026_01"] = ec["2026-01"].status
+        rows.append(row)
+    out["what_if"] = rows
+    out["what_if_stage"] = stage
+    out["what_if_basis"] = (
+        f"the {stage}'s work at the same share of each accelerator's 16-bit dense peak as "
+        f"the claim implies; prior_gpu_hours is the data-derived 90% range (6ND basis) for "
+        f"that accelerator family"
+    )
+    return out
+
+
+def _prior_without(run_id):
+    rows = priors.run_rows(grades=("primary",))
+    model = store.get("priors", "mfu-6nd").model
+    kept = [r for r in rows if r.id != run_id]
+    return priors.fit(kept, model), len(kept) < len(rows), kept

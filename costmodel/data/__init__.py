@@ -1,0 +1,1 @@
+"""Layer 2: the preset catalog (TOML store, strict schemas, user overrides)."""

@@ -1,0 +1,80 @@
+"""Run preset schema (published training runs)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ...formulas.architecture import Architecture
+from .base import Sourced, Strict
+
+
+class Reported(Strict):
+    """What a run's authors published, with scope and basis stated."""
+
+    gpu_hours: float | None = Field(None, gt=0, description="accelerator-hours [h]")
+    gpu_hours_scope: str | None = Field(
+        None, description="what the hours cover (pre-training only, all stages, ...)"
+    )
+    gpu_hours_basis: Literal["reported", "derived"] | None = Field(
+        None, description="published as hours, or derived from count × duration"
+    )
+    gpu_hours_grade: Literal["primary", "secondary"] | None = Field(
+        None, description="read in the authors' own text (primary) or only as quoted by others"
+    )
+    gpu_hours_derivation: str | None = None
+    wall_clock_days: float | None = Field(None, gt=0, description="[days]")
+    model_flop: float | None = Field(None, gt=0, description="published training FLOP [FLOP]")
+    mfu: float | None = Field(None, gt=0, le=1, description="published MFU [1]")
+    mfu_convention: str | None = None
+    cost_usd: float | None = Field(None, gt=0, description="published cost [USD]")
+    price_usd_per_gpu_hour: float | None = Field(None, gt=0, description="[USD/h]")
+
+    @model_validator(mode="after")
+    def _basis_with_hours(self) -> Reported:
+        if self.gpu_hours is not None and (
+            self.gpu_hours_basis is None or not self.gpu_hours_scope
+        ):
+            raise ValueError("gpu_hours needs gpu_hours_basis and gpu_hours_scope")
+        return self
+
+
+class RunPreset(Sourced):
+    """A published training run."""
+
+    name: str
+    organization: str
+    year: int = Field(ge=2015, le=2035)
+    params: float = Field(gt=0, description="total parameters [count]")
+    active_params: float | None = Field(None, gt=0, description="parameters per token [count]")
+    tokens: float | None = Field(None, gt=0, description="training tokens [count]")
+    gpu: str = Field(description="accelerator id")
+    precision: Literal["fp32", "tf32", "bf16", "fp16", "fp8", "mixed"] = "bf16"
+    fp8_fraction: float | None = Field(
+        None, ge=0, le=1, description="FLOP share in FP8 when precision is mixed [1]"
+    )
+    n_gpus: int | None = Field(None, gt=0, description="accelerators in the cluster [count]")
+    stage: str = Field("pre-training", description="what the run record covers")
+    architecture: Architecture | None = None
+    reported: Reported = Reported()
+
+    @model_validator(mode="after")
+    def _active(self) -> RunPreset:
+        if self.active_params is not None and self.active_params > self.params:
+            raise ValueError(
+                f"active_params ({self.active_params:g}) exceeds params ({self.params:g})"
+            )
+        if self.precision == "mixed" and self.fp8_fraction is None and self.architecture is None:
+            raise ValueError("precision 'mixed' needs fp8_fraction or an architecture")
+        return self
+
+    @property
+    def active_params_(self) -> float:
+        """Active parameters, defaulting to total for dense runs [count]."""
+        return self.active_params if self.active_params is not None else self.params
+
+    @property
+    def is_moe(self) -> bool:
+        """Mixture-of-experts run (fewer active than total parameters)."""
+        return self.active_params_ < self.params

@@ -1,0 +1,1 @@
+"""Layer 1: pure formulas (FLOP, architecture, time/cost/energy, units, distributions)."""

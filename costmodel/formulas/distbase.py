@@ -1,0 +1,56 @@
+"""The base class of input distributions, kept tiny so a point estimate can test
+``isinstance(x, Dist)`` without importing :mod:`costmodel.dist`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Dist"]
+
+
+class Dist:
+    """Base class. Subclasses define ``ppf``, ``median``, ``mean`` and ``support``."""
+
+    kind = "dist"
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function at ``u`` in (0, 1)."""
+        raise NotImplementedError
+
+    def median(self) -> float:
+        """Median (used for point estimates)."""
+        return float(self.ppf(np.array([0.5]))[0])
+
+    def mean(self) -> float:
+        """Mean."""
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest possible values."""
+        raise NotImplementedError
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """``n`` independent draws (inverse-CDF sampling)."""
+        rng = np.random.default_rng(rng)
+        return self.ppf(rng.random(n))
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile."""
+        return float(self.ppf(np.array([q]))[0])
+
+    def to_dict(self) -> dict:
+        """Plain-data description."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Short text for tables: ``uniform(0.25, 0.45)``."""
+        from .units import format_si
+
+        d = self.to_dict()
+        args = ", ".join(
+            format_si(v) if isinstance(v, float) else str(v)
+            for k, v in d.items()
+            if k not in ("dist", "truncated")
+        )
+        tail = f" truncated to {d['truncated']}" if d.get("truncated") else ""
+        return f"{d['dist']}({args}){tail}"

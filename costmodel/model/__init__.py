@@ -1,0 +1,1 @@
+"""Layer 4: scenarios, priors, the forward estimate and uncertainty sampling."""

@@ -1,0 +1,327 @@
+"""``costmodel.estimate``: the forward estimate, for scalars, arrays and distributions.
+
+A scalar estimate is the vectorized path with 0-d arrays: :func:`estimate` builds a
+:class:`~costmodel.scenario.Scenario`, evaluates it once at the inputs' medians (arrays
+broadcast), and, when ``samples > 0``, once more on all samples to fill ``quantiles``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..formulas.distbase import Dist
+from .scenario import DOMAINS, Scenario
+
+__all__ = [
+    "SCHEMA",
+    "OUTPUT_KEYS",
+    "STABLE_QUANTILES",
+    "DEFAULT_SAMPLES",
+    "Estimate",
+    "estimate",
+    "samplable",
+    "to_jsonable",
+]
+
+SCHEMA = "costmodel.estimate/1"
+#: Output keys of ``Estimate.to_dict()`` (always present; ``None`` when not computable).
+OUTPUT_KEYS = (
+    "model_flop",
+    "hardware_flop",
+    "flop_per_token",
+    "peak_flop_per_s",
+    "mfu",
+    "hfu",
+    "gpu_hours",
+    "wall_clock_days",
+    "cost_usd",
+    "energy_kwh",
+    "co2e_kg",
+    "tokens_per_s_per_gpu",
+)
+
+
+def to_jsonable(x: Any) -> Any:
+    """Convert numpy values, NaN and distributions to plain JSON data."""
+    if x is None:
+        return None
+    if isinstance(x, Dist):
+        return x.to_dict()
+    if isinstance(x, dict):
+        return {k: to_jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [to_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return to_jsonable(x.item())
+        return [to_jsonable(v) for v in x.tolist()]
+    if isinstance(x, np.generic):
+        return to_jsonable(x.item())
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    return x
+
+
+def _scalar(x: Any) -> Any:
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return x.item()
+    return x
+
+
+@dataclass
+class Estimate:
+    """Result of :func:`estimate`. Values are floats for scalar inputs, arrays otherwise.
+
+    Attributes follow the glossary; ``quantiles`` maps outputs to their p05/p50/p95,
+    mean and Monte Carlo standard error when samples were drawn.
+    """
+
+    inputs: dict[str, Any]
+    assumptions: list[str]
+    flop_convention: str
+    model_flop: Any = None
+    hardware_flop: Any = None
+    flop_per_token: Any = None
+    peak_flop_per_s: Any = None
+    mfu: Any = None
+    hfu: Any = None
+    gpu_hours: Any = None
+    wall_clock_days: Any = None
+    cost_usd: Any = None
+    energy_kwh: Any = None
+    co2e_kg: Any = None
+    tokens_per_s_per_gpu: Any = None
+    quantiles: dict[str, dict] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    samples: Any = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON schema (``costmodel.estimate/1``)."""
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "inputs": to_jsonable(self.inputs),
+            "assumptions": list(self.assumptions),
+            "flop_convention": self.flop_convention,
+        }
+        for k in OUTPUT_KEYS:
+            d[k] = to_jsonable(getattr(self, k))
+        d["quantiles"] = to_jsonable(self.quantiles) if self.quantiles else {}
+        for k, v in self.extras.items():
+            d[k] = to_jsonable(v)
+        return d
+
+    def to_pandas(self):
+        """One row per scenario (arrays) or a single row; needs pandas."""
+        import pandas as pd
+
+        cols = {
+            k: np.atleast_1d(getattr(self, k)) for k in OUTPUT_KEYS if getattr(self, k) is not None
+        }
+        for k, v in self.inputs.items():
+            if v is not None and not isinstance(v, Dist | dict):
+                cols.setdefault(k, np.atleast_1d(np.asarray(v)))
+        n = max(len(v) for v in cols.values())
+        return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
+
+    def plot(
+        self, path: str, output: str = "cost_usd", claimed: float | None = None, title: str = ""
+    ) -> None:
+        """Histogram and CDF of a sampled output (needs ``samples > 0``)."""
+        from ..errors import InputError
+        from ..render.plots import distribution_plot
+
+        if self.samples is None or output not in self.samples.outputs:
+            raise InputError(
+                f"plot: no samples of {output}; give samples > 0 and the inputs {output} needs"
+            )
+        distribution_plot(
+            self.samples.outputs[output], path, output=output, claimed=claimed, title=title
+        )
+
+    def __repr__(self) -> str:
+        from ..render.report import estimate_table
+
+        return estimate_table(self.to_dict())
+
+
+def _inputs(sc: Scenario) -> dict[str, Any]:
+    d: dict[str, Any] = {"run": sc.run}
+    for k in ("params", "active_params", "tokens"):
+        d[k] = _scalar(getattr(sc, k))
+    d["gpu"] = _scalar(sc.gpu) if not isinstance(sc.gpu, np.ndarray) else sc.gpu.tolist()
+    d["precision"] = (
+        sc.precision if not isinstance(sc.precision, np.ndarray) else sc.precision.tolist()
+    )
+    for k in DOMAINS:
+        if k not in d:
+            d[k] = _scalar(getattr(sc, k))
+    d["flop_convention"] = sc.flop_convention
+    d["recompute"] = sc.recompute
+    d["mtp"] = sc.mtp
+    d["ownership"] = sc.ownership
+    d["seq_len"] = sc.architecture.seq_len if sc.architecture is not None else None
+    d["architecture"] = (
+        sc.architecture.model_dump(exclude_none=True) if sc.architecture is not None else None
+    )
+    return d
+
+
+#: Probabilities every summary reports (``p05``, ``p50``, ``p95``: the stable schema).
+STABLE_QUANTILES = (0.05, 0.5, 0.95)
+#: Samples drawn by ``samples="auto"`` (the CLI's ``--samples`` default) when an input is
+#: uncertain.
+DEFAULT_SAMPLES = 20_000
+
+
+def samplable(sc: Scenario) -> bool:
+    """Whether ``samples="auto"`` samples: some input is uncertain (a distribution or the
+    utilization prior) and none is an array (arrays are grids, not samples)."""
+    if not (sc.uncertain() or sc.mfu_prior is not None):
+        return False
+    return all(v is None or np.size(v) <= 1 for v in sc.point_values().values())
+
+
+def estimate(
+    *,
+    samples: int | str = 0,
+    rng=None,
+    qmc: bool = False,
+    quantiles: tuple[float, ...] = (),
+    **inputs: Any,
+) -> Estimate:
+    """Estimate FLOP, accelerator-hours, wall-clock, cost, energy and emissions.
+
+    Parameters
+    ----------
+    params, active_params, tokens : float, array or Dist
+        Total and per-token parameters and training tokens [count]. ``active_params``
+        defaults to ``params`` (dense) or to the architecture's count.
+    gpu : str or array of str
+        Accelerator id or alias (``"h800-sxm"``); see ``costmodel gpus``.
+    precision : str or array of str
+        ``bf16``, ``fp8``, ... or ``mixed`` (FP8/BF16, blended peak from
+        ``fp8_fraction``). Default ``bf16`` (listed in ``assumptions``).
+    fp8_fraction : float, array or Dist
+        FLOP share in FP8 for ``mixed`` [1].
+    mfu : float, array or Dist
+        Model FLOP utilization [1] in (0, 1], under ``flop_convention``. Default: the
+        data-derived prior (``presets/priors``) for the accelerator and model size, its
+        median for point values and sampled for ``quantiles``.
+    goodput : float, array or Dist
+        Productive share of reserved time [1]; default 1.
+    n_gpus : float or array
+        Cluster size, for ``wall_clock_days`` [count].
+    price_usd_per_gpu_hour : float, array, Dist or "market"
+        Rental price, for ``cost_usd`` [USD/h]; ``"market"`` uses the accelerator's sourced
+        price range (``presets/prices``).
+    pue, usd_per_kwh, grid_kg_co2e_per_kwh : float, array or Dist
+        Power usage effectiveness [1], electricity price [USD/kWh] and grid intensity
+        [kg CO2e/kWh], for ``energy_kwh`` and ``co2e_kg``.
+    ownership : bool, default False
+        Also compute the cost of owning the hardware (Epoch AI method), reported under
+        ``ownership`` beside the rental cost.
+    server_usd_per_gpu, depreciation_oom_per_year : float, array or Dist
+        Inputs of ``ownership`` [USD; orders of magnitude per year]; defaults from
+        ``presets/prices`` and Epoch AI (0.14), listed in ``assumptions``.
+    run : str
+        Start from a run preset (``"deepseek-v3"``); explicit inputs override it.
+    architecture : Architecture or dict
+        Model shape, for the ``megatron``, ``palm`` and ``narayanan2021`` conventions.
+    flop_convention : {"6nd", "megatron", "palm", "narayanan2021"}, default "6nd"
+    recompute : {"none", "selective", "full"}, default "none"
+        Changes ``hardware_flop`` (and HFU) only.
+    mtp : bool, default False
+        Count DeepSeek's multi-token-prediction module (``megatron``).
+    seq_len : int
+        Override the architecture's training sequence length [tokens].
+    samples : int or "auto", default 0
+        Monte Carlo samples for ``quantiles`` (0: none). ``"auto"`` draws
+        :data:`DEFAULT_SAMPLES` (20,000) when any input is uncertain (a distribution, the
+        utilization prior, a market price) and none is an array, else none.
+    rng : numpy.random.Generator, int or None
+        Random source for sampling.
+    qmc : bool, default False
+        Scrambled Sobol points instead of pseudo-random ones.
+    quantiles : tuple of float, default ()
+        Probabilities reported in ``quantiles`` besides the stable ``p05``, ``p50`` and
+        ``p95`` (always there, with ``mean``, ``stderr`` and ``n``); e.g. ``(0.1, 0.9)``
+        adds ``p10`` and ``p90``. ``to_dict()["samples"]["probabilities"]`` lists both.
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    InputError
+        For out-of-domain or malformed values, naming the field and the allowed range.
+    UnknownPresetError
+        For an unknown accelerator or run, with close matches.
+
+    Examples
+    --------
+    >>> e = estimate(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16",
+    ...              mfu=0.35, price_usd_per_gpu_hour=2, n_gpus=2048)
+    >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
+    (2.636, 5.27, 53.6)
+    """
+    sc = inputs.pop("scenario", None) or Scenario(**inputs)
+    n = 0
+    if isinstance(samples, str):
+        if samples != "auto":
+            from ..errors import InputError
+
+            raise InputError(f"samples: {samples!r} is not a whole number or 'auto'")
+        n = DEFAULT_SAMPLES if samplable(sc) else 0
+    elif samples:
+        from .uncertainty import check_samples
+
+        n = check_samples(samples)
+    point = sc.evaluate(sc.point_values())
+    result = Estimate(
+        inputs=_inputs(sc),
+        assumptions=list(sc.assumptions),
+        flop_convention=sc.flop_convention,
+        **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS},
+    )
+    if sc.ownership:
+        parts = point.get("ownership_parts")
+        result.extras["ownership"] = (
+            None
+            if parts is None
+            else {
+                "server_usd_per_gpu": _scalar(np.asarray(sc.point_values()["server_usd_per_gpu"])),
+                "usd_per_gpu_hour": _scalar(parts["total"]),
+                "hardware_usd_per_gpu_hour": _scalar(parts["hardware"]),
+                "interconnect_usd_per_gpu_hour": _scalar(parts["interconnect"]),
+                "energy_usd_per_gpu_hour": _scalar(parts["energy"]),
+                "cost_usd": _scalar(point.get("ownership_cost_usd")),
+                "method": "Epoch AI (Cottier et al. 2024, arXiv 2405.21015)",
+            }
+        )
+    if n > 0:
+        from .uncertainty import SUMMARY_OUTPUTS, simulate
+
+        sims = simulate(sc, n, rng, qmc=qmc, keep=SUMMARY_OUTPUTS)
+        # the stable schema's p05/p50/p95 always, plus any other probabilities asked for
+        probs = tuple(sorted({*STABLE_QUANTILES, *(float(q) for q in quantiles)}))
+        result.quantiles = sims.summary(probs)
+        result.samples = sims
+        result.extras["samples"] = {
+            "n": n,
+            "method": sims.method,
+            "uncertain_inputs": sorted(sims.inputs),
+            "probabilities": {
+                "stable": list(STABLE_QUANTILES),
+                "requested": sorted({float(q) for q in quantiles}),
+            },
+        }
+        if not sims.inputs:
+            result.assumptions.append(
+                "samples requested but every input is fixed: quantiles are degenerate"
+            )
+    return result

@@ -1,0 +1,1 @@
+"""Layer 3: presentation of plain data (text tables, number formatting, plots)."""
