@@ -57,7 +57,7 @@ def test_install_target_checker_rejects_the_taken_name():
 
 
 @pytest.mark.parametrize(
-    "doc", ["README.md", "docs/cli.md", "docs/methodology.md", "costmodel/plots.py"]
+    "doc", ["README.md", "docs/cli.md", "docs/methodology.md", "costmodel/render/plots.py"]
 )
 def test_docs_never_install_a_name_that_is_not_ours(doc):
     path = ROOT / doc
