@@ -57,9 +57,13 @@ def test_missing_optional_inputs_give_null():
     e = estimate(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", mfu=0.35)
     d = e.to_dict()
     assert d["gpu_hours"] > 0
-    for k in ("cost_usd", "wall_clock_days", "energy_kwh", "co2e_kg"):
+    for k in ("wall_clock_days", "co2e_kg"):
         assert k in d and d[k] is None
     assert "precision not given: bf16 assumed" in d["assumptions"]
+    # cost and energy have sourced defaults (issue 9, item 11), each listed
+    assert d["cost_usd"] > 0 and d["energy_kwh"] > 0
+    assert any(a.startswith("price_usd_per_gpu_hour not given") for a in d["assumptions"])
+    assert any(a.startswith("pue not given: 1.25") for a in d["assumptions"])
 
 
 def test_no_gpu_gives_flop_only():

@@ -93,9 +93,8 @@ TYPICAL = [
     "check llama-3.1-405b",
     "check --gpu h800-sxm --gpu-hours 250K --tokens 14.8T --active-params 37B",
     "solve --budget-usd 6M --compute-optimal --gpu h100-sxm --price-usd-per-gpu-hour 2",
-    "solve --budget-usd 6M --unknown mfu --active-params 37B --tokens 14.8T --gpu h800-sxm "
-    "--price-usd-per-gpu-hour 2",
-    "sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --samples 256 --bootstrap 20",
+    "solve --budget-usd 6M --unknown mfu --active-params 37B --tokens 14.8T --gpu h800-sxm",
+    "sensitivity --run deepseek-v3 --samples 256 --bootstrap 20",
     "backtest",
     "gpus",
     "gpus h800-sxm",
@@ -224,3 +223,77 @@ def test_every_json_output_has_a_schema(invoke, args):
     assert r.code == 0, r.err
     d = r.json()
     assert isinstance(d, dict) and d["schema"].startswith("costmodel."), d if not d else None
+
+
+# ---------------------------------------------------------------- item 11: defaults
+H800_MARKET = (1.99, 4.916)  # presets/prices/h800-sxm.toml rental range (p05, p95)
+
+
+def test_sensitivity_of_a_run_just_works(invoke):
+    r = invoke("sensitivity", "--run", "deepseek-v3", "--samples", "256", "--bootstrap", "0")
+    assert r.code == 0, r.err
+    assert "price_usd_per_gpu_hour not given, so the market price" in " ".join(r.out.split())
+    r = invoke(
+        "sensitivity", "--run", "deepseek-v3", "--samples", "256", "--bootstrap", "0", "--json"
+    )
+    d = r.json()
+    assert set(d["uncertain_inputs"]) == {"mfu", "price_usd_per_gpu_hour"}
+    # a price does not drive GPU-hours, so it is not defaulted in for that target
+    r = invoke(
+        "sensitivity", "--run", "deepseek-v3", "--target", "gpu_hours", "--samples", "256",
+        "--bootstrap", "0", "--json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert r.json()["uncertain_inputs"] == ["mfu"]
+
+
+def test_solve_just_works_without_a_price(invoke):
+    r = invoke(
+        "solve", "--budget-usd", "6M", "--unknown", "mfu", "--active-params", "37B",
+        "--tokens", "14.8T", "--gpu", "h800-sxm", "--precision", "bf16", "--samples", "0",
+        "--json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    d = r.json()
+    # closed form: mfu = 6·N·D / (peak · 3600 · budget / price) at the market median price,
+    # the geometric mean of the range's 5th and 95th percentiles (a lognormal's median)
+    price = (H800_MARKET[0] * H800_MARKET[1]) ** 0.5
+    hours = 6e6 / price
+    expected = 6 * 37e9 * 14.8e12 / (989.4e12 * 3600 * hours)
+    assert d["value"] == pytest.approx(expected, rel=1e-3)  # peak rounded to 989.4 in the test
+    assert any("price_usd_per_gpu_hour not given" in a for a in d["assumptions"])
+
+
+def test_estimate_defaults_price_and_pue_and_lists_them():
+    import costmodel
+
+    e = costmodel.estimate(
+        active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16", mfu=0.35
+    )
+    acc = costmodel.catalog().accelerators["h800-sxm"]
+    # market median: geometric mean of the sourced p05/p95
+    assert e.cost_usd == pytest.approx(e.gpu_hours * (1.99 * 4.916) ** 0.5, rel=1e-9)
+    # Epoch AI energy: hours · TDP · server factor · 0.75 average draw · PUE 1.25
+    kw = acc.tdp_w / 1000 * acc.server_power_factor * 0.75 * 1.25
+    assert e.energy_kwh == pytest.approx(e.gpu_hours * kw, rel=1e-9)
+    text = " ".join(e.assumptions)
+    assert "price_usd_per_gpu_hour not given" in text and "pue not given: 1.25" in text
+    # an explicit price or PUE is used as given, with no default note
+    e2 = costmodel.estimate(
+        active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16", mfu=0.35,
+        price_usd_per_gpu_hour=2, pue=1.1,
+    )  # fmt: skip
+    assert e2.cost_usd == pytest.approx(2 * e2.gpu_hours)
+    assert not any("not given" in a and ("price" in a or "pue" in a) for a in e2.assumptions)
+
+
+def test_distributions_are_sampled_unless_samples_is_zero(invoke):
+    base = ["estimate", "--active-params", "37B", "--tokens", "14.8T", "--gpu", "h800-sxm",
+            "--precision", "bf16", "--price-usd-per-gpu-hour", "2", "--json"]  # fmt: skip
+    d = invoke(*base, "--mfu", "0.25..0.45").json()
+    assert d["samples"]["n"] == 20_000 and d["quantiles"]["cost_usd"]["n"] == 20_000
+    d0 = invoke(*base, "--mfu", "0.25..0.45", "--samples", "0").json()
+    assert d0["quantiles"] == {} and "samples" not in d0
+    # every input fixed: nothing to sample, the point estimate only
+    d1 = invoke(*base, "--mfu", "0.35").json()
+    assert d1["quantiles"] == {}

@@ -100,7 +100,8 @@ def test_point_estimate_imports_no_scipy_matplotlib_pandas():
     code = (
         "import sys; from costmodel.cli import cli;"
         "rc = cli.main(['estimate', '--active-params', '37B', '--tokens', '14.8T', '--gpu',"
-        " 'h800-sxm', '--precision', 'bf16', '--mfu', '0.35'], standalone_mode=False);"
+        " 'h800-sxm', '--precision', 'bf16', '--mfu', '0.35', '--price-usd-per-gpu-hour', '2'],"
+        " standalone_mode=False);"
         "heavy = [m for m in ('scipy', 'matplotlib', 'pandas') if m in sys.modules];"
         "print('HEAVY', heavy); assert rc == 0"
     )

@@ -120,5 +120,7 @@ def test_sensitivity_without_uncertainty(invoke):
         "2",
     )
     assert r.code == 2 and "no uncertain inputs" in r.err
-    r = invoke("sensitivity", "--active-params", "37B", "--tokens", "1T", "--gpu", "h100-sxm")
+    # without a price the market range is the default (issue 9, item 11); an accelerator
+    # with neither a rental range nor a purchase price still names the missing input
+    r = invoke("sensitivity", "--active-params", "37B", "--tokens", "1T", "--gpu", "tpu-v3")
     assert r.code == 2 and "give --price-usd-per-gpu-hour" in r.err

@@ -308,6 +308,8 @@ def sensitivity(
 
     if output not in SENSITIVITY_OUTPUTS:
         raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
+    # a price only matters for cost: without one, the market default is for cost alone
+    inputs.setdefault("default_price", output == "cost_usd")
     sc = inputs.pop("scenario", None) or Scenario(**inputs)
     n = check_samples(n)
     from ..model.estimation import estimate

@@ -34,6 +34,7 @@ __all__ = [
     "ownership_usd_per_gpu_hour",
     "AVG_POWER_FRACTION",
     "DEPRECIATION_OOM_PER_YEAR",
+    "DEFAULT_PUE",
     "INTERCONNECT_SHARE",
     "SERVER_OVERHEAD",
 ]
@@ -52,6 +53,10 @@ INTERCONNECT_SHARE = 0.19
 SERVER_OVERHEAD = 1.64
 #: Average power during training as a share of server TDP (Epoch AI: 0.75 GPU, 0.43 TPU).
 AVG_POWER_FRACTION = {"gpu": 0.75, "tpu": 0.43}
+#: Power usage effectiveness when none is given: 1.25, Epoch AI's value for data centres
+#: outside the hyperscalers (1.1 for them) (Cottier et al. 2024, arXiv 2405.21015, §2.3;
+#: ``cost_analysis_standalone.py`` in epoch-research/training-cost-trends).
+DEFAULT_PUE = 1.25
 
 
 def _out(x: np.ndarray) -> np.ndarray | float:

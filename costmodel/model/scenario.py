@@ -125,6 +125,7 @@ class Scenario:
     recompute: str = "none"
     mtp: bool = False
     seq_len: int | None = None
+    default_price: bool = True
     assumptions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -144,8 +145,11 @@ class Scenario:
         self._resolve_hardware()
         if market:
             self._market_price()
+        elif self.default_price and self.price_usd_per_gpu_hour is None:
+            self._default_market_price()
         if self.ownership:
             self._ownership_defaults()
+        self._default_pue()
         self._resolve_params()
         self._resolve_prior()
 
@@ -372,6 +376,33 @@ class Scenario:
         m = market_price(self.gpu)
         self.price_usd_per_gpu_hour = m.dist()
         self.assumptions.append(m.describe())
+
+    def _default_market_price(self) -> None:
+        """No price given: the accelerator's market price by the one rule of
+        :meth:`_market_price`, stated in ``assumptions``. Without a market price (nor the
+        ownership-cost proxy) the cost stays uncomputed and the missing input is named."""
+        if self.gpu is None or np.ndim(self.gpu) > 0:
+            return
+        n = len(self.assumptions)
+        try:
+            self._market_price()
+        except InputError:
+            return
+        self.assumptions[n] = self.assumptions[n].replace(
+            "price_usd_per_gpu_hour: ",
+            "price_usd_per_gpu_hour not given, so the market price (give one to override): ",
+            1,
+        )
+
+    def _default_pue(self) -> None:
+        """No PUE given: Epoch AI's 1.25 (:data:`costmodel.cost.DEFAULT_PUE`) for energy."""
+        if self.pue is not None or not any(a.tdp_w for a in self.accelerators.values()):
+            return
+        self.pue = np.asarray(cost.DEFAULT_PUE)
+        self.assumptions.append(
+            f"pue not given: {cost.DEFAULT_PUE:g} for energy_kwh (Epoch AI, Cottier et al. "
+            f"2024: 1.25 outside hyperscalers, 1.1 for them)"
+        )
 
     def _ownership_defaults(self) -> None:
         """Sourced defaults for the Epoch AI ownership-cost rate (each overridable)."""

@@ -241,7 +241,8 @@ def simulate(
     --------
     >>> import costmodel
     >>> sc = costmodel.Scenario(active_params=37e9, tokens=14.8e12, gpu="h800-sxm",
-    ...                         precision="bf16", mfu=costmodel.dist.uniform(0.25, 0.45))
+    ...                         precision="bf16", mfu=costmodel.dist.uniform(0.25, 0.45),
+    ...                         price_usd_per_gpu_hour=2)
     >>> s = costmodel.simulate(sc, 1000, rng=0)
     >>> s.n, sorted(s.inputs)
     (1000, ['mfu'])
