@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import PresetError, unknown
+from ..errors import PresetError, UnknownPresetError, unknown
 
 __all__ = [
     "KINDS",
@@ -113,32 +114,135 @@ def _describe(err: ValidationError, path: Path | str) -> str:
     for e in others[:4]:
         key = ".".join(str(x) for x in e["loc"]) or "(top level)"
         got = e.get("input")
-        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        text = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+        shown = "" if isinstance(got, dict) else f" (got {text})"
         parts.append(f"{key}: {e['msg']}{shown}")
     if len(others) > 4:
         parts.append(f"and {len(others) - 4} more")
     return f"preset file {path}: " + "; ".join(parts)
 
 
+#: Largest preset file read [bytes]; the biggest built-in one is a few KiB.
+MAX_PRESET_BYTES = 1 << 20
+#: A run of digits this long is no number a preset needs (the largest finite float has 309
+#: integer digits); Python also refuses to convert integers past 4,300 digits.
+_LONG_NUMBER = re.compile(r"[0-9_]{300,}")
+_DEEP = re.compile(r"[\[{][\s\[{]*[\[{]")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_PRESET_BYTES`.
+
+    Opened without blocking (a FIFO named ``x.toml`` would wait for a writer forever) and
+    checked with ``fstat`` before reading (``/dev/zero`` never ends).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise PresetError(f"preset file {path}: cannot read: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise PresetError(
+                f"preset file {path}: not a regular file (a FIFO, device or directory); "
+                "presets must be plain TOML files"
+            )
+        chunks, size = [], 0
+        while size <= MAX_PRESET_BYTES:
+            chunk = os.read(fd, MAX_PRESET_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_PRESET_BYTES:
+            raise PresetError(
+                f"preset file {path}: larger than {MAX_PRESET_BYTES // 1024} KiB; a preset "
+                "is one entry of a few KiB"
+            )
+        return b"".join(chunks)
+    except OSError as e:
+        raise PresetError(f"preset file {path}: cannot read: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _key_at(text: str, pos: int) -> str:
+    """``key (line N)`` for the TOML line holding character ``pos``."""
+    line_no = text.count("\n", 0, pos) + 1
+    line = text.splitlines()[line_no - 1] if text else ""
+    key = line.partition("=")[0].strip() if "=" in line else ""
+    return f"{key} (line {line_no})" if key else f"line {line_no}"
+
+
+def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_no = data.count(b"\n", 0, e.start) + 1
+        raise PresetError(
+            f"preset file {path}: not UTF-8 text: byte 0x{data[e.start]:02x} on line {line_no}"
+        ) from None
+    m = _LONG_NUMBER.search(text)
+    if m:
+        raise PresetError(
+            f"preset file {path}: {_key_at(text, m.start())}: a number with "
+            f"{len(m.group().replace('_', '')):,} digits; numbers must be finite floats "
+            "(write a large value with an exponent, e.g. 1e21)"
+        )
+    deep = max(
+        _DEEP.finditer(text),
+        key=lambda m: m.group().count("[") + m.group().count("{"),
+        default=None,
+    )
+    if deep is not None and deep.group().count("[") + deep.group().count("{") > 32:
+        raise PresetError(
+            f"preset file {path}: {_key_at(text, deep.start())}: arrays or tables nested more "
+            "than 32 deep"
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise PresetError(f"preset file {path}: not valid TOML: {e}") from None
+    except RecursionError:  # nesting the scan above did not see (values between brackets)
+        raise PresetError(f"preset file {path}: not valid TOML: nested too deep") from None
+    except ValueError as e:  # a limit tomllib enforces through int() or float()
+        raise PresetError(f"preset file {path}: not valid TOML: {str(e)[:80]}") from None
+
+
 def read_file(path: Path, kind: str) -> BaseModel:
-    """Read and validate one preset file.
+    """Read and validate one preset file (a regular UTF-8 TOML file of at most 1 MiB).
 
     Raises
     ------
     PresetError
         Naming the file, the key and the problem.
     """
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise PresetError(f"preset file {path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise PresetError(f"preset file {path}: cannot read: {e.strerror}") from None
+    data = _parse_toml(_read_bytes(path), path)
     try:
         return _schema(kind).model_validate(data)
     except ValidationError as e:
         raise PresetError(_describe(e, path)) from None
+
+
+def _toml_files(folder: Path) -> list[Path]:
+    """The ``*.toml`` entries of a kind's folder; [] when it does not exist.
+
+    A folder that exists but cannot be listed (not a directory, no permission, a dangling
+    link) is an error, never silently empty.
+    """
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(e.name for e in it if e.name.endswith(".toml"))
+    except FileNotFoundError:
+        if os.path.lexists(folder):
+            raise PresetError(f"presets: {folder} is a broken link") from None
+        return []
+    except NotADirectoryError:
+        raise PresetError(f"presets: {folder} is not a directory") from None
+    except OSError as e:
+        raise PresetError(f"presets: cannot list {folder}: {e.strerror}") from None
+    return [folder / n for n in names]
 
 
 def _load(kind: str) -> _Loaded:
@@ -150,10 +254,8 @@ def _load(kind: str) -> _Loaded:
     builtin = dirs[0]
     for d in dirs:
         folder = d / kind
-        if not folder.is_dir():
-            continue
         seen_here: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.toml")):
+        for path in _toml_files(folder):
             entry = read_file(path, kind)
             eid = entry.id
             if eid in seen_here:
@@ -181,8 +283,34 @@ def _load(kind: str) -> _Loaded:
                     f"or an alias of {other!r} ({loaded.files[other]})"
                 )
             loaded.aliases[alias] = eid
+    _check_references(kind, loaded, builtin)
     _cache[key] = loaded
     return loaded
+
+
+#: Fields that name an entry of another kind.
+REFERENCES = {
+    "runs": (("gpu", "accelerators"),),
+    "prices": (("gpu", "accelerators"),),
+    "claims": (("gpu", "accelerators"), ("run", "runs")),
+}
+
+
+def _check_references(kind: str, loaded: _Loaded, builtin: Path) -> None:
+    """A user entry that names a missing accelerator or run is an error naming its file
+    (built-in entries are checked by the test suite, so loading them stays cheap)."""
+    for eid, entry in loaded.entries.items():
+        path = loaded.files[eid]
+        if path.is_relative_to(builtin):
+            continue
+        for name, target in REFERENCES.get(kind, ()):
+            ref = getattr(entry, name, None)
+            if ref is None:
+                continue
+            try:
+                resolve_id(target, ref)
+            except UnknownPresetError as e:
+                raise PresetError(f"preset file {path}: {name}: {e}") from None
 
 
 def load(kind: str) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ...errors import UnsupportedPrecisionError
+from ...formulas.strict import STRICT_CONFIG
 
 __all__ = [
     "PRECISIONS",
+    "STRICT_CONFIG",
     "Precision",
     "BIT_LENGTH",
     "Strict",
@@ -99,7 +101,7 @@ class Accelerator(BaseModel):
     point estimate validates only this model and each extra class costs start-up time.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT_CONFIG
 
     id: str = Field(pattern=_ID, description="lowercase, hyphenated identifier")
     source: str = Field(min_length=3, description="citation(s): paper + table, datasheet, URL")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from ...formulas.strict import STRICT_CONFIG
 from . import _ID
 
 __all__ = ["Strict", "Sourced"]
 
 
 class Strict(BaseModel):
-    """Base for preset schemas: unknown keys rejected, immutable."""
+    """Base for preset schemas: unknown keys rejected, immutable, finite numbers only."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT_CONFIG
 
 
 class Sourced(Strict):
