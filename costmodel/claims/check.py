@@ -346,20 +346,14 @@ def _likelihood(
     conv_note = "6nd only (no architecture)"
     if arch is not None:
         # typical megatron/6ND ratio of the prior's runs: a shape with more attention work
-        # than typical needs more hours at the same utilization
-        ratios = [
-            store.get("runs", r.id).architecture.flop_per_token("megatron")
-            / (6.0 * r.active_params)
-            for r in rows
-            if store.get("runs", r.id).architecture is not None
-        ]
-        ref = float(np.median(ratios))
+        # than typical needs more hours at the same utilization (as in estimate)
+        ref, n_ref = priors.convention_ratio("megatron", rows)
         own = arch.flop_per_token("megatron") / (6.0 * active)
         branches = [(0.5, 1.0), (0.5, own / ref)]
         conv_note = (
             f"half the weight counts work as 6ND, half as megatron relative to the "
             f"prior's runs (this shape: {own:.3f} × 6ND; median of "
-            f"{len(ratios)} runs with shapes: {ref:.3f} × 6ND)"
+            f"{n_ref} runs with shapes: {ref:.3f} × 6ND)"
         )
 
     def p_hours_le(h: float) -> float:

@@ -38,6 +38,7 @@ __all__ = [
     "fit",
     "load",
     "loo_predictions",
+    "convention_ratio",
 ]
 
 #: ``active_params`` at which the family intercepts apply [count].
@@ -360,3 +361,35 @@ def load(prior_id: str = "mfu-6nd") -> MFUPrior:
         )
         _loaded[key] = prior
     return _loaded[key]
+
+
+_ratios: dict[tuple, tuple[float, int]] = {}
+
+
+def convention_ratio(convention: str, rows: list[FitRow] | None = None) -> tuple[float, int]:
+    """Typical ``convention FLOP / 6ND`` of the prior's runs: the median over the runs with
+    a published shape of (the convention's FLOP per token at the run's own sequence length)
+    / (6 · active params), and how many runs had a shape.
+
+    The prior is a 6ND utilization, so it already prices in the attention and LM-head work
+    of a typical run. A shape with more work per token than that (a long sequence, a large
+    vocabulary) needs proportionally more hours at the same utilization: the estimate
+    scales its hours by ``(convention FLOP / 6ND) / convention_ratio`` (issue 9, item 27;
+    docs/methodology.md §4). ``6nd`` is 1 by definition. ``rows`` defaults to the primary
+    runs the prior is fitted to (:func:`run_rows`).
+    """
+    if convention == "6nd":
+        return 1.0, 0
+    from . import store
+
+    rows = run_rows() if rows is None else rows
+    key = (convention, tuple(r.id for r in rows), id(store.load("runs")))
+    if key not in _ratios:
+        vals = []
+        for r in rows:
+            arch = store.get("runs", r.id).architecture
+            if arch is None:
+                continue
+            vals.append(arch.flop_per_token(convention) / (6.0 * r.active_params))
+        _ratios[key] = (float(np.median(vals)), len(vals)) if vals else (1.0, 0)
+    return _ratios[key]

@@ -499,6 +499,54 @@ class Scenario:
             self.assumptions.append(
                 "the prior's mfu is end-to-end (downtime included); goodput is applied on top of it"
             )
+        if self.tokens is not None:
+            self._work_notes()
+
+    def work_reference(self) -> tuple[float, int]:
+        """The prior's typical ``convention FLOP / 6ND`` (1 for ``6nd``), and its run count
+        (:func:`costmodel.priors.convention_ratio`)."""
+        if self.flop_convention == "6nd" or self.architecture is None:
+            return 1.0, 0
+        from .priors import convention_ratio
+
+        return convention_ratio(self.flop_convention)
+
+    def _work_notes(self) -> None:
+        """State how the prior's hours follow the convention's work, and where the implied
+        utilization would pass the accelerator's measured ceiling."""
+        from .priors import sixteen_bit_peak
+
+        ref, n_ref = self.work_reference()
+        conv = self.flop_convention
+        n = self.active_params
+        n0 = n.median() if isinstance(n, Dist) else n
+        if np.size(n0) != 1 or np.size(self.gpu) != 1 or np.size(self.precision) != 1:
+            return
+        n0 = float(np.ravel(n0)[0])
+        if ref != 1.0 or conv != "6nd":
+            own = float(np.ravel(self.flop_per_token(n0))[0]) / (6.0 * n0)
+            self.assumptions.append(
+                f"hours from the 6ND prior scaled by the {conv} work per token beyond the "
+                f"prior's runs: this shape (seq {self.architecture.seq_len:,}) does "
+                f"{own:.3f} × 6ND, the median of {n_ref} published runs with shapes "
+                f"{ref:.3f} × 6ND, so × {own / ref:.3f} (docs/methodology.md §4)"
+            )
+        acc = self.accelerators[str(np.ravel(self.gpu)[0])]
+        f8 = self.fp8_fraction
+        f8 = None if f8 is None else (f8.median() if isinstance(f8, Dist) else f8)
+        peak = float(np.ravel(self.peak(None if f8 is None else np.asarray(f8)))[0])
+        p16 = min(peak, sixteen_bit_peak(acc))
+        upper = acc.matmul_ceiling_fraction or 1.0
+        # implied mfu = prior draw × ref × p16 / peak: above the ceiling past this draw
+        t = upper * peak / (ref * p16)
+        if t < upper:
+            p = self.mfu_prior.p_at_least(t, n0, acc.family, upper=upper)
+            if p > 0:
+                self.assumptions.append(
+                    f"where a prior draw would imply more than {acc.id}'s measured ceiling "
+                    f"({upper:.1%} of peak; {p:.1%} of draws), the hours are those at the "
+                    f"ceiling: an implied utilization above it is never reported"
+                )
 
     def families(self) -> np.ndarray:
         """Accelerator family for each ``gpu`` element."""
@@ -621,9 +669,13 @@ class Scenario:
         if model_flop is not None and peak is not None and mfu is not None:
             hours = cost.gpu_hours(model_flop, peak, mfu, g)
         elif model_flop is not None and peak is not None and prior_mfu is not None:
-            # the prior is a 6ND utilization of the 16-bit peak (costmodel.priors)
-            basis_flop = 6.0 * np.asarray(v["active_params"], float) * tokens
-            hours = cost.gpu_hours(basis_flop, self.prior_peak(peak), prior_mfu, g)
+            # the prior is a 6ND utilization of the 16-bit peak (costmodel.priors): the hours
+            # grow with the work per token beyond what the prior's runs had (issue 9.27), and
+            # never below the time the work takes at the accelerator's measured ceiling
+            ref = self.work_reference()[0]
+            hours = cost.gpu_hours(model_flop / ref, self.prior_peak(peak), prior_mfu, g)
+            done = model_flop if hardware_flop is None else hardware_flop
+            hours = np.maximum(hours, cost.gpu_hours(done, peak, self.prior_upper(), g))
             mfu = model_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
         out: dict[str, Any] = {
             "model_flop": model_flop,
