@@ -380,7 +380,7 @@ def convention_ratio(convention: str, rows: list[FitRow] | None = None) -> tuple
     """
     if convention == "6nd":
         return 1.0, 0
-    from . import store
+    from ..data import store
 
     rows = run_rows() if rows is None else rows
     key = (convention, tuple(r.id for r in rows), id(store.load("runs")))
