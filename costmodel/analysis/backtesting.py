@@ -149,6 +149,22 @@ class Backtest:
         )
         return "\n".join(out)
 
+    def to_html(self, command: str | None = None) -> str:
+        """A self-contained HTML page: summary, predicted-against-reported chart, runs.
+
+        ``command``, if given, is shown as the way to regenerate the page.
+        """
+        from ..render import html_results as r
+
+        return r.page("backtest", r.backtest_body(self.to_dict()), command=command)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the same HTML without the page chrome."""
+        from ..render.html import fragment
+        from ..render.html_results import backtest_body
+
+        return fragment(backtest_body(self.to_dict()))
+
     def plot(self, path: str) -> None:
         """Predicted vs reported on log axes with 90 % bars and the 1:1 line."""
         from ..render.plots import backtest_plot

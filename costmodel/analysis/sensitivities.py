@@ -262,6 +262,22 @@ class Sensitivity:
             out += ["", "assumptions"] + [f"  - {a}" for a in self.assumptions]
         return "\n".join(out)
 
+    def to_html(self, command: str | None = None) -> str:
+        """A self-contained HTML page: tornado chart and table, Sobol indices.
+
+        ``command``, if given, is shown as the way to regenerate the page.
+        """
+        from ..render import html_results as r
+
+        return r.page("sensitivity", r.sensitivity_body(self.to_dict()), command=command)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the same HTML without the page chrome."""
+        from ..render.html import fragment
+        from ..render.html_results import sensitivity_body
+
+        return fragment(sensitivity_body(self.to_dict()))
+
     def plot(self, path: str, scenario: str = "") -> None:
         from ..render.plots import tornado_plot
 

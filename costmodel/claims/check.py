@@ -102,6 +102,8 @@ class ClaimCheck:
 
     data: dict[str, Any]
     cost_samples: np.ndarray | None = field(default=None, repr=False)
+    #: Draws of the analysed stage's GPU-hours under the prior (the likelihood chart).
+    gpu_hours_samples: np.ndarray | None = field(default=None, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -119,6 +121,22 @@ class ClaimCheck:
         from ..render.claims_report import render
 
         return render(self.to_dict())
+
+    def to_html(self, command: str | None = None) -> str:
+        """A self-contained HTML page: the whole check, charts included.
+
+        ``command``, if given, is shown as the way to regenerate the page.
+        """
+        from ..render import html_check as r
+
+        return r.page(self.to_dict(), self.gpu_hours_samples, command=command)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the same HTML without the page chrome."""
+        from ..render.html import fragment
+        from ..render.html_check import body
+
+        return fragment(body(self.to_dict(), self.gpu_hours_samples))
 
     def plot(self, path: str) -> None:
         """Distribution of the predicted total cost at market prices, the claim marked."""
@@ -249,7 +267,7 @@ def check(
     data["derived"] = facts.derived_notes(facts.used())
 
     analysable = tokens is not None and basis_hours is not None and active is not None
-    cost_samples = None
+    cost_samples = hours_samples = None
     if analysable:
         data.update(
             implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
@@ -263,7 +281,7 @@ def check(
                 data["consistency"].append(
                     check_row(f"stated model FLOP vs {conv}", st.value, data["flop"][conv]["total"])
                 )
-        lik, cost_samples = _likelihood(
+        lik, cost_samples, hours_samples = _likelihood(
             total_cost,
             acc,
             run,
@@ -306,7 +324,7 @@ def check(
     )
     data["warnings"] = warnings
     data["assumptions"] = assumptions
-    return ClaimCheck(data, cost_samples)
+    return ClaimCheck(data, cost_samples, hours_samples)
 
 
 def _why_not_analysed(c, tokens, basis_hours, active) -> str:
@@ -423,7 +441,7 @@ def _likelihood(
         out["p_cost_le_claimed_at_claimed_price"] = p_hours_le(
             cost_usd * (1 + 1e-9) / price - other_hours
         )
-    return out, cost_samples
+    return out, cost_samples, hours
 
 
 def _verdict(d) -> dict[str, Any]:

@@ -31,6 +31,9 @@ def comparison(run, acc, implied):
             "active_params": r.active_params,
         }
 
+    def full(r):
+        return {**item(r), "family": r.family, "year": runs[r.id].year}
+
     near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
     same = [r for r in near if r.family == acc.family]
     return {
@@ -41,6 +44,8 @@ def comparison(run, acc, implied):
         "max_published": float(mfus.max()),
         "nearest": [item(r) for r in near[:3]],
         "nearest_same_family": [item(r) for r in same[:3]],
+        # every run compared against (for the chart of the claim among them), by MFU
+        "runs": [full(r) for r in sorted(rows, key=lambda r: r.mfu)],
     }
 
 

@@ -87,6 +87,8 @@ class CostModelGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("COSTMODEL_DEBUG") == "1"
+        # the exact arguments, for the command that regenerates an --html page
+        extra.setdefault("obj", {"argv": argv})
         try:
             rv = super().main(
                 args=argv,

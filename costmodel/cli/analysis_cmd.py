@@ -11,10 +11,12 @@ from .options import (
     NUMBER,
     OUTPUT_PATH,
     emit,
+    html_option,
     output_options,
     sampling_options,
     scenario_kwargs,
     scenario_options,
+    write_html,
 )
 
 _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg", "model_flop"]
@@ -49,9 +51,21 @@ _OUTPUTS = ["cost_usd", "gpu_hours", "wall_clock_days", "energy_kwh", "co2e_kg",
     default=None,
     help="Write the tornado chart (.png or .svg).",
 )
+@html_option
 @output_options
 def sensitivity_cmd(
-    output_name, samples, seed, qmc, bootstrap, no_sobol, plot_path, fmt, as_json, output, **kw
+    output_name,
+    samples,
+    seed,
+    qmc,
+    bootstrap,
+    no_sobol,
+    plot_path,
+    html_path,
+    fmt,
+    as_json,
+    output,
+    **kw,
 ):
     """Rank what drives an output: tornado swings and Sobol indices.
 
@@ -62,6 +76,7 @@ def sensitivity_cmd(
       costmodel sensitivity --active-params 37B --tokens 14.8T --gpu h800-sxm \\
           --precision bf16 --mfu 0.25..0.45 --price-usd-per-gpu-hour lognormal:2,1.3
       costmodel sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --plot t.png
+      costmodel sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --html s.html
     """
     from ..analysis.sensitivities import sensitivity
     from ..render.report import describe_inputs
@@ -81,6 +96,8 @@ def sensitivity_cmd(
     if plot_path is not None:
         s.plot(plot_path, describe_inputs(sk))
         click.echo(f"wrote {plot_path}", err=True)
+    if html_path is not None:
+        write_html(html_path, s)
 
 
 @cli.command("sweep")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import NUMBER, OUTPUT_PATH, SEED, emit, output_options
+from .options import NUMBER, OUTPUT_PATH, SEED, emit, html_option, output_options, write_html
 
 
 @cli.command("check")
@@ -40,6 +40,7 @@ from .options import NUMBER, OUTPUT_PATH, SEED, emit, output_options
     default=None,
     help="Predicted cost distribution with the claim marked (.png or .svg).",
 )
+@html_option
 @output_options
 def check_cmd(
     claim,
@@ -54,6 +55,7 @@ def check_cmd(
     samples,
     seed,
     plot_path,
+    html_path,
     fmt,
     as_json,
     output,
@@ -69,6 +71,7 @@ def check_cmd(
     Examples:
       costmodel check deepseek-v3
       costmodel check deepseek-v3 --json
+      costmodel check deepseek-v3 --html deepseek-v3.html
       costmodel check deepseek-r1
       costmodel check --claim-file my_claim.toml --plot claim.png
       costmodel check --gpu h800-sxm --gpu-hours 250K --tokens 14.8T --active-params 37B
@@ -119,6 +122,8 @@ def check_cmd(
     if plot_path is not None:
         result.plot(plot_path)
         click.echo(f"wrote {plot_path}", err=True)
+    if html_path is not None:
+        write_html(html_path, result)
 
 
 @cli.command("export-control")

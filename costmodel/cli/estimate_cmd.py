@@ -7,10 +7,12 @@ import click
 from . import cli
 from .options import (
     OUTPUT_PATH,
+    html_option,
     output_options,
     sampling_options,
     scenario_kwargs,
     scenario_options,
+    write_html,
 )
 
 
@@ -37,8 +39,9 @@ from .options import (
     default=None,
     help="Histogram + CDF of the sampled cost (or GPU-hours), .png or .svg.",
 )
+@html_option
 @output_options
-def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
+def estimate_cmd(samples, seed, qmc, qs, plot_path, html_path, fmt, as_json, output, **kw):
     """Estimate FLOP, GPU-hours, wall-clock, cost, energy and emissions.
 
     Inputs take SI suffixes or distributions (see `costmodel --help`). Without a price,
@@ -51,6 +54,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
           --precision bf16 --mfu 0.35 --price-usd-per-gpu-hour 2 --n-gpus 2048
       costmodel estimate --run deepseek-v3 --flop-convention megatron --json
       costmodel estimate --active-params 70B --tokens 2T --gpu a100-sxm4-80gb --samples 0
+      costmodel estimate --run deepseek-v3 --price-usd-per-gpu-hour 2 --html estimate.html
     """
     from ..formulas.units import parse_quantity
     from ..model.estimation import estimate
@@ -76,6 +80,8 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, fmt, as_json, output, **kw):
         what = "cost_usd" if d["cost_usd"] is not None else "gpu_hours"
         result.plot(plot_path, what, title=describe_inputs(sk))
         click.echo(f"wrote {plot_path}", err=True)
+    if html_path is not None:
+        write_html(html_path, result)
 
 
 def emit_estimate(d, fmt, as_json, output):

@@ -24,6 +24,8 @@ __all__ = [
     "SCENARIO_FLAGS",
     "DEFAULT_SAMPLES",
     "sampling_options",
+    "html_option",
+    "write_html",
 ]
 
 
@@ -262,6 +264,37 @@ def output_options(f: Callable) -> Callable:
     for o in reversed(opts):
         f = o(f)
     return f
+
+
+def html_option(f: Callable) -> Callable:
+    """``--html FILE``: also write the result as one self-contained HTML page."""
+    return click.option(
+        "--html",
+        "html_path",
+        type=OUTPUT_PATH,
+        default=None,
+        help="Also write a self-contained HTML report to FILE (atomically): charts inline, "
+        "no scripts, no network requests.",
+    )(f)
+
+
+def command_line() -> str:
+    """The command as typed (``costmodel`` and its exact arguments), shell-quoted."""
+    import shlex
+    import sys
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    argv = obj.get("argv") if isinstance(obj, dict) else None
+    return shlex.join(["costmodel", *(sys.argv[1:] if argv is None else argv)])
+
+
+def write_html(path: str, result: Any) -> None:
+    """Write ``result.to_html()`` to ``path`` atomically and say so on stderr."""
+    from ..render.html import write
+
+    write(path, result.to_html(command=command_line()))
+    click.echo(f"wrote {path}", err=True)
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -142,6 +142,25 @@ class Estimate:
             self.samples.outputs[output], path, output=output, claimed=claimed, title=title
         )
 
+    def to_html(self, command: str | None = None) -> str:
+        """A self-contained HTML page: inputs, outputs, quantiles, the distribution chart.
+
+        ``command``, if given, is shown as the way to regenerate the page.
+        """
+        from ..render import html_results as r
+
+        return r.page("estimate", r.estimate_body(self.to_dict(), self._draws()), command=command)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the same HTML without the page chrome."""
+        from ..render.html import fragment
+        from ..render.html_results import estimate_body
+
+        return fragment(estimate_body(self.to_dict(), self._draws()))
+
+    def _draws(self) -> dict[str, Any] | None:
+        return self.samples.outputs if self.samples is not None else None
+
     def __repr__(self) -> str:
         from ..render.report import estimate_table
 

@@ -1,0 +1,233 @@
+"""A claim check (``ClaimCheck.to_dict()``) as an HTML report for people who never run a CLI.
+
+Order: the verdict in plain words, the claim, what its numbers imply, its own arithmetic,
+published runs, how likely, the verdict's reasons, what it leaves out, hardware and export
+control, anything else the result holds, warnings, assumptions, sources. Keys this module
+does not know are shown generically (see :func:`.html.rest`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..formulas.units import format_si, format_usd
+from . import html_check_parts as parts
+from .html import (
+    Raw,
+    generic,
+    join,
+    label,
+    rest,
+    section,
+    sources_list,
+    table,
+    tag,
+)
+from .html import page as _page
+from .html_check_parts import pct
+
+__all__ = ["body", "page", "plain_verdict", "odds"]
+
+_PLAIN = {
+    "consistent": "Plausible: the claimed compute is in line with what published training "
+    "runs achieve.",
+    "optimistic": "Possible, but on the optimistic side: the claim needs the hardware to be "
+    "used more efficiently than most comparable published runs managed.",
+    "implausible": "Hard to believe as stated: the claim needs more from the hardware than "
+    "comparable published runs achieved, or more than the hardware can do.",
+    "unverifiable": "Cannot be tested: the claim does not state enough to check its numbers.",
+}
+_TOC = [
+    ("claim", "The claim"),
+    ("implied", "What the numbers imply"),
+    ("consistency", "The claim's own arithmetic"),
+    ("runs", "Against published runs"),
+    ("likelihood", "How likely"),
+    ("reasons", "Why this verdict"),
+    ("ledger", "What the figure leaves out"),
+    ("hardware", "Hardware and export control"),
+    ("other", "Other results"),
+    ("assumptions", "Warnings and assumptions"),
+    ("sources", "Sources"),
+]
+_TOP = {"schema", "claim", "basis", "consistency", "flop", "peaks_flop_per_s", "fp8_fraction"}
+_TOP |= {"mfu", "implied_mfu_16bit", "throughput", "stated_mfu", "third_party", "comparison"}
+_TOP |= {"history", "decomposition", "likelihood", "verdict", "ledger", "hardware", "warnings"}
+_TOP |= {"assumptions", "not_analysed_because", "throughput_derived_hours"}
+
+
+def odds(p: float) -> str:
+    """A probability in words: ``0.0975`` → ``about 1 in 10``."""
+    if p <= 0:
+        return "practically none"
+    if p < 0.001:
+        return "less than 1 in 1,000"
+    if p < 0.5:
+        return f"about 1 in {round(1 / p):,}"
+    if p < 0.995:
+        return f"about {round(100 * p)} in 100"
+    return "almost certain"
+
+
+def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
+    """The verdict and its probability as sentences a non-specialist can read."""
+    v = d["verdict"]
+    out = [tag("p", _PLAIN.get(v["verdict"], v["verdict"]), class_="big")]
+    lik, b = d.get("likelihood"), d["basis"]
+    if lik:
+        p, pr = lik["p_gpu_hours_le_claimed"], lik["prior"]
+        out.append(
+            tag(
+                "p",
+                f"If this run were like the {pr['n_runs']} published training runs the "
+                f"utilization prior is fitted to, the chance that it needed no more than the "
+                f"claimed {format_si(b['gpu_hours'], 4)} GPU-hours for its {b['stage']} is ",
+                tag("strong", f"{pct(p)} ({odds(p)})"),
+                ".",
+            )
+        )
+        cm = d.get("comparison", {})
+        out.append(
+            tag(
+                "p",
+                f"Those hours mean the GPUs did useful model work at {pct(d['implied_mfu_16bit'])} "
+                f"of their 16-bit peak (implied MFU, counting 6ND FLOP), more than "
+                f"{pct(cm.get('percentile'), 0)} of {cm.get('n_runs')} published runs.",
+            )
+        )
+        mk = lik.get("predicted_cost_usd_market")
+        cost = d["claim"].get("cost_usd")
+        if mk and cost:
+            out.append(
+                tag(
+                    "p",
+                    f"At market rental prices the whole claim would most likely cost "
+                    f"{format_usd(mk['p50'], 3)} (90% range {format_usd(mk['p05'], 3)} – "
+                    f"{format_usd(mk['p95'], 3)}); the claim says {format_usd(cost, 4)}.",
+                )
+            )
+        t = v.get("thresholds", {})
+        if "p_optimistic" in t:
+            out.append(
+                tag(
+                    "p",
+                    f"Rule: a claim is “optimistic” when that chance is below "
+                    f"{pct(t['p_optimistic'], 0)} (or its utilization is above "
+                    f"{pct(t.get('percentile_optimistic'), 0)} of published runs, or its own "
+                    f"numbers disagree), and “implausible” below {pct(t['p_implausible'], 0)} or "
+                    f"when the hardware could not do the work.",
+                    class_="muted",
+                )
+            )
+    for r in v["reasons"]:
+        if r.startswith("borderline"):
+            out.append(tag("div", tag("strong", "Borderline. "), _borderline(d), class_="note"))
+    if lik:
+        out.append(_prior_sensitivity(lik))
+    return out
+
+
+def _borderline(d: Mapping[str, Any]) -> str:
+    p = d["likelihood"]["p_gpu_hours_le_claimed"]
+    t = d["verdict"]["thresholds"]
+    line, lower, upper = (
+        (t["p_optimistic"], "optimistic", "consistent")
+        if abs(p - t["p_optimistic"]) <= abs(p - t["p_implausible"])
+        else (t["p_implausible"], "implausible", "optimistic")
+    )
+    return (
+        f"The probability ({pct(p, 2)}) is close to the {pct(line, 0)} line between "
+        f"“{lower}” and “{upper}”. A modestly different but defensible utilization prior "
+        f"could put it on the other side, so read the verdict together with the probability, "
+        f"not on its own."
+    )
+
+
+def _prior_sensitivity(lik: Mapping[str, Any]) -> Raw:
+    pr = lik["prior"]
+    parts: list[Any] = [
+        tag(
+            "p",
+            f"Sensitivity to the prior: the chance rests on the utilization prior for "
+            f"{pr['family']} accelerators at this model size (median MFU {pct(pr['median_mfu'])}, "
+            f"90% of runs between {pct(pr['mfu_p05'])} and {pct(pr['mfu_p95'])}, fitted to "
+            f"{pr['n_runs']} runs). A prior centred higher makes the claim more likely.",
+            class_="muted",
+        )
+    ]
+    for k, v in lik.items():  # P(claim) under alternative priors, when the result has them
+        if "prior" in k and k != "prior" and v:
+            parts += [tag("h3", label(k)), generic(v, k)]
+    return join(parts)
+
+
+def _key_numbers(d: Mapping[str, Any]) -> Raw:
+    c = d["claim"]
+    rows = [
+        ("claimed cost", format_usd(c["cost_usd"], 4) if c.get("cost_usd") else "not stated"),
+        ("claimed GPU-hours", format_si(c["gpu_hours"], 4) if c.get("gpu_hours") else "not stated"),
+        ("accelerator", f"{c['gpu']}" + (f" × {c['n_gpus']:,}" if c.get("n_gpus") else "")),
+    ]
+    if "flop" in d:
+        b = d["basis"]
+        rows += [
+            (f"6ND FLOP ({b['stage']})", format_si(d["flop"]["6nd"]["total"], 4)),
+            ("implied MFU (6ND, 16-bit peak)", pct(d["implied_mfu_16bit"])),
+        ]
+    return table(rows, cls="kv")
+
+
+def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
+    """The report's content (no page chrome)."""
+    v = d["verdict"]["verdict"]
+    c = d["claim"]
+    head = [
+        tag("h1", f"Claim check: {c['name']}"),
+        tag(
+            "div",
+            tag("span", "Verdict: "),
+            tag("span", v.upper(), class_="badge"),
+            *plain_verdict(d),
+            class_=f"verdict v-{v}",
+        ),
+        _key_numbers(d),
+        tag(
+            "nav",
+            tag("strong", "Contents"),
+            tag("ol", *(tag("li", tag("a", t, href=f"#{i}")) for i, t in _TOC)),
+        ),
+    ]
+    other = {k: x for k, x in d.items() if k not in _TOP}
+    notes = []
+    if d.get("warnings"):
+        notes += [tag("h3", "Warnings"), generic(list(d["warnings"]))]
+    notes += [tag("h3", "Assumptions"), generic(list(d.get("assumptions") or ["none"]))]
+    return join(
+        [
+            *head,
+            section("claim", "The claim", parts.claim(d)),
+            section("implied", "What the numbers imply", parts.implied(d)),
+            section("consistency", "The claim's own arithmetic", parts.consistency(d)),
+            section("runs", "Against published runs", parts.runs(d)),
+            section("likelihood", "How likely", parts.likelihood(d, hours)),
+            section(
+                "reasons",
+                "Why this verdict",
+                tag("p", tag("strong", v.upper())),
+                generic(list(d["verdict"]["reasons"])),
+            ),
+            section("ledger", "What the figure leaves out", parts.ledger(d)),
+            section("hardware", "Hardware and export control", parts.hardware(d)),
+            section("other", "Other results", rest(other, ()) or tag("p", "None.")),
+            section("assumptions", "Warnings and assumptions", *notes),
+            section("sources", "Sources", sources_list(d)),
+        ]
+    )
+
+
+def page(
+    d: Mapping[str, Any], hours: Sequence[float] | None = None, command: str | None = None
+) -> str:
+    """A whole self-contained HTML page for a claim check."""
+    return _page(f"Claim check: {d['claim']['name']}", body(d, hours), command=command)

@@ -1,0 +1,331 @@
+"""HTML for an estimate, a sensitivity analysis and a backtest (from their ``to_dict()``).
+
+Inputs, outputs with their quantiles, and a chart (the sampled distribution, the tornado,
+predicted against reported hours); keys not named here are shown generically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..formulas.units import format_si, format_usd
+from . import svg
+from .html import (
+    Raw,
+    fmt,
+    generic,
+    join,
+    label,
+    records_table,
+    rest,
+    section,
+    sources_list,
+    table,
+    tag,
+)
+from .html import page as _page
+
+__all__ = ["estimate_body", "sensitivity_body", "backtest_body", "page"]
+
+#: Outputs of an estimate in reading order (others follow, generically).
+_OUTPUTS = ("cost_usd", "gpu_hours", "wall_clock_days", "model_flop", "hardware_flop")
+_OUTPUTS += ("flop_per_token", "peak_flop_per_s", "mfu", "hfu", "energy_kwh", "co2e_kg")
+_OUTPUTS += ("tokens_per_s_per_gpu",)
+_UNIT = {"cost_usd": "US dollars", "gpu_hours": "GPU-hours", "wall_clock_days": "days"}
+
+
+def _v(x: Any, key: str) -> str:
+    """Plain text of one number, formatted by its key."""
+    return str(fmt(x, key))
+
+
+def _chart_fmt(key: str):
+    if "usd" in key:
+        return lambda v: format_usd(v, 3)
+    if key in ("mfu", "hfu"):
+        return lambda v: f"{100 * v:.0f}%"
+    return lambda v: format_si(v, 3)
+
+
+def estimate_body(
+    d: Mapping[str, Any], samples: Mapping[str, Sequence[float]] | None = None
+) -> Raw:
+    """An ``Estimate.to_dict()``; ``samples`` maps outputs to their draws (for the chart)."""
+    inp = d["inputs"]
+    what = ", ".join(
+        str(x) for x in (inp.get("run"), inp.get("gpu"), inp.get("precision")) if x is not None
+    )
+    key = [(label(k), fmt(d.get(k), k)) for k in ("cost_usd", "gpu_hours", "wall_clock_days")]
+    key += [(f"MFU ({d['flop_convention']} FLOP)", fmt(d.get("mfu"), "mfu"))]
+    q = d.get("quantiles") or {}
+    qkeys = [k for k in next(iter(q.values()), {}) if k != "n"]
+    outs = [k for k in _OUTPUTS if d.get(k) is not None and (k != "hfu" or d["hfu"] != d["mfu"])]
+    outs = [k for k in outs if k != "hardware_flop" or d[k] != d.get("model_flop")]
+    rows = [[label(k), fmt(d[k], k)] + [fmt(q.get(k, {}).get(p), k) for p in qkeys] for k in outs]
+    missing = [k for k in _OUTPUTS if d.get(k) is None]
+    out: list[Any] = [
+        tag("h1", "Training cost estimate" + (f": {what}" if what else "")),
+        table([r for r in key if str(r[1]) != "—"], cls="kv"),
+        section(
+            "outputs",
+            "Outputs",
+            table(rows, ["output", "point", *qkeys], numeric=[False] + [True] * (1 + len(qkeys))),
+            tag(
+                "p",
+                "Point values at the inputs' medians; quantiles from the samples "
+                "(stderr: Monte Carlo standard error)."
+                if q
+                else "Point values at the inputs' medians (give samples for quantiles).",
+                class_="muted",
+            ),
+            tag(
+                "p",
+                "Not computed (an input is missing): " + ", ".join(label(k) for k in missing),
+                class_="muted",
+            )
+            if missing
+            else "",
+        ),
+    ]
+    target = next((k for k in ("cost_usd", "gpu_hours") if samples and k in samples), None)
+    if target:
+        qs = q.get(target, {})
+        f = _chart_fmt(target)
+        chart = svg.histogram(
+            samples[target],
+            marker=None,
+            marker_text="",
+            xlabel=_UNIT.get(target, label(target)),
+            fmt=f,
+            title=f"Distribution of {label(target)}",
+            desc=f"{len(samples[target]):,} draws; p05 {f(qs.get('p05', 0))}, p50 "
+            f"{f(qs.get('p50', 0))}, p95 {f(qs.get('p95', 0))}.",
+            quantiles={p: qs[p] for p in ("p05", "p50", "p95") if p in qs},
+            shade_below=False,
+        )
+        out.append(
+            section(
+                "distribution",
+                "Distribution",
+                tag(
+                    "figure",
+                    chart,
+                    tag(
+                        "figcaption",
+                        f"Histogram of the sampled {label(target)}; dashed lines at p05, p50 "
+                        f"and p95.",
+                    ),
+                ),
+            )
+        )
+    handled = {"schema", "inputs", "assumptions", "flop_convention", "quantiles", *_OUTPUTS}
+    inputs = {k: v for k, v in inp.items() if v is not None and k != "architecture"}
+    out += [
+        section(
+            "inputs",
+            "Inputs",
+            table([(label(k), fmt(v, k)) for k, v in inputs.items()], cls="kv"),
+            tag("p", f"FLOP convention: {d['flop_convention']}."),
+        ),
+    ]
+    if inp.get("architecture"):
+        out.append(section("architecture", "Model shape", fmt(inp["architecture"])))
+    other = rest(d, handled)
+    if other:
+        out.append(section("other", "Other results", other))
+    out += [
+        section("assumptions", "Assumptions", generic(list(d.get("assumptions") or ["none"]))),
+        section("sources", "Sources", sources_list(d)),
+    ]
+    return join(out)
+
+
+def sensitivity_body(d: Mapping[str, Any]) -> Raw:
+    """A ``Sensitivity.to_dict()``: tornado chart and table, Sobol indices."""
+    o = d["output"]
+    f = _chart_fmt(o)
+    tor = d["tornado"]
+    out: list[Any] = [
+        tag("h1", f"What drives {label(o)}"),
+        tag(
+            "p",
+            f"Median {label(o)}: ",
+            tag("strong", _v(d["median_output"], o)),
+            f"; uncertain inputs: {', '.join(d['uncertain_inputs']) or 'none'}.",
+        ),
+    ]
+    if tor:
+        chart = svg.tornado(
+            tor,
+            d["median_output"],
+            xlabel=_UNIT.get(o, label(o)),
+            fmt=f,
+            fmt_input=lambda v: format_si(v, 3),
+            title=f"Tornado: {label(o)}",
+            desc="; ".join(
+                f"{r['input']}: {f(r['output_at_low'])} at its p05, "
+                f"{f(r['output_at_high'])} at its p95"
+                for r in tor
+            ),
+        )
+        rows = [
+            [
+                r["input"],
+                f"{_v(r['low_value'], r['input'])} → {_v(r['high_value'], r['input'])}",
+                _v(r["output_at_low"], o),
+                _v(r["output_at_high"], o),
+                _v(r["swing"], o),
+            ]
+            for r in tor
+        ]
+        out.append(
+            section(
+                "tornado",
+                "Tornado",
+                tag(
+                    "figure",
+                    chart,
+                    tag(
+                        "figcaption",
+                        "Each input at its p05 and p95 with the others at their medians; each "
+                        "bar end is labelled with the input value that produced it.",
+                    ),
+                ),
+                table(
+                    rows,
+                    ["input", "p05 → p95", "output at p05", "output at p95", "swing"],
+                    numeric=[False, False, True, True, True],
+                ),
+            )
+        )
+    s = d.get("sobol")
+    if s:
+        order = sorted(range(len(s["inputs"])), key=lambda i: -s["ST"][i])
+        chart = svg.bars(
+            [(s["inputs"][i], (s["S1"][i], s["ST"][i])) for i in order],
+            ("first-order S1", "total ST"),
+            xlabel="share of output variance",
+            title="Sobol indices",
+            desc="; ".join(
+                f"{s['inputs'][i]}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}" for i in order
+            ),
+        )
+        ci1, cit = s.get("S1_ci"), s.get("ST_ci")
+        rows = [
+            [
+                s["inputs"][i],
+                f"{s['S1'][i]:.3f}",
+                f"{ci1[i][0]:.3f} – {ci1[i][1]:.3f}" if ci1 else "",
+                f"{s['ST'][i]:.3f}",
+                f"{cit[i][0]:.3f} – {cit[i][1]:.3f}" if cit else "",
+            ]
+            for i in order
+        ]
+        out.append(
+            section(
+                "sobol",
+                "Sobol indices",
+                tag("figure", chart),
+                table(
+                    rows,
+                    ["input", "first-order S1", "95% CI", "total ST", "95% CI"],
+                    numeric=[False, True, True, True, True],
+                ),
+                tag(
+                    "p",
+                    f"{s.get('n_evaluations', 0):,} evaluations; {s.get('method', '')}.",
+                    class_="muted",
+                ),
+            )
+        )
+    other = rest(
+        d,
+        {
+            "schema",
+            "output",
+            "uncertain_inputs",
+            "median_output",
+            "tornado",
+            "sobol",
+            "assumptions",
+        },
+    )
+    if other:
+        out.append(section("other", "Other results", other))
+    out += [
+        section("assumptions", "Assumptions", generic(list(d.get("assumptions") or ["none"]))),
+        section("sources", "Sources", sources_list(d)),
+    ]
+    return join(out)
+
+
+def backtest_body(d: Mapping[str, Any]) -> Raw:
+    """A ``Backtest.to_dict()``: predicted against reported accelerator-hours."""
+    runs = d["runs"]
+    pts = [
+        (
+            r["reported_gpu_hours"],
+            r["predicted_p50"],
+            r["predicted_p05"],
+            r["predicted_p95"],
+            r["id"],
+            r["inside_90"],
+        )
+        for r in runs
+    ]
+    summ = [{"runs": k, **v} for k, v in d["summary"].items() if isinstance(v, Mapping)]
+    out: list[Any] = [
+        tag("h1", "Backtest: published accelerator-hours predicted from size, tokens and hardware"),
+        tag("p", f"Prior model {d['model']}; each run predicted without itself (leave-one-out)."),
+    ]
+    if summ:
+        out.append(records_table(summ))
+    if pts:
+        chart = svg.scatter(
+            pts,
+            xlabel="reported GPU-hours",
+            ylabel="predicted GPU-hours",
+            fmt=lambda v: format_si(v, 2),
+            title="Predicted against reported",
+            desc=f"{len(pts)} runs; red: reported hours outside the 90% interval.",
+        )
+        out.append(
+            section(
+                "chart",
+                "Predicted against reported",
+                tag(
+                    "figure",
+                    chart,
+                    tag(
+                        "figcaption",
+                        "Median prediction (dot) with its 90% interval; dashed: 1:1. Red: the "
+                        "reported hours fall outside the interval.",
+                    ),
+                ),
+            )
+        )
+    keep = [
+        "id",
+        "gpu",
+        "active_params",
+        "tokens",
+        "reported_gpu_hours",
+        "predicted_p05",
+        "predicted_p50",
+        "predicted_p95",
+        "ratio",
+        "inside_90",
+        "gpu_hours_grade",
+    ]
+    out.append(section("runs", "Runs", records_table(sorted(runs, key=lambda r: r["id"]), keep)))
+    return join(out)
+
+
+def page(kind: str, body: str, command: str | None = None) -> str:
+    titles = {
+        "estimate": "costmodel estimate",
+        "sensitivity": "costmodel sensitivity",
+        "backtest": "costmodel backtest",
+    }
+    return _page(titles.get(kind, kind), body, command=command)
