@@ -233,8 +233,9 @@ def test_linkify():
 def test_html_needs_no_plot_extra_and_no_scipy(tmp_path):
     code = (
         "import sys; from costmodel.cli import cli;"
-        f"rc = cli.main(['estimate', *{V3_BF16!r}, '--mfu', '0.35', '--price-usd-per-gpu-hour', '2', '--html', "
-        f"{str(tmp_path / 'e.html')!r}], standalone_mode=False);"
+        f"rc = cli.main(['estimate', *{V3_BF16!r}, '--mfu', '0.35', "
+        f"'--price-usd-per-gpu-hour', '2', '--html', {str(tmp_path / 'e.html')!r}], "
+        "standalone_mode=False);"
         "heavy = [m for m in ('scipy', 'matplotlib', 'pandas') if m in sys.modules];"
         "print('HEAVY', heavy); assert rc == 0"
     )
