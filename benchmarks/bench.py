@@ -6,7 +6,7 @@
 Measures: vectorized estimate over 10⁶ scenarios vs a loop of scalar calls; a 10⁶-sample
 Monte Carlo simulation; Sobol indices for 8 inputs at 2¹⁴ base samples; the peak memory of
 a 10⁷-point sweep streamed to CSV (in a child process); CLI cold start vs importing
-numpy, pydantic and click.
+numpy, pydantic and click; ``plan``'s layout search vs scoring layouts one at a time.
 """
 
 from __future__ import annotations
@@ -208,6 +208,45 @@ def cold_start():
     ]
 
 
+def plan_throughput(loop_n: int):
+    """``costmodel plan``'s search (one vectorized call over every layout) vs scoring the
+    same layouts one at a time, measured in the same run."""
+    from costmodel import store
+    from costmodel.perf import bind
+    from costmodel.perf.plan import candidate_layouts, plan
+    from costmodel.perf.step import evaluate
+
+    arch = store.get("runs", "deepseek-v3").architecture
+    acc = store.get("accelerators", "h800-sxm")
+    plan(arch, acc, 2048, precision="mixed")
+    t_plan = best_of(lambda: plan(arch, acc, 2048, precision="mixed"))
+    n = plan(arch, acc, 2048, precision="mixed")["searched"]
+    shape = bind.model_shape(arch)
+    hw, _ = bind.hardware(acc)
+    cand = candidate_layouts(arch, 2048, seq_len=4096, domain=8)
+    t = time.perf_counter()
+    for i in range(loop_n):
+        evaluate(
+            shape, hw, global_batch=16384, seq_len=4096, **{k: int(v[i]) for k, v in cand.items()}
+        )
+    t_one = (time.perf_counter() - t) / loop_n
+    return [
+        (
+            "plan (vectorized search)",
+            f"{n:,} layouts",
+            f"{t_plan * 1e3:.0f} ms",
+            f"{n / t_plan:,.0f} layouts/s",
+        ),
+        (
+            "one layout at a time",
+            f"{loop_n:,} calls",
+            f"{t_one * 1e6:.0f} µs per call",
+            f"{1 / t_one:,.0f} layouts/s",
+        ),
+        ("plan / loop", "", "", f"{n / t_plan * t_one:,.0f}x"),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -219,6 +258,7 @@ def main():
     rows += sobol(2**10 if q else 2**14)
     rows += sweep_memory(10**5 if q else 10**7)
     rows += cold_start()
+    rows += plan_throughput(100 if q else 1000)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     print(
         f"costmodel {costmodel.__version__}, Python {sys.version.split()[0]}, "

@@ -15,3 +15,6 @@ gpu_id = st.sampled_from(
 # magnitudes that SI formatting must round-trip
 magnitude = st.floats(min_value=1e-2, max_value=1e30, allow_nan=False, allow_infinity=False)
 suffix = st.sampled_from(["", "K", "M", "B", "T", "P", "E", "k", "G"])
+# performance-model layouts: bandwidth multipliers and micro-batches
+bandwidth_scale = st.floats(min_value=1.0, max_value=16.0)
+micro_batch = st.integers(min_value=1, max_value=16)

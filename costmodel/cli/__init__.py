@@ -65,6 +65,8 @@ COMMANDS = {
     "gpus": "catalog_cmd",
     "presets": "catalog_cmd",
     "export-control": "check_cmd",
+    "perf": "perf_cmd",
+    "plan": "perf_cmd",
 }
 
 

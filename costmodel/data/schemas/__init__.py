@@ -126,6 +126,21 @@ class Accelerator(BaseModel):
         None, ge=0, description="aggregate bidirectional chip-to-chip bandwidth [GB/s]"
     )
     interconnect: str = Field("", description="what the interconnect figure measures")
+    scale_up_gb_per_s: float | None = Field(
+        None,
+        gt=0,
+        description="bidirectional per-chip bandwidth collectives get inside the scale-up "
+        "domain [GB/s], where it differs from interconnect_gb_per_s or that is unpublished",
+    )
+    scale_up_domain: int | None = Field(
+        None, ge=1, description="accelerators per NVLink/xGMI/ICI scale-up domain [1]"
+    )
+    scale_out_gbit_per_s: float | None = Field(
+        None,
+        gt=0,
+        description="scale-out network (InfiniBand/RoCE NIC, TPU DCN) per accelerator, one "
+        "direction [Gbit/s] in the reference cluster named in source",
+    )
     tdp_w: float | None = Field(None, gt=0, description="board power [W], where published")
     die_area_mm2: float | None = Field(
         None, gt=0, description="applicable (non-planar logic) die area [mm²], where public"

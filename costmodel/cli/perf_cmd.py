@@ -1,0 +1,227 @@
+"""``costmodel perf`` and ``costmodel plan``: the performance model on one layout, and the
+best layouts for a model on a cluster."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .options import output_options
+
+_SCHED = click.Choice(["1f1b", "interleaved", "dualpipe"])
+_REC = click.Choice(["none", "selective", "full"])
+_PREC = click.Choice(["bf16", "fp8", "mixed"])
+
+
+def _model_options(f):
+    opts = [
+        click.option("--run", "run_id", default=None, help="Run preset with an [architecture]."),
+        click.option(
+            "--architecture",
+            "arch_path",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="TOML file with one [architecture] table (run presets' schema).",
+        ),
+        click.option("--gpu", required=True, help="Accelerator id (see `costmodel gpus`)."),
+        click.option("--n-gpus", type=int, default=None, help="Accelerators in the job."),
+        click.option("--seq-len", type=int, default=None, help="Tokens per sequence."),
+        click.option("--global-batch", type=int, default=None, help="Sequences per step."),
+        click.option("--precision", type=_PREC, default=None, help="bf16 (default), fp8, mixed."),
+        click.option(
+            "--fp8-fraction",
+            type=float,
+            default=None,
+            help="mixed: share of block-linear GEMM work in FP8 (default 1).",
+        ),
+        click.option(
+            "--node-limit",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="MoE node-limited routing: a token goes to at most N nodes (0 = off).",
+        ),
+        click.option(
+            "--scale-out-gbit-per-s",
+            type=float,
+            default=None,
+            help="Scale-out (NIC) bandwidth per GPU, one direction [Gbit/s].",
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _check_positive(**kw):
+    for k, v in kw.items():
+        if v is not None and v <= 0:
+            raise click.BadParameter(f"{v}: give a positive number", param_hint=f"--{k}")
+
+
+@cli.command("perf")
+@_model_options
+@click.option("--tp", type=int, default=None, help="Tensor parallel degree (default 1).")
+@click.option("--pp", type=int, default=None, help="Pipeline stages (default 1).")
+@click.option("--dp", type=int, default=None, help="Data parallel replicas (n_gpus/(tp·pp·cp)).")
+@click.option("--ep", type=int, default=None, help="Expert parallel degree (MoE).")
+@click.option("--cp", type=int, default=None, help="Context parallel degree (default 1).")
+@click.option("--vpp", type=int, default=None, help="Virtual stages per device (interleaved).")
+@click.option("--schedule", type=_SCHED, default=None, help="Pipeline schedule (default 1f1b).")
+@click.option("--zero", type=click.IntRange(0, 3), default=None, help="ZeRO stage (default 1).")
+@click.option("--micro-batch", type=int, default=None, help="Sequences per micro-batch (1).")
+@click.option("--recompute", type=_REC, default=None, help="Recomputation (default selective).")
+@output_options
+def perf_cmd(
+    run_id, arch_path, gpu, n_gpus, node_limit, scale_out_gbit_per_s, fmt, as_json, output, **kw
+):
+    """Step time, MFU and memory of one training layout (the performance model).
+
+    Omitted layout values get documented defaults, listed under assumptions. A layout
+    that does not fit in memory reports fits: false and what overflows.
+
+    \b
+    Examples:
+      costmodel perf --run deepseek-v3 --gpu h800-sxm --n-gpus 2048 --pp 16 --ep 64 \\
+          --schedule dualpipe --precision mixed --json
+      costmodel perf --run llama-3.1-405b --gpu h100-sxm --n-gpus 8192 --tp 8 --pp 16
+    """
+    from .. import store
+    from ..perf import bind
+
+    _check_positive(scale_out_gbit_per_s=scale_out_gbit_per_s)
+    arch, label = bind.load_architecture(run_id, arch_path)
+    acc = store.get("accelerators", gpu)
+    d = bind.perf(
+        arch,
+        acc,
+        n_gpus=n_gpus,
+        node_limit=node_limit,
+        scale_out_gbit_per_s=scale_out_gbit_per_s,
+        **kw,
+    )
+    d = {"schema": d.pop("schema"), "model": label, "gpu": acc.id, **d}
+    from .options import emit
+
+    emit(d, lambda: perf_table(d), fmt, as_json, output)
+
+
+def perf_table(d: dict) -> str:
+    """Human-readable summary of a ``costmodel.perf/1`` result."""
+    lay = d["layout"]
+    shown = " ".join(f"{k}={lay[k]}" for k in lay)
+    lines = [
+        f"{d.get('model', '')} on {lay['n_gpus']} x {d.get('gpu', '')}: {shown}",
+        f"  MFU {d['mfu']:.1%} (16-bit basis {d['mfu_16bit']:.1%}), HFU {d['hfu']:.1%}; "
+        f"{d['tokens_per_s_per_gpu']:,.0f} tokens/s/GPU; step {d['step_time_s']:.3g} s",
+        f"  bottleneck: {d['bottleneck']}",
+        "  step time by component (exposed seconds; hidden by overlap in brackets):",
+    ]
+    hid = d.get("hidden_by_overlap", {})
+    for k, v in d["breakdown"].items():
+        if v > 0 or hid.get(k, 0) > 0:
+            h = f"  [{hid[k]:.3g} hidden]" if hid.get(k, 0) > 0 else ""
+            lines.append(f"    {k:<16} {v:10.4g}{h}")
+    m = d["memory_gb_per_gpu"]
+    fit = "fits" if d["fits"] else f"DOES NOT FIT: {d['overflow']}"
+    lines.append(f"  memory {m['total']:.1f} of {m['capacity']:.0f} GB per GPU ({fit})")
+    lines.append(
+        "    "
+        + ", ".join(f"{k} {m[k]:.1f}" for k in m if k not in ("total", "capacity") and m[k] > 0.05)
+    )
+    if d.get("assumptions"):
+        lines.append("  assumptions:")
+        lines += [f"    - {a}" for a in d["assumptions"]]
+    return "\n".join(lines)
+
+
+@cli.command("plan")
+@_model_options
+@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True)
+@output_options
+def plan_cmd(
+    run_id,
+    arch_path,
+    gpu,
+    n_gpus,
+    seq_len,
+    global_batch,
+    precision,
+    fp8_fraction,
+    node_limit,
+    scale_out_gbit_per_s,
+    top,
+    fmt,
+    as_json,
+    output,
+):
+    """Best layouts of a model on a cluster, by predicted MFU, among those that fit.
+
+    Searches tensor/pipeline/context/expert parallelism, virtual stages, schedule, ZeRO
+    stage, micro-batch and recomputation in one vectorized evaluation.
+
+    \b
+    Examples:
+      costmodel plan --run deepseek-v3 --gpu h800-sxm --n-gpus 2048 --precision mixed
+      costmodel plan --run llama-3.1-405b --gpu h20 --n-gpus 64 --json
+    """
+    from .. import store
+    from ..perf import bind
+    from ..perf.plan import plan
+
+    if n_gpus is None:
+        raise click.UsageError("--n-gpus is required for plan")
+    _check_positive(n_gpus=n_gpus, seq_len=seq_len, global_batch=global_batch)
+    _check_positive(scale_out_gbit_per_s=scale_out_gbit_per_s)
+    arch, label = bind.load_architecture(run_id, arch_path)
+    acc = store.get("accelerators", gpu)
+    d = plan(
+        arch,
+        acc,
+        n_gpus,
+        top=top,
+        global_batch=global_batch,
+        seq_len=seq_len,
+        precision=precision or "bf16",
+        fp8_fraction=fp8_fraction,
+        node_limit=node_limit,
+        scale_out_gbit_per_s=scale_out_gbit_per_s,
+    )
+    d = {"schema": d.pop("schema"), "model": label, **d}
+    from .options import emit
+
+    def table():
+        head = (
+            f"{label} on {n_gpus} x {acc.id}: {d['searched']:,} layouts searched, "
+            f"{d['fitting']:,} fit in memory"
+        )
+        if not d["layouts"]:
+            return (
+                head
+                + f"\n  none fits: the leanest layout needs {d['min_memory_gb']:.1f} GB per GPU "
+                f"of {acc.memory_gb:g} GB; use more GPUs"
+            )
+        rows = [head]
+        for i, x in enumerate(d["layouts"], 1):
+            lay = x["layout"]
+            rows.append(
+                f"  {i}. MFU {x['mfu']:.1%} (16-bit {x['mfu_16bit']:.1%})  "
+                f"tp={lay['tp']} pp={lay['pp']} dp={lay['dp']} ep={lay['ep']} cp={lay['cp']} "
+                f"vpp={lay['vpp']} {lay['schedule']} zero={lay['zero']} mb={lay['micro_batch']} "
+                f"gb={lay['global_batch']} recompute={lay['recompute']}  "
+                f"{x['memory_gb_per_gpu']['total']:.0f} GB; {x['bottleneck']}"
+            )
+        return "\n".join(rows)
+
+    rows = [
+        {
+            "rank": i + 1,
+            **x["layout"],
+            "mfu": x["mfu"],
+            "mfu_16bit": x["mfu_16bit"],
+            "memory_gb": x["memory_gb_per_gpu"]["total"],
+            "bottleneck": x["bottleneck"],
+        }
+        for i, x in enumerate(d["layouts"])
+    ]
+    emit(d, table, fmt, as_json, output, csv_rows=rows)

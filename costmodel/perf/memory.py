@@ -1,0 +1,164 @@
+"""Memory per accelerator of a training layout (layer 1, broadcasting).
+
+References
+----------
+.. [1] Rajbhandari et al., "ZeRO: Memory Optimizations Toward Training Trillion Parameter
+       Models", SC'20, arXiv 1910.02054, §3.1 (mixed-precision Adam: 2 bytes of fp16/bf16
+       weights + 2 of gradients + K = 12 of fp32 master weights, momentum and variance =
+       16 bytes per parameter) and §5 (stage 1 shards the optimizer states, stage 2 also the
+       gradients, stage 3 also the weights, each by the data-parallel degree).
+.. [2] Korthikanti et al., "Reducing Activation Recomputation in Large Transformer Models",
+       MLSys'23, arXiv 2205.05198, §4 (activations per layer ``s·b·h·(34 + 5·a·s/h)`` bytes,
+       divided by ``t`` with tensor + sequence parallelism; selective recomputation drops
+       the ``5·a·s/h`` attention-core term; full recomputation keeps only ``2·s·b·h``) and §4.2.3
+       (the first pipeline stage holds ``p`` micro-batches of activations, ``×(1 + (p−1)/(p·v))``
+       when interleaved).
+.. [3] DeepSeek-AI, DeepSeek-V3 Technical Report, arXiv 2412.19437, Table 2 (DualPipe keeps
+       two copies of the parameters and ``PP+1`` micro-batches of activations).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "WEIGHT_BYTES",
+    "GRAD_BYTES",
+    "OPTIMIZER_BYTES",
+    "RUNTIME_RESERVED_BYTES",
+    "model_state_bytes",
+    "activation_bytes_per_token",
+    "inflight_microbatches",
+]
+
+#: Mixed-precision Adam bytes per parameter (Rajbhandari et al. 2020, §3.1): 16-bit
+#: weights, 16-bit gradients, fp32 master + momentum + variance (K = 12).
+WEIGHT_BYTES = 2.0
+GRAD_BYTES = 2.0
+OPTIMIZER_BYTES = 12.0
+
+#: Memory the runtime keeps for itself [byte]: CUDA context, communication buffers and
+#: allocator fragmentation — a stated assumption (a few GB on PyTorch/NCCL; not fitted).
+RUNTIME_RESERVED_BYTES = 3e9
+
+
+def _out(x):
+    x = np.asarray(x, dtype=float)
+    return x.item() if x.ndim == 0 else x
+
+
+def model_state_bytes(params, zero, shard):
+    """Weights, gradients and Adam states of ``params`` parameters [byte].
+
+    Parameters
+    ----------
+    params : array_like
+        Parameters held by this accelerator before ZeRO sharding [count].
+    zero : array_like of int
+        ZeRO stage 0–3 (3 = FSDP).
+    shard : array_like
+        Ranks over which ZeRO shards these parameters (data-parallel replicas) [1].
+
+    Returns
+    -------
+    tuple of (float or ndarray)
+        ``(weights, gradients, optimizer)`` [byte].
+
+    Examples
+    --------
+    Unsharded, 16 bytes per parameter; ZeRO-3 over 8 ranks, 2 bytes:
+
+    >>> sum(model_state_bytes(1.0, 0, 8)), sum(model_state_bytes(1.0, 3, 8))
+    (16.0, 2.0)
+    """
+    p, z, s = (np.asarray(a, dtype=float) for a in (params, zero, shard))
+    w = p * WEIGHT_BYTES / np.where(z >= 3, s, 1.0)
+    g = p * GRAD_BYTES / np.where(z >= 2, s, 1.0)
+    o = p * OPTIMIZER_BYTES / np.where(z >= 1, s, 1.0)
+    return _out(w), _out(g), _out(o)
+
+
+def activation_bytes_per_token(
+    d_model, attn_saved_bytes, mlp_saved_bytes, *, recompute, dropout=False, input_bytes=2.0
+):
+    """Activation bytes one layer keeps per token for the backward pass [byte].
+
+    Generalizes Korthikanti et al. (2022, §4.1) from GPT-3 blocks to any block: the inputs
+    of the layer's matmuls and non-linearities, 16-bit unless stated.
+
+    Parameters
+    ----------
+    d_model : array_like
+        Hidden size ``h`` [1].
+    attn_saved_bytes : array_like
+        Bytes per token the attention block saves besides its input: Q, K, V, the core's
+        output and (MLA) the compressed latents [byte].
+    mlp_saved_bytes : array_like
+        Bytes per token the feed-forward block saves besides its input: up/gate outputs,
+        the activation's output, the routed copies of the input [byte].
+    recompute : array_like of int
+        0 none or 1 selective (the caller passes the smaller saved sets of selective; no
+        ``s²`` attention-core term in either, as flash attention never stores it), 2 full
+        (only the layer input ``2h`` is kept).
+    dropout : bool, default False
+        Add the two 1-byte dropout masks of a GPT-3 block (attention and MLP outputs).
+    input_bytes : array_like, default 2
+        Element size of the saved inputs of the QKV and MLP matmuls [byte] (1 when FP8
+        training caches the quantized copy).
+
+    Returns
+    -------
+    float or ndarray
+        Bytes per token per layer, before division by tensor/context parallelism.
+
+    Notes
+    -----
+    ``2·2h`` (two norm inputs) ``+ input_bytes·2h`` (QKV and MLP inputs) ``+ attn + mlp``
+    ``+ 2h`` masks. For GPT-3 (attention saves Q, K, V and the core output, ``4h`` elements;
+    the MLP saves the GeLU input and output, ``8h``), with dropout, this is ``34·h``:
+    Korthikanti's Eq. (2) without the attention-core ``5as/h`` term.
+
+    Examples
+    --------
+    >>> activation_bytes_per_token(1.0, 8.0, 16.0, recompute=1, dropout=True)
+    34.0
+    >>> activation_bytes_per_token(1.0, 8.0, 16.0, recompute=2, dropout=True)
+    2.0
+    """
+    h, a, m, ib = (
+        np.asarray(x, dtype=float)
+        for x in (d_model, attn_saved_bytes, mlp_saved_bytes, input_bytes)
+    )
+    full = 4.0 * h + ib * 2.0 * h + a + m + (2.0 * h if dropout else 0.0)
+    return _out(np.where(np.asarray(recompute) == 2, 2.0 * h, full))
+
+
+def inflight_microbatches(pp, microbatches, *, schedule, vpp=1):
+    """Micro-batches of activations the busiest (first) stage holds, in units of one
+    micro-batch through ``L/p`` layers [1].
+
+    Parameters
+    ----------
+    pp, microbatches : array_like
+        Stages ``p`` and micro-batches per step ``m`` [1].
+    schedule : array_like of int
+        0 ``1f1b``, 1 ``interleaved``, 2 ``dualpipe``.
+    vpp : array_like, default 1
+        Model chunks per device (interleaved) [1].
+
+    Returns
+    -------
+    float or ndarray
+        ``min(p, m)`` (1F1B), ``p·(1 + (p−1)/(p·v))`` (interleaved), ``p + 1`` (DualPipe) [1].
+
+    Examples
+    --------
+    >>> inflight_microbatches(8, 64, schedule=0), inflight_microbatches(8, 64, schedule=2)
+    (8.0, 9.0)
+    """
+    p, m, v = (np.asarray(a, dtype=float) for a in (pp, microbatches, vpp))
+    sched = np.asarray(schedule)
+    base = np.minimum(p, m)
+    inter = base * (1.0 + (p - 1.0) / (p * v))
+    dual = np.minimum(p + 1.0, m)
+    return _out(np.where(sched == 2, dual, np.where(sched == 1, inter, base)))

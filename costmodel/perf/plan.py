@@ -1,0 +1,195 @@
+"""Search the layout space of a model on a cluster (``costmodel plan``).
+
+Builds every combination of tensor, pipeline, context and expert parallelism, virtual
+stages, schedule, ZeRO stage, micro-batch and recomputation that is valid for the model
+and the GPU count, scores them all in one vectorized call of
+:func:`costmodel.perf.step.evaluate`, drops those that do not fit in memory, and ranks the
+rest by predicted MFU.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import bind, pipeline
+from .step import evaluate
+
+__all__ = ["candidate_layouts", "plan", "min_gpus_to_fit"]
+
+
+def _pow2_upto(n: int) -> list[int]:
+    return [2**i for i in range(int(math.log2(max(n, 1))) + 1)]
+
+
+def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[str, np.ndarray]:
+    """All valid layouts of ``arch`` on ``n_gpus`` accelerators, as arrays.
+
+    Parameters
+    ----------
+    arch : Architecture
+    n_gpus : int
+    seq_len : int
+        Sequence length [tokens].
+    domain : int
+        Scale-up domain size; tensor parallelism stays inside it [1].
+
+    Returns
+    -------
+    dict of ndarray
+        ``tp pp dp ep cp vpp schedule zero micro_batch recompute`` (integer codes).
+    """
+    kv = arch.n_heads if arch.mla else arch.n_kv_heads_
+    tps = [
+        t
+        for t in _pow2_upto(min(domain, arch.n_heads))
+        if arch.n_heads % t == 0 and (kv % t == 0 or t % kv == 0) and n_gpus % t == 0
+    ]
+    pps = [p for p in range(1, min(arch.n_layers, n_gpus) + 1) if n_gpus % p == 0 and p <= 64]
+    cps = [c for c in (1, 2, 4, 8, 16) if seq_len % c == 0 and seq_len // c >= 1024]
+    eps = [1]
+    if arch.moe is not None:
+        eps = [
+            e for e in _pow2_upto(arch.moe.n_routed_experts) if arch.moe.n_routed_experts % e == 0
+        ]
+    rows = []
+    for tp, pp, cp in itertools.product(tps, pps, cps):
+        if n_gpus % (tp * pp * cp):
+            continue
+        dp = n_gpus // (tp * pp * cp)
+        for ep in eps:
+            if (n_gpus // pp) % ep:
+                continue
+            scheds = [(0, 1)]
+            if pp > 1:
+                scheds += [(1, v) for v in (2, 4) if pp * v <= arch.n_layers]
+                if pp % 2 == 0:
+                    scheds.append((2, 1))
+            for (s, v), zero, mb, rc in itertools.product(
+                scheds, (0, 1, 2, 3), (1, 2, 4, 8), (0, 1, 2)
+            ):
+                rows.append((tp, pp, dp, ep, cp, v, s, zero, mb, rc))
+    a = np.array(rows, dtype=np.int64).reshape(-1, 10)
+    keys = ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero", "micro_batch", "recompute")
+    return {k: a[:, i] for i, k in enumerate(keys)}
+
+
+def plan(
+    arch,
+    acc,
+    n_gpus: int,
+    *,
+    top: int = 5,
+    global_batch: int | None = None,
+    seq_len: int | None = None,
+    precision: str = "bf16",
+    fp8_fraction: float | None = None,
+    node_limit: int = 0,
+    scale_out_gbit_per_s: float | None = None,
+) -> dict:
+    """Best layouts by predicted MFU among those that fit (``costmodel plan``).
+
+    Parameters
+    ----------
+    arch : Architecture
+    acc : costmodel.schemas.Accelerator
+    n_gpus : int
+        Accelerators [1].
+    top : int, default 5
+        Layouts to return.
+    global_batch : int, optional
+        Target sequences per step; each layout rounds it up to a multiple of
+        ``dp·micro_batch``. Default: 4M tokens (:data:`bind.DEFAULT_TOKENS_PER_STEP`).
+    seq_len : int, optional
+        Default: the architecture's.
+    precision : {"bf16", "fp8", "mixed"}
+    fp8_fraction : float, optional
+        FP8 share of the block linears for ``mixed`` (default 1).
+    node_limit : int, default 0
+        Node-limited MoE routing (0 = off).
+    scale_out_gbit_per_s : float, optional
+        Override the scale-out bandwidth [Gbit/s].
+
+    Returns
+    -------
+    dict
+        ``schema`` "costmodel.plan/1", ``searched`` (layouts scored), ``fitting``,
+        ``layouts`` (the best ``top`` as ``costmodel.perf/1`` dicts), ``min_memory_gb``
+        (smallest per-GPU memory of any layout), ``assumptions``.
+    """
+    if n_gpus < 1:
+        raise bind.InputError(f"--n-gpus: {n_gpus} is not allowed; give a positive integer")
+    if precision not in bind.PRECISIONS:
+        raise bind.InputError(
+            f"--precision: {precision} is not allowed; choose one of {', '.join(bind.PRECISIONS)}"
+        )
+    if precision != "bf16" and "fp8" not in acc.peak_dense_tflop_per_s:
+        raise bind.InputError(f"--precision: {precision} is not allowed; {acc.id} has no FP8 peak")
+    hw, notes = bind.hardware(acc, scale_out_gbit_per_s=scale_out_gbit_per_s)
+    s = seq_len or arch.seq_len
+    cand = candidate_layouts(arch, n_gpus, seq_len=s, domain=hw.scale_up_domain)
+    target = global_batch or max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / s))
+    unit = cand["dp"] * cand["micro_batch"]
+    gb = np.ceil(target / unit).astype(np.int64) * unit
+    f8 = 0.0 if precision == "bf16" else (1.0 if fp8_fraction is None else fp8_fraction)
+    recipe = bind._recipe({"precision": precision})
+    out = evaluate(
+        bind.model_shape(arch),
+        hw,
+        global_batch=gb,
+        seq_len=s,
+        fp8_linear=f8,
+        node_limit=node_limit,
+        **cand,
+        **recipe,
+    )
+    fits = np.asarray(out["fits"], dtype=bool)
+    score = np.where(fits, out["mfu"], -np.inf)
+    order = np.argsort(-score, kind="stable")[: max(top, 0)]
+    order = [i for i in order if fits[i]]
+    assumptions = notes + bind.standard_assumptions(arch, node_limit)
+    assumptions.append(
+        f"global batch: {target} sequences of {s} tokens, rounded up to a multiple of "
+        "dp·micro-batch per layout"
+    )
+    layouts = []
+    for i in order:
+        lay = {
+            "tp": int(cand["tp"][i]),
+            "pp": int(cand["pp"][i]),
+            "dp": int(cand["dp"][i]),
+            "ep": int(cand["ep"][i]),
+            "cp": int(cand["cp"][i]),
+            "vpp": int(cand["vpp"][i]),
+            "schedule": pipeline.SCHEDULES[int(cand["schedule"][i])],
+            "zero": int(cand["zero"][i]),
+            "micro_batch": int(cand["micro_batch"][i]),
+            "global_batch": int(gb[i]),
+            "seq_len": int(s),
+            "recompute": bind.RECOMPUTE[int(cand["recompute"][i])],
+            "precision": precision,
+            "n_gpus": n_gpus,
+        }
+        layouts.append(bind.result_dict(out, i, lay, [], hw))
+    return {
+        "schema": "costmodel.plan/1",
+        "gpu": acc.id,
+        "n_gpus": n_gpus,
+        "searched": int(len(fits)),
+        "fitting": int(fits.sum()),
+        "min_memory_gb": float(np.min(out["mem_total"]) / 1e9),
+        "layouts": layouts,
+        "assumptions": assumptions,
+    }
+
+
+def min_gpus_to_fit(arch, acc, *, candidates=None, precision: str = "bf16", **kw) -> int | None:
+    """Smallest GPU count (from ``candidates``, default powers of two 8 … 65,536) at which
+    some layout fits in memory, or ``None``."""
+    candidates = candidates or [2**i for i in range(3, 17)]
+    for n in candidates:
+        if plan(arch, acc, n, top=1, precision=precision, **kw)["fitting"]:
+            return n
+    return None
