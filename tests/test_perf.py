@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from numpy.testing import assert_allclose
 
-from costmodel import store
+from costmodel.data import store
 from costmodel.perf import bind, collectives, kernels, memory, pipeline
 from costmodel.perf.step import evaluate
 

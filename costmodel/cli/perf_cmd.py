@@ -86,7 +86,7 @@ def perf_cmd(
           --schedule dualpipe --precision mixed --json
       costmodel perf --run llama-3.1-405b --gpu h100-sxm --n-gpus 8192 --tp 8 --pp 16
     """
-    from .. import store
+    from ..data import store
     from ..perf import bind
 
     _check_positive(scale_out_gbit_per_s=scale_out_gbit_per_s)
@@ -165,9 +165,9 @@ def plan_cmd(
       costmodel plan --run deepseek-v3 --gpu h800-sxm --n-gpus 2048 --precision mixed
       costmodel plan --run llama-3.1-405b --gpu h20 --n-gpus 64 --json
     """
-    from .. import store
+    from ..analysis.planning import plan
+    from ..data import store
     from ..perf import bind
-    from ..perf.plan import plan
 
     if n_gpus is None:
         raise click.UsageError("--n-gpus is required for plan")

@@ -2,7 +2,7 @@
 
 The only module of :mod:`costmodel.perf` that imports the rest of the package (the
 ``Architecture`` model, the accelerator catalog, the error classes), so moving those is a
-one-file change. It turns an :class:`~costmodel.architecture.Architecture` into a
+one-file change. It turns an :class:`~costmodel.formulas.architecture.Architecture` into a
 :class:`~costmodel.perf.step.ModelShape`, an accelerator preset into a
 :class:`~costmodel.perf.step.Hardware`, fills and checks layouts, and shapes results as
 the ``costmodel.perf/1`` JSON contract.
@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from ..architecture import Architecture
 from ..errors import InputError
+from ..formulas.architecture import Architecture
 from . import pipeline
 from .step import Hardware, ModelShape, evaluate
 
@@ -484,7 +484,7 @@ def load_architecture(run: str | None, path: str | None) -> tuple[Architecture, 
     InputError
         Neither or both given, the run has no architecture, or the file is malformed.
     """
-    from .. import store
+    from ..data import store
 
     if (run is None) == (path is None):
         raise InputError("--run / --architecture: give exactly one of them")

@@ -107,7 +107,7 @@ QUANT_BYTES = 2.0
 class ModelShape:
     """A decoder-only transformer as the performance model needs it (plain numbers).
 
-    Built from :class:`costmodel.architecture.Architecture` by
+    Built from :class:`costmodel.formulas.architecture.Architecture` by
     :func:`costmodel.perf.bind.model_shape`. Counts are [1]; FLOP are per token [FLOP].
     """
 

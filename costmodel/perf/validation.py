@@ -72,9 +72,9 @@ def _int(x: str, default: int = 0) -> int:
 
 
 def row_architecture(row: dict):
-    """The :class:`~costmodel.architecture.Architecture` of a validation row."""
-    from .. import store
-    from ..architecture import Architecture
+    """The :class:`~costmodel.formulas.architecture.Architecture` of a validation row."""
+    from ..data import store
+    from ..formulas.architecture import Architecture
 
     if row["arch_preset"]:
         arch = store.get("runs", row["arch_preset"]).architecture
@@ -117,7 +117,7 @@ def source_flop_per_token(row: dict, arch) -> float:
     ``6N + 12·H·L·hd·s`` with all parameters; ``megatron_causal``/``megatron_noncausal``:
     the architecture-detailed count with and without the causal halving.
     """
-    from .. import flops
+    from ..formulas import flops
 
     conv = row["convention"]
     s, L, h, V = arch.seq_len, arch.n_layers, arch.d_model, arch.vocab_size
@@ -153,7 +153,7 @@ def measured_tokens_per_s(row: dict, arch) -> float:
 
 def raw_predictions(rows: list[dict]) -> np.ndarray:
     """Predicted tokens/s per GPU of each row with ``system_efficiency = 1`` [1/s]."""
-    from .. import store
+    from ..data import store
 
     out = []
     for r in rows:

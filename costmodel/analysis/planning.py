@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from . import bind, pipeline
-from .step import evaluate
+from ..perf import bind, pipeline
+from ..perf.step import evaluate
 
 __all__ = ["candidate_layouts", "plan", "min_gpus_to_fit"]
 
