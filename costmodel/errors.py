@@ -77,7 +77,9 @@ def unknown(
     ``also`` (aliases) count for close matches but are not listed.
     """
     choices = sorted(choices)
-    near = close_matches(value, [*choices, *also])
+    value = str(value)
+    near = close_matches(value[:100], [*choices, *also])
     hint = f" (did you mean {' or '.join(near)}?)" if near else ""
     shown = ", ".join(choices) if len(choices) <= 30 else ", ".join(choices[:30]) + ", ..."
-    return UnknownPresetError(f"unknown {kind} {value!r}{hint}; choose one of: {shown}")
+    echo = repr(value) if len(value) <= 40 else f"{value[:37]!r}... ({len(value):,} characters)"
+    return UnknownPresetError(f"unknown {kind} {echo}{hint}; choose one of: {shown}")

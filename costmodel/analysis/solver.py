@@ -144,6 +144,13 @@ def _metric(sc_kwargs: dict[str, Any], metric: str) -> tuple[float, Scenario, di
     return float(np.asarray(val)), sc, res
 
 
+def _log_ratio(value: float, budget: float) -> float:
+    """``log(value / budget)`` without the quotient: 6e-25 / 1e300 underflows to 0."""
+    if not (0 < value < math.inf):
+        raise InputError(f"budget: the search reached a value of {value:g}")
+    return math.log(value) - math.log(budget)
+
+
 def _brentq(fn, x0: float) -> float:
     """Root of fn(log x) near x0, bracketing outward by factors of 10."""
     from scipy.optimize import brentq
@@ -249,7 +256,7 @@ def solve(
     if nonlinear:
 
         def g(logx):
-            return math.log(_metric(dict(inputs, **{unknown: math.exp(logx)}), metric)[0] / budget)
+            return _log_ratio(_metric(dict(inputs, **{unknown: math.exp(logx)}), metric)[0], budget)
 
         value, method = (
             _brentq(g, trial * (budget / m0)),
@@ -346,9 +353,15 @@ def _compute_optimal(bkey, budget, metric, inputs) -> Solution:
         return _metric(dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n), metric)
 
     def g(logn):
-        return math.log(metric_at(math.exp(logn))[0] / budget)
+        return _log_ratio(metric_at(math.exp(logn))[0], budget)
 
-    n = _brentq(g, 1e10)
+    try:
+        n = _brentq(g, 1e10)
+    except InputError:
+        raise InputError(
+            f"{bkey}: no compute-optimal model meets {budget:g} (sizes from 1e-20 to 1e40 "
+            "parameters were searched); check the budget's magnitude"
+        ) from None
     _, sc, _ = metric_at(n)
     from ..model.estimation import estimate
 

@@ -111,8 +111,11 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list]:
                 if a <= 0 or b <= 0:
                     raise InputError(f"grid: {spec!r}: log spacing needs positive ends")
                 vals = np.geomspace(a, b, count)
-            else:
+            elif math.isfinite(b - a):
                 vals = np.linspace(a, b, count)
+            else:  # -1e308:1e308: stop - start overflows; a·(1 − t) + b·t does not
+                t = np.linspace(0.0, 1.0, count)
+                vals = a * (1.0 - t) + b * t
             grid[key] = vals.tolist()
         else:
             grid[key] = [parse_quantity(v, key) for v in values.split(",") if v.strip()]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .options import NUMBER, OUTPUT_PATH, SEED, emit, html_option, output_options, write_html
+from .options import (
+    COUNT,
+    NUMBER,
+    OUTPUT_PATH,
+    SEED,
+    emit,
+    html_option,
+    output_options,
+    write_html,
+)
 
 
 @cli.command("check")
@@ -21,13 +30,17 @@ from .options import NUMBER, OUTPUT_PATH, SEED, emit, html_option, output_option
 @click.option("--cost-usd", type=NUMBER, default=None, help="Own claim: cost [USD].")
 @click.option("--tokens", type=NUMBER, default=None, help="Own claim: training tokens.")
 @click.option("--active-params", type=NUMBER, default=None, help="Own claim: active params.")
-@click.option("--n-gpus", type=NUMBER, default=None, help="Own claim: cluster size.")
+@click.option("--n-gpus", "--gpus", type=NUMBER, default=None, help="Own claim: cluster size.")
 @click.option(
-    "--price-usd-per-gpu-hour", type=NUMBER, default=None, help="Own claim: the price it assumes."
+    "--price-usd-per-gpu-hour",
+    "--price",
+    type=NUMBER,
+    default=None,
+    help="Own claim: the price it assumes.",
 )
 @click.option(
     "--samples",
-    type=NUMBER,
+    type=COUNT,
     default="20000",
     show_default=True,
     help="Monte Carlo samples for the likelihood.",

@@ -16,6 +16,7 @@ from ..io import atomic_write_text
 __all__ = [
     "QUANTITY",
     "OUTPUT_PATH",
+    "COUNT",
     "quantity",
     "scenario_options",
     "output_options",
@@ -76,7 +77,30 @@ class OutputPath(click.ParamType):
         return value
 
 
+class Count(click.ParamType):
+    """A whole number >= 0 with an optional SI suffix (``20000``, ``20K``, ``1e6``): never
+    truncated (``1000.7`` is an error, not 1000)."""
+
+    name = "count"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from ..errors import InputError
+        from ..formulas.units import parse_quantity
+
+        field = param.name if param is not None else "value"
+        try:
+            x = parse_quantity(value, field, percent=False)
+        except InputError as e:
+            self.fail(str(e).removeprefix(f"{field}: "), param, ctx)
+        if x != int(x) or x < 0:
+            self.fail(f"{value!r} must be a whole number >= 0", param, ctx)
+        return int(x)
+
+
 OUTPUT_PATH = OutputPath()
+COUNT = Count()
 QUANTITY = Quantity()
 #: Seeds for numpy.random.default_rng must be non-negative.
 SEED = click.IntRange(min=0)
@@ -117,9 +141,14 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
 ]
 
 
+#: Short spellings people type, accepted beside the glossary flag and shown in --help.
+FLAG_ALIASES = {"--n-gpus": "--gpus", "--price-usd-per-gpu-hour": "--price"}
+
+
 def quantity(flag: str, name: str, help: str, **kw) -> Callable:
+    flags = [flag, FLAG_ALIASES[flag]] if flag in FLAG_ALIASES else [flag]
     return click.option(
-        flag,
+        *flags,
         name,
         type=kw.pop("type", QUANTITY),
         default=None,
@@ -140,7 +169,7 @@ def sampling_options(samples_help: str, *, qmc_default: bool) -> Callable:
         opts = [
             click.option(
                 "--samples",
-                type=NUMBER,
+                type=COUNT,
                 default=str(DEFAULT_SAMPLES),
                 show_default=True,
                 help=samples_help,

@@ -361,7 +361,11 @@ def get(kind: str, name: str) -> Any:
         path = dirs[0] / kind / f"{key}.toml"
         if (kind, key) in _single:
             return _single[(kind, key)]
-        if path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError:  # a name longer than the file system allows: not an id here
+            is_file = False
+        if is_file:
             entry = read_file(path, kind)
             if entry.id == key:
                 _single[(kind, key)] = entry

@@ -98,7 +98,10 @@ def restrict(
     lb = "[" if low_inclusive else "("
     rb = "]" if high_inclusive and high != math.inf else ")"
     if isinstance(d, Normal | LogNormal):
-        t = d.truncated(low if bad_lo else None, high if bad_hi else None)
+        try:
+            t = d.truncated(low if bad_lo else None, high if bad_hi else None)
+        except InputError as e:  # no probability left inside the domain
+            raise InputError(f"{field}: {e}") from None
         removed = 1.0 - t._mass / d._mass
         return t, (
             f"{field} ~ {d.describe()} truncated to its domain "

@@ -13,15 +13,21 @@ from ..errors import InputError
 
 __all__ = ["SUFFIXES", "parse_quantity", "format_si", "format_usd"]
 
-#: Decimal suffixes accepted on input. ``G`` is accepted as a synonym of ``B`` (giga).
+#: Decimal suffixes accepted on input, in either case (``70b``, ``15t``, ``2.5k``) except
+#: ``M`` (a lowercase ``m`` reads as milli, so it is refused with a hint) and ``E`` (a
+#: lowercase ``e`` is the exponent). ``G`` is accepted as a synonym of ``B`` (giga).
 SUFFIXES: dict[str, float] = {
     "K": 1e3,
     "k": 1e3,
     "M": 1e6,
     "B": 1e9,
+    "b": 1e9,
     "G": 1e9,
+    "g": 1e9,
     "T": 1e12,
+    "t": 1e12,
     "P": 1e15,
+    "p": 1e15,
     "E": 1e18,
 }
 _OUT_SUFFIXES = [(1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T")]
@@ -29,7 +35,7 @@ _OUT_SUFFIXES = [(1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T")]
 _NUMBER = re.compile(
     r"""^\s*
     (?P<num>[+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    \s*(?P<suffix>[kKMBGTPE%]?)
+    \s*(?P<suffix>[kKMmBbGgTtPpE%]?)
     \s*$""",
     re.VERBOSE,
 )
@@ -73,23 +79,35 @@ def parse_quantity(text: str | float | int, field: str = "value", *, percent: bo
     s = str(text)
     m = _NUMBER.match(s)
     if m is None:
-        shown = s if len(s) <= 40 else s[:37] + "..."
         raise InputError(
-            f"{field}: cannot read {shown!r} as a number; write a number with an optional "
+            f"{field}: cannot read {_shown(s)} as a number; write a number with an optional "
             f"suffix K, M, B (or G), T, P, E, e.g. 671B, 14.8T, 2.788M, 3.3e24"
         )
     num = m.group("num").replace("_", "")
     value = float(num)
     suffix = m.group("suffix")
+    if suffix == "m":
+        raise InputError(
+            f"{field}: {_shown(s.strip())}: a lowercase m is ambiguous (milli or million); "
+            "write M for million, e.g. 2.788M"
+        )
     if suffix == "%":
         if not percent:
             raise InputError(
                 f"{field}: {s.strip()!r}: a percent makes sense only for fractions such as mfu"
             )
-        return value / 100.0
-    if suffix:
+        value /= 100.0
+    elif suffix:
         value *= SUFFIXES[suffix]
+    if not math.isfinite(value):  # 1e400, or 1e306E
+        raise InputError(
+            f"{field}: {_shown(s.strip())} is beyond the floating-point range (about 1.8e308)"
+        )
     return value
+
+
+def _shown(s: str) -> str:
+    return repr(s if len(s) <= 40 else s[:37] + "...")
 
 
 def format_si(x: float, sig: int = 4) -> str:

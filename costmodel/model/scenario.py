@@ -251,12 +251,17 @@ class Scenario:
                 from ..formulas.dist import restrict  # loaded already: it defines every Dist
 
                 dom = DOMAINS[name]
+                # a count (n_gpus) is at least 1 and, when fixed, whole: fixed:0.3 and
+                # 0.1..0.2 are refused like 0.3
+                low, low_inclusive = (1.0, True) if dom.integer else (dom.low, dom.low_inclusive)
+                if dom.integer and v.kind == "fixed":
+                    check_array(name, v.value)
                 v2, note = restrict(
                     v,
                     name,
-                    dom.low,
+                    low,
                     dom.high,
-                    low_inclusive=dom.low_inclusive,
+                    low_inclusive=low_inclusive,
                     high_inclusive=dom.high_inclusive,
                 )
                 setattr(self, name, v2)
