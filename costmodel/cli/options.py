@@ -79,9 +79,9 @@ class OutputPath(click.ParamType):
 
 class Count(click.ParamType):
     """A whole number >= 0 with an optional SI suffix (``20000``, ``20K``, ``1e6``): never
-    truncated (``1000.7`` is an error, not 1000)."""
+    truncated (``1000.7`` is an error, not 1000). Shown as QUANTITY, like every number."""
 
-    name = "count"
+    name = "quantity"
 
     def convert(self, value, param, ctx):
         if isinstance(value, int):
