@@ -211,9 +211,10 @@ def cold_start():
 def plan_throughput(loop_n: int):
     """``costmodel plan``'s search (one vectorized call over every layout) vs scoring the
     same layouts one at a time, measured in the same run."""
-    from costmodel.analysis.planning import candidate_layouts, plan
+    from costmodel.analysis.planning import plan
     from costmodel.data import store
     from costmodel.perf import bind
+    from costmodel.perf.search import candidate_layouts
     from costmodel.perf.step import evaluate
 
     arch = store.get("runs", "deepseek-v3").architecture

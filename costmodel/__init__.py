@@ -26,7 +26,7 @@ from .errors import (
 )
 
 _LAZY = {
-    "estimate": ("costmodel.model.estimation", "estimate"),
+    "estimate": ("costmodel.perf.api", "estimate"),
     "Estimate": ("costmodel.model.estimation", "Estimate"),
     "Scenario": ("costmodel.model.scenario", "Scenario"),
     "Architecture": ("costmodel.formulas.architecture", "Architecture"),

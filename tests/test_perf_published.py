@@ -184,3 +184,54 @@ def test_sampled_mfu_spread_matches_the_closed_form():
     x = spread.sample_mfu(0.4, 200_000, rng=1)
     sd = np.std(np.log10(x))
     assert abs(sd - spread.MFU_LOG10_SD) < 4 * spread.MFU_LOG10_SD / np.sqrt(2 * 200_000)
+
+
+def test_estimate_mfu_model_uses_the_planned_layout(invoke):
+    # mfu "model": the performance model's throughput at the best layout, converted to the
+    # estimate's FLOP convention, so GPU-hours do not depend on the convention
+    a = invoke("estimate", "--run", "deepseek-v3", "--mfu", "model", "--samples", "0", "--json")
+    b = invoke(
+        "estimate",
+        "--run",
+        "deepseek-v3",
+        "--mfu",
+        "model",
+        "--samples",
+        "0",
+        "--flop-convention",
+        "megatron",
+        "--json",
+    )
+    assert a.code == 0 and b.code == 0, a.err + b.err
+    da, db = a.json(), b.json()
+    assert abs(da["gpu_hours"] / db["gpu_hours"] - 1) < 1e-9
+    assert da["mfu"] != db["mfu"]
+    assert any("performance model" in x for x in da["assumptions"])
+    # DeepSeek-V3 Table 1: 2.664M H800-hours of pre-training; the model is within its spread
+    assert abs(np.log10(da["gpu_hours"] / 2.664e6)) < 2 * spread.MFU_LOG10_SD
+
+
+def test_estimate_mfu_model_samples_the_spread():
+    import costmodel
+
+    e = costmodel.estimate(run="deepseek-v3", mfu="model", samples=4000, rng=0)
+    q = e.to_dict()["quantiles"]["gpu_hours"]
+    # a lognormal with log10 sd 0.091: p95/p05 = 10**(2·1.645·0.091) ≈ 2.0
+    assert 1.7 < q["p95"] / q["p05"] < 2.3
+
+
+def test_estimate_mfu_model_needs_an_architecture(invoke):
+    r = invoke(
+        "estimate",
+        "--active-params",
+        "7B",
+        "--tokens",
+        "1T",
+        "--gpu",
+        "h100-sxm",
+        "--n-gpus",
+        "64",
+        "--mfu",
+        "model",
+    )
+    assert r.code == 2 and "architecture" in r.err

@@ -57,7 +57,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, html_path, fmt, as_json, out
       costmodel estimate --run deepseek-v3 --price-usd-per-gpu-hour 2 --html estimate.html
     """
     from ..formulas.units import parse_quantity
-    from ..model.estimation import estimate
+    from ..perf.api import estimate  # model.estimation.estimate + mfu="model"
 
     ctx = click.get_current_context()
     given = ctx.get_parameter_source("samples") != click.core.ParameterSource.DEFAULT

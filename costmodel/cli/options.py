@@ -46,6 +46,8 @@ class Quantity(click.ParamType):
 
         if field == "price_usd_per_gpu_hour" and value.strip().lower() == "market":
             return "market"
+        if field == "mfu" and value.strip().lower() == "model":
+            return "model"  # the performance model (costmodel.perf.api)
         from ..model.scenario import DOMAINS
 
         dom = DOMAINS.get(field)
@@ -114,8 +116,9 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
     (
         "--mfu",
         "mfu",
-        "Model FLOP utilization [0-1] under the FLOP convention. Default: the "
-        "data-derived prior for the accelerator.",
+        "Model FLOP utilization [0-1] under the FLOP convention, or 'model' for the "
+        "performance model at the best layout (needs --run with an architecture). "
+        "Default: the data-derived prior for the accelerator.",
     ),
     ("--goodput", "goodput", "Productive share of reserved time [0-1]. Default 1."),
     ("--n-gpus", "n_gpus", "Accelerators in the cluster, for wall-clock days."),

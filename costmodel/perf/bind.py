@@ -38,9 +38,10 @@ __all__ = [
 DEFAULT_SCALE_OUT_GBIT_PER_S = 400.0
 #: Scale-up domain when the preset has none [1]: an 8-GPU HGX/DGX node.
 DEFAULT_SCALE_UP_DOMAIN = 8
-#: Default tokens per step when no global batch is given [tokens]: 4M (2²² ), the order of
-#: the batches of GPT-3 (3.2M), Llama 2 (4M) and DeepSeek-V2 (arXiv 2405.04434 §3.2.1).
-DEFAULT_TOKENS_PER_STEP = 4 * 1024 * 1024
+#: Default tokens per step when no global batch is given [tokens]: 16M (2²⁴), Llama 3
+#: 405B's batch (arXiv 2407.21783 §3.4.1: 16M tokens at 8K sequences), between GPT-3's
+#: 3.2M and DeepSeek-V3's 63M (15,360 × 4,096; arXiv 2412.19437 §4.2).
+DEFAULT_TOKENS_PER_STEP = 16 * 1024 * 1024
 #: Default minimum micro-batches per pipeline: 8 per stage keeps the 1F1B bubble
 #: ``(p−1)/m`` under 1/8 (Narayanan et al. 2021 §3.3.1).
 MIN_MICROBATCHES_PER_STAGE = 8

@@ -40,6 +40,10 @@ LINK_EFFICIENCY = 0.8
 #: Start-up latency of one collective [s] (order of NCCL's small-message latency on
 #: NVLink/IB; a stated assumption, not fitted).
 COLLECTIVE_LATENCY_S = 10e-6
+#: Latency of one step of a ring across the scale-out network [s]: a ring of ``n`` domains
+#: pays it ``n − 1`` times per pass (Thakur et al. 2005, the α term of ``(n−1)·α``); ~5 µs
+#: is the order of an InfiniBand/RoCE message latency (stated, not fitted).
+RING_HOP_LATENCY_S = 5e-6
 
 
 def _out(x):
@@ -91,8 +95,9 @@ def ring_time_s(message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_pe
     Returns
     -------
     float or ndarray
-        ``passes · [(n_in−1)/n_in · S/β_up + (n_out−1)/n_out · (S/n_in)/β_out]`` plus one
-        latency per pass (zero for ``n = 1``) [s].
+        ``passes · [(n_in−1)/n_in · S/β_up + (n_out−1)/n_out · (S/n_in)/β_out]`` plus, per
+        pass, one start-up latency and ``n_out − 1`` ring-hop latencies across the
+        scale-out network (zero for ``n = 1``) [s].
 
     Examples
     --------
@@ -107,7 +112,7 @@ def ring_time_s(message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_pe
     t = (n_in - 1.0) / n_in * s / np.asarray(scale_up_bytes_per_s, dtype=float) + (
         n_out - 1.0
     ) / n_out * (s / n_in) / np.asarray(scale_out_bytes_per_s, dtype=float)
-    lat = np.where(n > 1, COLLECTIVE_LATENCY_S, 0.0)
+    lat = np.where(n > 1, COLLECTIVE_LATENCY_S + RING_HOP_LATENCY_S * (n_out - 1.0), 0.0)
     return _out(passes * (t + lat))
 
 

@@ -505,7 +505,11 @@ def evaluate(
         rs = col.ring_time_s(g, group, group_in, up_bw, out_bw, passes=1)
         ag = col.ring_time_s(w, group, group_in, up_bw, out_bw, passes=1)
         per_step = np.where(zero == 0, ar, rs + ag)
-        per_mb = ag * 2.0 + rs
+        # ZeRO-3/FSDP gathers and reduces layer by layer: one collective per layer each
+        nl = np.maximum(layers_all, 1.0)
+        ag_l = col.ring_time_s(w / nl, group, group_in, up_bw, out_bw, passes=1)
+        rs_l = col.ring_time_s(g / nl, group, group_in, up_bw, out_bw, passes=1)
+        per_mb = nl * (ag_l * 2.0 + rs_l)
         return np.where(group > 1, np.where(zero >= 3, micro * per_mb, per_step), 0.0)
 
     t_dp = dp_comm(p_dense_gpu, dp_shard, dp_in) + dp_comm(p_exp_gpu, edp, edp_in)

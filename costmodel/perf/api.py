@@ -1,0 +1,145 @@
+"""``mfu="model"``: the performance model's utilization inside :func:`costmodel.estimate`.
+
+:func:`estimate` is :func:`costmodel.model.estimation.estimate` plus one extra value for
+``mfu``: ``"model"`` plans the best layout of the run's architecture on its accelerator
+and GPU count (:func:`costmodel.analysis.planning.plan` is layer 6, so the search here is
+the same vectorized :func:`~costmodel.perf.step.evaluate` over the candidate layouts),
+turns the predicted throughput into the utilization *under the estimate's FLOP
+convention* (so GPU-hours do not depend on the convention), and, when samples are asked
+for, spreads it by the validation residuals (:mod:`costmodel.perf.spread`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..model import estimation
+from . import spread
+
+__all__ = ["estimate", "model_mfu"]
+
+
+def _layouts(arch, acc, n_gpus: int, precision: str) -> dict:
+    """Best fitting layout's result dict (``costmodel.perf/1``)."""
+    import math
+
+    import numpy as np
+
+    from . import bind
+    from .step import evaluate
+
+    hw, notes = bind.hardware(acc)
+    from . import search
+
+    cand = search.candidate_layouts(arch, n_gpus, seq_len=arch.seq_len, domain=hw.scale_up_domain)
+    target = max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
+    unit = cand["dp"] * cand["micro_batch"]
+    gb = np.ceil(target / unit).astype(np.int64) * unit
+    out = evaluate(
+        bind.model_shape(arch),
+        hw,
+        global_batch=gb,
+        seq_len=arch.seq_len,
+        fp8_linear=0.0 if precision == "bf16" else 1.0,
+        **cand,
+        **bind._recipe({"precision": precision}),
+    )
+    # a layout whose data-parallel replicas need more sequences than the target batch
+    # would only fit by training with a larger batch than asked: not a candidate
+    fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
+    if not fits.any():
+        raise InputError(
+            f"mfu: 'model' found no layout of this architecture that fits {n_gpus} x {acc.id} "
+            f"(leanest needs {float(np.min(out['mem_total'])) / 1e9:.0f} GB per GPU); "
+            "give more --n-gpus or a number for --mfu"
+        )
+    i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
+    lay = {k: (int(v[i]) if k != "schedule" else v[i]) for k, v in cand.items()}
+    return {
+        "tokens_per_s_per_gpu": float(out["tokens_per_s_per_gpu"][i]),
+        "mfu_16bit": float(out["mfu_16bit"][i]),
+        "layout": lay | {"global_batch": int(gb[i])},
+        "notes": notes,
+    }
+
+
+def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
+    """The performance model's utilization for an estimate's inputs [1], and notes.
+
+    Parameters
+    ----------
+    inputs : dict
+        :func:`costmodel.estimate` keyword inputs (``run`` or ``architecture``, ``gpu``,
+        ``n_gpus``, ``precision``, ``flop_convention``, …); ``mfu`` is ignored.
+
+    Returns
+    -------
+    (float, list of str)
+        Utilization under the estimate's FLOP convention and peak, and the assumptions.
+    """
+    from ..data import store
+    from ..formulas.architecture import Architecture
+    from . import pipeline
+
+    probe = estimation.estimate(**{**inputs, "mfu": 0.5, "samples": 0})
+    d = probe.to_dict()
+    res = d["inputs"]
+    run = store.get("runs", inputs["run"]) if inputs.get("run") else None
+    arch = inputs.get("architecture") or (run.architecture if run else None)
+    if isinstance(arch, dict):
+        arch = Architecture(**arch)
+    if arch is None:
+        raise InputError(
+            "mfu: 'model' needs the model's shape: give --run with an [architecture] "
+            "(e.g. deepseek-v3) or an architecture"
+        )
+    gpu, n, prec = res.get("gpu"), res.get("n_gpus"), res.get("precision") or "bf16"
+    if not isinstance(gpu, str) or n is None:
+        raise InputError("mfu: 'model' needs one --gpu and --n-gpus (or a run preset with both)")
+    if inputs.get("seq_len"):
+        arch = arch.model_copy(update={"seq_len": int(inputs["seq_len"])})
+    acc = store.get("accelerators", gpu)
+    best = _layouts(arch, acc, int(n), prec if prec in ("bf16", "fp8", "mixed") else "bf16")
+    tokens, flop, peak = d["inputs"].get("tokens"), d["model_flop"], d["peak_flop_per_s"]
+    mfu = best["tokens_per_s_per_gpu"] * (flop / tokens) / peak
+    lay = best["layout"]
+    shown = (
+        f"tp={lay['tp']} pp={lay['pp']} dp={lay['dp']} ep={lay['ep']} cp={lay['cp']} "
+        f"vpp={lay['vpp']} {pipeline.SCHEDULES[int(lay['schedule'])]} zero={lay['zero']} "
+        f"micro-batch={lay['micro_batch']} global-batch={lay['global_batch']} "
+        f"recompute={('none', 'selective', 'full')[int(lay['recompute'])]}"
+    )
+    notes = best["notes"] + [
+        f"mfu from the performance model: {mfu:.3f} under {d['flop_convention']} "
+        f"({best['tokens_per_s_per_gpu']:,.0f} tokens/s/GPU; {best['mfu_16bit']:.1%} of the "
+        f"16-bit peak, megatron causal) at the best layout that fits: {shown} "
+        "(costmodel plan; docs/perf_validation.md)"
+    ]
+    return mfu, notes
+
+
+def estimate(**kw: Any) -> estimation.Estimate:
+    """:func:`costmodel.model.estimation.estimate`, plus ``mfu="model"``.
+
+    With ``mfu="model"`` and samples requested, ``mfu`` is a lognormal around the model's
+    value with the geometric sd of its validation residuals (``spread.MFU_GEOMETRIC_SD``).
+    """
+    if not (isinstance(kw.get("mfu"), str) and kw["mfu"].strip().lower() == "model"):
+        return estimation.estimate(**kw)
+    inputs = {k: v for k, v in kw.items() if k not in ("samples", "rng", "qmc", "quantiles")}
+    mfu, notes = model_mfu(inputs)
+    samples = kw.get("samples", 0)
+    if samples:
+        from ..formulas import dist
+
+        kw["mfu"] = dist.lognormal(mfu, spread.MFU_GEOMETRIC_SD)
+        notes.append(
+            f"mfu sampled: lognormal, median {mfu:.3f}, geometric sd "
+            f"{spread.MFU_GEOMETRIC_SD:.2f} (performance-model validation residuals)"
+        )
+    else:
+        kw["mfu"] = mfu
+    result = estimation.estimate(**kw)
+    result.assumptions[:0] = notes
+    return result

@@ -1,0 +1,70 @@
+"""The layout space of a model on a cluster: every valid combination, as arrays.
+
+Used by ``costmodel plan`` (:mod:`costmodel.analysis.planning`) and by ``mfu="model"``
+(:mod:`costmodel.perf.api`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+__all__ = ["candidate_layouts"]
+
+
+def _pow2_upto(n: int) -> list[int]:
+    return [2**i for i in range(int(math.log2(max(n, 1))) + 1)]
+
+
+def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[str, np.ndarray]:
+    """All valid layouts of ``arch`` on ``n_gpus`` accelerators, as arrays.
+
+    Parameters
+    ----------
+    arch : Architecture
+    n_gpus : int
+    seq_len : int
+        Sequence length [tokens].
+    domain : int
+        Scale-up domain size; tensor parallelism stays inside it [1].
+
+    Returns
+    -------
+    dict of ndarray
+        ``tp pp dp ep cp vpp schedule zero micro_batch recompute`` (integer codes).
+    """
+    kv = arch.n_heads if arch.mla else arch.n_kv_heads_
+    tps = [
+        t
+        for t in _pow2_upto(min(domain, arch.n_heads))
+        if arch.n_heads % t == 0 and (kv % t == 0 or t % kv == 0) and n_gpus % t == 0
+    ]
+    pps = [p for p in range(1, min(arch.n_layers, n_gpus) + 1) if n_gpus % p == 0 and p <= 64]
+    cps = [c for c in (1, 2, 4, 8, 16) if seq_len % c == 0 and seq_len // c >= 1024]
+    eps = [1]
+    if arch.moe is not None:
+        eps = [
+            e for e in _pow2_upto(arch.moe.n_routed_experts) if arch.moe.n_routed_experts % e == 0
+        ]
+    rows = []
+    for tp, pp, cp in itertools.product(tps, pps, cps):
+        if n_gpus % (tp * pp * cp):
+            continue
+        dp = n_gpus // (tp * pp * cp)
+        for ep in eps:
+            if (n_gpus // pp) % ep:
+                continue
+            scheds = [(0, 1)]
+            if pp > 1:
+                scheds += [(1, v) for v in (2, 4) if pp * v <= arch.n_layers]
+                if pp % 2 == 0:
+                    scheds.append((2, 1))
+            for (s, v), zero, mb, rc in itertools.product(
+                scheds, (0, 1, 2, 3), (1, 2, 4, 8), (0, 1, 2)
+            ):
+                rows.append((tp, pp, dp, ep, cp, v, s, zero, mb, rc))
+    a = np.array(rows, dtype=np.int64).reshape(-1, 10)
+    keys = ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero", "micro_batch", "recompute")
+    return {k: a[:, i] for i, k in enumerate(keys)}
