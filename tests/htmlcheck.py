@@ -70,4 +70,4 @@ def check_html(text: str) -> Checker:
 
 
 def visible_text(text: str) -> str:
-    return " ".join("".join(check_html(text).text).split())
+    return " ".join(" ".join(check_html(text).text).split())

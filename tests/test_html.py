@@ -242,3 +242,32 @@ def test_html_needs_no_plot_extra_and_no_scipy(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "HEAVY []" in r.stdout
+
+
+# ------------------------------------------------------------------ fields added later
+def test_new_result_fields_appear_without_a_renderer_change():
+    from costmodel.render.html_check import page
+
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    d["nvlink_cut"] = {"answer": "step time +7.5% at 400 GB/s", "mfu_at_900_gb_per_s": 0.372}
+    d["hardware"]["perf_table"] = [{"gpu": "h800-sxm", "mfu": 0.31, "step_time_s": 12.5}]
+    text = visible_text(page(d))
+    assert "nvlink cut" in text.lower() and "step time +7.5% at 400 GB/s" in text
+    assert "37.2%" in text  # an *mfu* key is shown as a percentage
+    assert "perf table" in text.lower() and "12.5" in text
+
+
+def test_p_under_each_prior_with_the_side_it_falls_on():
+    from costmodel.render.html_check import page
+
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    d["likelihood"]["alternatives"] = [
+        {"prior": "chosen", "model": "m1", "note": "n", "p_gpu_hours_le_claimed": 0.0975},
+        {"prior": "baseline", "model": "m0", "note": "n", "p_gpu_hours_le_claimed": 0.131},
+        {"prior": "candidate", "model": "m2", "note": "n", "p_gpu_hours_le_claimed": 0.004},
+    ]
+    text = visible_text(page(d))
+    # thresholds: optimistic below 10%, implausible below 1% (claims module docstring)
+    assert "m1 9.8% optimistic" in text
+    assert "m0 13.1% consistent" in text
+    assert "m2 0.4% implausible" in text

@@ -327,12 +327,26 @@ def sources(d: Any) -> list[str]:
             for v in x:
                 walk(v, key)
         elif isinstance(x, str) and (key == "source" or key.endswith("_source")):
-            for part in (p.strip() for p in x.split(";")):
-                if part and part not in found:
+            for part in _split_sources(x):
+                if part not in found:
                     found.append(part)
 
     walk(d)
     return found
+
+
+def _split_sources(text: str) -> list[str]:
+    """Split a source text at the semicolons outside parentheses (one source each)."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        depth += (ch in "([") - (ch in ")]")
+        if ch == ";" and depth <= 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
 
 
 def sources_list(d: Any) -> Raw:

@@ -124,7 +124,7 @@ def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
         if r.startswith("borderline"):
             out.append(tag("div", tag("strong", "Borderline. "), _borderline(d), class_="note"))
     if lik:
-        out.append(_prior_sensitivity(lik))
+        out.append(_prior_sensitivity(d))
     return out
 
 
@@ -144,22 +144,54 @@ def _borderline(d: Mapping[str, Any]) -> str:
     )
 
 
-def _prior_sensitivity(lik: Mapping[str, Any]) -> Raw:
+def _prior_sensitivity(d: Mapping[str, Any]) -> Raw:
+    """How the chance depends on the prior, and P under each alternative prior if given."""
+    lik = d["likelihood"]
     pr = lik["prior"]
     parts: list[Any] = [
         tag(
             "p",
             f"Sensitivity to the prior: the chance rests on the utilization prior for "
-            f"{pr['family']} accelerators at this model size (median MFU {pct(pr['median_mfu'])}, "
-            f"90% of runs between {pct(pr['mfu_p05'])} and {pct(pr['mfu_p95'])}, fitted to "
-            f"{pr['n_runs']} runs). A prior centred higher makes the claim more likely.",
+            f"{pr.get('family', 'this')} accelerators at this model size (median MFU "
+            f"{pct(pr.get('median_mfu'))}, 90% of runs between {pct(pr.get('mfu_p05'))} and "
+            f"{pct(pr.get('mfu_p95'))}, fitted to {pr.get('n_runs')} runs). A prior centred "
+            f"higher makes the claim more likely.",
             class_="muted",
         )
     ]
-    for k, v in lik.items():  # P(claim) under alternative priors, when the result has them
+    alt = lik.get("alternatives")
+    if alt:
+        t = d["verdict"].get("thresholds", {})
+        rows = [
+            (
+                a.get("prior", ""),
+                a.get("model", ""),
+                pct(a["p_gpu_hours_le_claimed"], 1),
+                _side(a["p_gpu_hours_le_claimed"], t),
+                a.get("note", ""),
+            )
+            for a in alt
+        ]
+        parts += [
+            tag("p", tag("strong", "The chance under each candidate prior"),
+                " (each refitted without the claim's own run):"),
+            table(rows, ["prior", "model", "P(≤ claimed)", "verdict on P alone", "how"],
+                  numeric=[False, False, True, False, False], stack=True),
+        ]  # fmt: skip
+    for k, v in lik.items():  # other alternatives a result may carry
         if "prior" in k and k != "prior" and v:
             parts += [tag("h3", label(k)), generic(v, k)]
     return join(parts)
+
+
+def _side(p: float, t: Mapping[str, float]) -> str:
+    """The verdict the probability alone would give (the utilization and arithmetic rules
+    can only make it stricter)."""
+    if p < t.get("p_implausible", 0.01):
+        return "implausible"
+    if p < t.get("p_optimistic", 0.1):
+        return "optimistic"
+    return "consistent"
 
 
 def _key_numbers(d: Mapping[str, Any]) -> Raw:

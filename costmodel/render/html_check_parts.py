@@ -286,7 +286,8 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | None) -> Raw:
         "p_cost_le_claimed_at_market_price",
         "p_cost_le_claimed_at_claimed_price",
     }
-    return _join([*out, rest(lik, handled | {k for k in lik if "prior" in k})])
+    shown_above = {k for k in lik if "prior" in k} | {"alternatives"}
+    return _join([*out, rest(lik, handled | shown_above)])
 
 
 def ledger(d: Mapping[str, Any]) -> Raw:
