@@ -91,6 +91,8 @@ _WORDS = {
 
 def label(key: Any) -> str:
     """A readable column label for a glossary key: ``gpu_hours`` → ``GPU-hours``."""
+    if str(key).endswith("cost_usd"):
+        key = str(key)[: -len("cost_usd")] + "cost_(USD)"
     words = [_WORDS.get(w, w) for w in str(key).replace(".", " ").split("_")]
     text = " ".join(words).replace(" per s", "/s").replace("GPU hours", "GPU-hours")
     return text.replace("n GPUs", "GPUs").replace("GPU hour", "GPU-hour")
@@ -127,7 +129,9 @@ def _number(x: float, key: str) -> str:
         return f"{x / 1e12:,.1f} TFLOP/s"
     if "days" in k or k.endswith("_hours") and "gpu" not in k:
         return f"{x:,.1f}"
-    if abs(x) >= 1e6:
+    if abs(x) >= 1e6 or (
+        abs(x) >= 1e4 and any(w in full for w in ("hours", "tokens", "params", "flop"))
+    ):
         return format_si(x, 4)
     if abs(x) >= 1000 or float(x).is_integer():
         return f"{x:,.0f}"
@@ -155,7 +159,8 @@ def fmt(value: Any, key: str = "") -> Raw:
         if value and all(isinstance(v, Mapping) for v in value):
             return records_table(value)
         if len(value) == 2 and all(_isnum(v) for v in value):
-            return h(f"{_number(value[0], key)} – {_number(value[1], key)}")
+            lo, hi = _number(value[0], key), _number(value[1], key)
+            return h(lo if lo == hi else f"{lo} – {hi}")
         return join((fmt(v, key) for v in value), ", ")
     return h(value)
 
@@ -229,10 +234,17 @@ def table(
         )
     parts.append("<tbody>")
     for r in rows:
-        cells = [f"<td{_nc(num[i])}{_dl(header, i)}>{h(c)}</td>" for i, c in enumerate(r)]
+        cells = [
+            f"<td{_nc(num[i])}{_dl(header, i)}>{_wrap(h(c), stack)}</td>" for i, c in enumerate(r)
+        ]
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table></div>")
     return Raw("".join(parts))
+
+
+def _wrap(cell: str, stack: bool) -> str:
+    """In a stacked table the cell's content is one flex item beside its label."""
+    return f'<span class="v">{cell}</span>' if stack else cell
 
 
 def _nc(numeric: bool) -> str:

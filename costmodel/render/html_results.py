@@ -6,6 +6,7 @@ predicted against reported hours); keys not named here are shown generically.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,8 +37,8 @@ _UNIT = {"cost_usd": "US dollars", "gpu_hours": "GPU-hours", "wall_clock_days": 
 
 
 def _v(x: Any, key: str) -> str:
-    """Plain text of one number, formatted by its key."""
-    return str(fmt(x, key))
+    """Plain text (not HTML) of one value, formatted by its key."""
+    return html.unescape(fmt(x, key))
 
 
 def _chart_fmt(key: str):
@@ -161,7 +162,7 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
             d["median_output"],
             xlabel=_UNIT.get(o, label(o)),
             fmt=f,
-            fmt_input=lambda v: format_si(v, 3),
+            fmt_input=_v,
             title=f"Tornado: {label(o)}",
             desc="; ".join(
                 f"{r['input']}: {f(r['output_at_low'])} at its p05, "
@@ -196,6 +197,7 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
                     rows,
                     ["input", "p05 → p95", "output at p05", "output at p95", "swing"],
                     numeric=[False, False, True, True, True],
+                    stack=True,
                 ),
             )
         )
@@ -231,6 +233,7 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
                     rows,
                     ["input", "first-order S1", "95% CI", "total ST", "95% CI"],
                     numeric=[False, True, True, True, True],
+                    stack=True,
                 ),
                 tag(
                     "p",

@@ -52,9 +52,10 @@ CSS = """
  .cm table.stack thead{display:none}
  .cm table.stack tr{border-bottom:2px solid var(--line);padding:.35rem 0}
  .cm table.stack td{border:0;padding:.1rem .3rem;text-align:left;white-space:normal}
- .cm table.stack td[data-label]{position:relative;padding-left:8.3rem;min-height:1.5em}
- .cm table.stack td[data-label]::before{content:attr(data-label);position:absolute;left:.3rem;
-  width:7.6rem;color:var(--mute);font-size:.9em}}
+ .cm table.stack td[data-label]{display:flex;gap:.5rem}
+ .cm table.stack td[data-label]::before{content:attr(data-label);flex:0 0 7.6rem;
+  color:var(--mute);font-size:.9em}
+ .cm table.stack td .v{flex:1 1 auto;min-width:0}}
 @media print{
  @page{margin:14mm 12mm}
  .cm{max-width:none;padding:0;font-size:10pt}

@@ -245,45 +245,50 @@ def tornado(
     *,
     xlabel: str,
     fmt: Callable[[float], str],
-    fmt_input: Callable[[float], str],
+    fmt_input: Callable[[float, str], str],
     title: str,
     desc: str,
 ) -> Raw:
     """Bars from the median output to the output at each input's p05 and p95.
 
-    Each bar end is labelled with the input value that produced it (p05 or p95 of that
-    input), so an input that lowers the output as it rises is labelled correctly.
+    Each input's name stands above its bars, and each bar end is labelled with the input
+    value that produced it (``fmt_input(value, input)``), so an input that lowers the output
+    as it rises is labelled correctly.
     """
-    left = _label_width([r["input"] for r in rows]) + 8
-    top, row = 30.0, 40.0
+    ends = [
+        (
+            f"p05 {fmt_input(r['low_value'], r['input'])}",
+            f"p95 {fmt_input(r['high_value'], r['input'])}",
+        )
+        for r in rows
+    ]
+    pad = max([len(t) for e in ends for t in e] + [6]) * (FONT - 2) * 0.56 + 10
+    top, row = 40.0, 50.0
     vals = [center] + [r[k] for r in rows for k in ("output_at_low", "output_at_high")]
-    span = max(vals) - min(vals) or abs(center) or 1.0
-    ax = Axis(min(vals) - 0.22 * span, max(vals) + 0.22 * span, left, W - 10)
+    ax = Axis(min(vals), max(vals), 16 + pad, W - 16 - pad)
     bottom = top + row * len(rows)
     body = _xaxis(ax, bottom, fmt, xlabel, top)
     for i, r in enumerate(rows):
-        y = top + row * (i + 0.5)
-        body.append(_text(left - 8, y + 5, r["input"], anchor="end"))
-        for side, out_key, in_key, color in (
-            ("p05", "output_at_low", "low_value", "#8cb4e6"),
-            ("p95", "output_at_high", "high_value", "#0550ae"),
+        y = top + row * i
+        body.append(_text(16, y + 14, r["input"], fill=INK, font_weight="600"))
+        for (side, out_key, in_key, color), text in zip(
+            (
+                ("p05", "output_at_low", "low_value", "#8cb4e6"),
+                ("p95", "output_at_high", "high_value", "#0550ae"),
+            ),
+            ends[i],
+            strict=True,
         ):
             out = r[out_key]
             x0, x1 = sorted((ax(center), ax(out)))
-            tip = f"{r['input']} at its {side} ({fmt_input(r[in_key])}): {fmt(out)}"
-            body.append(_rect(x0, y - 10, x1 - x0, 20, color, tip))
+            tip = f"{r['input']} at its {side} ({fmt_input(r[in_key], r['input'])}): {fmt(out)}"
+            body.append(_rect(x0, y + 20, x1 - x0, 20, color, tip))
             right = out >= center
             tx = ax(out) + (4 if right else -4)
             body.append(
-                _text(
-                    tx,
-                    y + 5,
-                    f"{side} {fmt_input(r[in_key])}",
-                    anchor="start" if right else "end",
-                    font_size=FONT - 2,
-                    fill=INK,
-                )
-            )
+                _text(tx, y + 35, text, anchor="start" if right else "end", font_size=FONT - 2,
+                      fill=INK)
+            )  # fmt: skip
     body.append(_line(ax(center), top - 6, ax(center), bottom, INK, stroke_width=1.5))
     body.append(_text(ax(center), top - 12, f"median {fmt(center)}", anchor="middle", fill=INK))
     return _svg(bottom + 46, title, desc, body)
