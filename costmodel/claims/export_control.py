@@ -119,6 +119,26 @@ _NAMES = {
 }
 
 
+def _us_availability(acc, when, status: str, reason: str) -> tuple[str, str]:
+    """The Jan-2026 policy covers only items commercially available in the US when it was
+    published (91 FR 1684): decide from the catalog's sourced field, or say it is unknown."""
+    avail = acc.us_commercially_available
+    day = when.isoformat()
+    if avail is None:
+        return "indeterminate", (
+            f"{reason}, but whether {acc.id} was commercially available in the US on {day} "
+            f"is not in the catalog"
+        )
+    # the gist of the source (its full text is in the accelerator's preset)
+    src = f"({acc.us_commercially_available_source.split(':')[0].split(' (')[0]})"
+    if not avail:
+        return "not eligible", (
+            f"{reason}, but {acc.id} was not commercially available in the US on {day} {src}: "
+            f"the policy does not cover it, so the presumption of denial stands"
+        )
+    return status, f"{reason}; commercially available in the US on {day} {src}"
+
+
 def classify(gpu: str, rule: str) -> Classification:
     """Classify an accelerator under a rule in ``presets/rules``.
 
@@ -165,9 +185,13 @@ def classify(gpu: str, rule: str) -> Classification:
             )
             # a licence policy is not a classification: it says nothing about control
             controlled = True if cat.eccn.startswith("3A090") else None
-            return Classification(
-                acc.id, r.id, r.name, cat.eccn, controlled, cat.clause, f"{cat.clause}: {why}", m
-            )
+            status, reason = cat.eccn, f"{cat.clause}: {why}"
+            when = r.requires_us_commercial_availability
+            if when is not None:
+                status, reason = _us_availability(acc, when, status, reason)
+            if r.other_conditions and status == cat.eccn:
+                reason += "; not evaluated: " + "; ".join(r.other_conditions)
+            return Classification(acc.id, r.id, r.name, status, controlled, cat.clause, reason, m)
         if any(x is None for x in results) and not any(x is False for x in results):
             unknown.append(cat)
     fails = []

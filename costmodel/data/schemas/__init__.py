@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ...errors import UnsupportedPrecisionError
 from ...formulas.strict import STRICT_CONFIG
@@ -158,6 +158,26 @@ class Accelerator(BaseModel):
         le=4,
         description="server power per accelerator / accelerator TDP [1] (Epoch AI)",
     )
+    us_commercially_available: bool | None = Field(
+        None,
+        description="sold commercially in the United States on "
+        "us_commercially_available_as_of (a condition of the Jan-2026 China licence policy, "
+        "91 FR 1684); None where not researched",
+    )
+    us_commercially_available_as_of: dt.date | None = None
+    us_commercially_available_source: str = ""
+
+    @model_validator(mode="after")
+    def _availability_sourced(self) -> Accelerator:
+        if self.us_commercially_available is not None and (
+            self.us_commercially_available_as_of is None
+            or len(self.us_commercially_available_source) < 3
+        ):
+            raise ValueError(
+                "us_commercially_available needs us_commercially_available_as_of and "
+                "us_commercially_available_source"
+            )
+        return self
 
     @field_validator("peak_dense_tflop_per_s")
     @classmethod

@@ -41,3 +41,11 @@ class RulePreset(Sourced):
         None, description="a policy rule applies only to items with this status under that rule"
     )
     applies_to_status: str | None = None
+    requires_us_commercial_availability: dt.date | None = Field(
+        None,
+        description="a policy that covers only items commercially available in the US on "
+        "this date (the accelerators' us_commercially_available)",
+    )
+    other_conditions: tuple[str, ...] = Field(
+        (), description="conditions of the rule the catalog cannot evaluate, stated in output"
+    )
