@@ -17,7 +17,7 @@ H800 = (ROOT / "presets" / "accelerators" / "h800-sxm.toml").read_text()
 
 CORRUPTIONS = {
     "missing source": (
-        H800.replace('source = "', 'sauce = "', 1),
+        H800.replace('\nsource = "', '\nsauce = "', 1),
         ["source: required key is missing", "sauce: unknown key"],
     ),
     "unknown key": ("foo = 1\n" + H800, ["foo: unknown key"]),
