@@ -183,6 +183,46 @@ def cli(presets_dirs: tuple[str, ...], debug: bool) -> None:
         store.set_user_dirs(list(presets_dirs))
 
 
+#: ASCII spellings of the non-ASCII characters costmodel prints, for a terminal or pipe whose
+#: encoding cannot show them (PYTHONIOENCODING=latin-1, a C locale).
+ASCII_FALLBACK = {
+    "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "∝": "~", "±": "+/-", "×": "x", "÷": "/",
+    "·": "*", "−": "-", "–": "-", "—": "--", "→": "->", "←": "<-", "↔": "<->", "…": "...",
+    "“": '"', "”": '"', "‘": "'", "’": "'", "•": "*", "∞": "inf", "µ": "u", "μ": "u",
+    "²": "^2", "³": "^3", "¹": "^1", "⁰": "^0", "⁴": "^4", "⁵": "^5", "⁶": "^6", "⁷": "^7",
+    "⁸": "^8", "⁹": "^9", "⁻": "-", "σ": "sd", "Σ": "sum", "✓": "ok", "✗": "x", "\u00a0": " ",
+    "\u202f": " ", "\u2009": " ", "█": "#", "▏": "|", "▕": "|", "│": "|", "─": "-",
+}  # fmt: skip
+
+
+def _ascii_fallback(err: UnicodeError):
+    """Codec error handler: each character the stream cannot encode becomes its ASCII
+    spelling (NFKD-decomposed where no spelling is listed, else '?')."""
+    import unicodedata
+
+    out = []
+    for ch in err.object[err.start : err.end]:
+        text = ASCII_FALLBACK.get(ch)
+        if text is None:
+            text = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
+        out.append(text)
+    return "".join(out), err.end
+
+
+def use_ascii_fallback() -> None:
+    """Make stdout and stderr fall back to ASCII spellings instead of raising
+    ``UnicodeEncodeError`` when their encoding cannot show a character ("≤" in latin-1)."""
+    import codecs
+
+    codecs.register_error("costmodel-ascii", _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="costmodel-ascii")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point.
 
@@ -192,4 +232,5 @@ def main(argv: list[str] | None = None) -> int:
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     install_signal_handlers()
+    use_ascii_fallback()
     return cli.main(args=argv, prog_name="costmodel")
