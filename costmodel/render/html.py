@@ -151,7 +151,9 @@ def fmt(value: Any, key: str = "") -> Raw:
     if isinstance(value, Mapping):
         if "dist" in value:  # a distribution spelled as a dict: uniform(0.3, 0.4)
             args = [
-                _number(v, key) if _isnum(v) else str(v) for k, v in value.items() if k != "dist"
+                (_number(v, key if k not in _SHAPE else "") if _isnum(v) else str(v))
+                for k, v in value.items()
+                if k != "dist"
             ]
             return h(f"{value['dist']}({', '.join(args)})")
         return kv_table(value, prefix=key)
@@ -163,6 +165,10 @@ def fmt(value: Any, key: str = "") -> Raw:
             return h(lo if lo == hi else f"{lo} – {hi}")
         return join((fmt(v, key) for v in value), ", ")
     return h(value)
+
+
+#: Distribution parameters without the input's unit (shapes, not amounts).
+_SHAPE = {"gsd", "a", "b", "alpha", "beta", "sigma", "shape"}
 
 
 def _isnum(v: Any) -> bool:

@@ -58,7 +58,16 @@ def estimate_body(
         str(x) for x in (inp.get("run"), inp.get("gpu"), inp.get("precision")) if x is not None
     )
     key = [(label(k), fmt(d.get(k), k)) for k in ("cost_usd", "gpu_hours", "wall_clock_days")]
-    key += [(f"MFU ({d['flop_convention']} FLOP)", fmt(d.get("mfu"), "mfu"))]
+    basis = d.get("mfu_basis") or {"precision": inp.get("precision"),
+                                   "peak_flop_per_s": d.get("peak_flop_per_s")}  # fmt: skip
+    peak = basis.get("peak_flop_per_s")
+    key += [
+        (
+            f"MFU ({d['flop_convention']} FLOP vs the {basis.get('precision') or ''} dense peak"
+            + (f", {peak / 1e12:,.0f} TFLOP/s)" if peak else ")"),
+            fmt(d.get("mfu"), "mfu"),
+        )
+    ]
     q = d.get("quantiles") or {}
     qkeys = [k for k in next(iter(q.values()), {}) if k != "n"]
     outs = [k for k in _OUTPUTS if d.get(k) is not None and (k != "hfu" or d["hfu"] != d["mfu"])]
