@@ -193,7 +193,7 @@ def _fragment_ok(frag: str) -> str:
     c = check_html(frag)
     assert not {"html", "head", "body", "script", "footer"} & set(c.tags)
     assert not c.fetches
-    return " ".join("".join(c.text).split())
+    return " ".join(" ".join(c.text).split())
 
 
 def test_repr_html_fragments():
@@ -271,3 +271,12 @@ def test_p_under_each_prior_with_the_side_it_falls_on():
     assert "m1 9.8% optimistic" in text
     assert "m0 13.1% consistent" in text
     assert "m2 0.4% implausible" in text
+
+
+def test_repr_html_of_an_array_estimate_has_one_row_per_scenario():
+    e = costmodel.estimate(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16",
+                           mfu=[0.3, 0.4], price_usd_per_gpu_hour=2)  # fmt: skip
+    text = _fragment_ok(e._repr_html_())
+    for mfu in (0.3, 0.4):
+        cost = FLOP_6ND / (989.4e12 * mfu * 3600) * 2
+        assert f"{100 * mfu:.1f}% {costmodel.units.format_usd(cost, 4)}" in text

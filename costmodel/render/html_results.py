@@ -53,6 +53,8 @@ def estimate_body(
     d: Mapping[str, Any], samples: Mapping[str, Sequence[float]] | None = None
 ) -> Raw:
     """An ``Estimate.to_dict()``; ``samples`` maps outputs to their draws (for the chart)."""
+    if any(isinstance(d.get(k), list) for k in _OUTPUTS):
+        return _scenarios_body(d)
     inp = d["inputs"]
     what = ", ".join(
         str(x) for x in (inp.get("run"), inp.get("gpu"), inp.get("precision")) if x is not None
@@ -149,6 +151,29 @@ def estimate_body(
         section("sources", "Sources", sources_list(d)),
     ]
     return join(out)
+
+
+def _scenarios_body(d: Mapping[str, Any]) -> Raw:
+    """An estimate over arrays of inputs: one row per scenario."""
+    inp = d["inputs"]
+    n = max(len(v) for v in (*d.values(), *inp.values()) if isinstance(v, list))
+
+    def at(v: Any, i: int) -> Any:
+        return v[i] if isinstance(v, list) and len(v) == n else v
+
+    varying = [k for k, v in inp.items() if isinstance(v, list) and len(v) == n]
+    outs = [k for k in _OUTPUTS if d.get(k) is not None]
+    rows = [{**{k: at(inp[k], i) for k in varying}, **{k: at(d[k], i) for k in outs}}
+            for i in range(n)]  # fmt: skip
+    fixed = {k: v for k, v in inp.items() if k not in varying and v is not None}
+    fixed.pop("architecture", None)
+    return join([
+        tag("h1", f"Training cost estimate: {n} scenarios"),
+        section("outputs", "Scenarios", records_table(rows)),
+        section("inputs", "Inputs held fixed", table([(label(k), fmt(v, k))
+                                                      for k, v in fixed.items()], cls="kv")),
+        section("assumptions", "Assumptions", generic(list(d.get("assumptions") or ["none"]))),
+    ])  # fmt: skip
 
 
 def sensitivity_body(d: Mapping[str, Any]) -> Raw:
