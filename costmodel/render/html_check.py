@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..formulas.units import format_si, format_usd
+from . import html_check_costs as costs
 from . import html_check_parts as parts
 from .html import (
     Raw,
@@ -20,12 +21,12 @@ from .html import (
     label,
     rest,
     section,
-    sources_list,
     table,
     tag,
 )
 from .html import page as _page
 from .html_check_parts import pct
+from .html_sources import sources_list
 
 __all__ = ["body", "page", "plain_verdict", "odds"]
 
@@ -249,8 +250,8 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
                 tag("p", tag("strong", v.upper())),
                 generic(list(d["verdict"]["reasons"])),
             ),
-            section("ledger", "What the figure leaves out", parts.ledger(d)),
-            section("hardware", "Hardware and export control", parts.hardware(d)),
+            section("ledger", "What the figure leaves out", costs.ledger(d)),
+            section("hardware", "Hardware and export control", costs.hardware(d)),
             section("other", "Other results", rest(other, ()) or tag("p", "None.")),
             section("assumptions", "Warnings and assumptions", *notes),
             section("sources", "Sources", sources_list(d)),

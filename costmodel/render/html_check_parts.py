@@ -10,7 +10,7 @@ from . import svg
 from .html import Raw, fmt, generic, label, records_table, rest, table, tag
 from .html import join as _join
 
-__all__ = ["claim", "implied", "consistency", "runs", "likelihood", "ledger", "hardware"]
+__all__ = ["claim", "implied", "consistency", "runs", "likelihood"]
 
 _CONV = {"6nd": "6ND", "palm": "PaLM", "megatron": "Megatron", "megatron+mtp": "Megatron + MTP"}
 
@@ -288,100 +288,3 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | None) -> Raw:
     }
     shown_above = {k for k in lik if "prior" in k} | {"alternatives"}
     return _join([*out, rest(lik, handled | shown_above)])
-
-
-def ledger(d: Mapping[str, Any]) -> Raw:
-    led = d["ledger"]
-    cells = []
-    for e in led:
-        amt = (
-            f"${e['low_usd']:.2f} – ${e['high_usd']:.2f} per GPU-hour"
-            if e["kind"] == "rate"
-            else _usd_range(e["low_usd"], e["high_usd"])
-        )
-        cells.append(
-            [
-                e["item"] + (" [disputed]" if e.get("disputed") else ""),
-                amt,
-                fmt(e.get("basis")),
-                fmt(e.get("source"), "source"),
-            ]
-        )
-    costs = [e for e in led if e["kind"] != "rate" and e["high_usd"] > 0]
-    chart = svg.ranges(
-        [(e["item"], e["low_usd"], None, e["high_usd"], i == 0) for i, e in enumerate(costs)],
-        xlabel="US dollars (log scale)",
-        fmt=lambda v: format_usd(v, 2),
-        title="What the claimed figure leaves out, side by side",
-        desc="; ".join(f"{e['item']}: {_usd_range(e['low_usd'], e['high_usd'])}" for e in costs),
-    )
-    return _join(
-        [
-            tag("p", "Different quantities, shown side by side and never summed."),
-            tag(
-                "figure",
-                chart,
-                tag(
-                    "figcaption",
-                    "Low–high range of each amount, log scale; the claimed figure in red.",
-                ),
-            ),
-            table(
-                cells,
-                ["item", "amount", "basis", "source"],
-                numeric=[False, True, False, False],
-                stack=True,
-            ),
-        ]
-    )
-
-
-def _usd_range(lo: float, hi: float) -> str:
-    if abs(hi - lo) < 1e-9 * max(hi, 1):
-        return format_usd(lo, 4)
-    return f"{format_usd(lo, 3)} – {format_usd(hi, 3)}"
-
-
-def hardware(d: Mapping[str, Any]) -> Raw:
-    hw = d["hardware"]
-    ec = hw.get("export_control", {})
-    out: list[Any] = [tag("p", f"Claimed accelerator: {hw['claimed_gpu']}.")]
-    if ec:
-        rows = [(x.get("rule_name", k), x.get("status"), x.get("reason")) for k, x in ec.items()]
-        out += [
-            tag("h3", "US export-control classification"),
-            table(rows, ["rule", "status", "why"], stack=True),
-        ]
-        m = next(iter(ec.values())).get("metrics")
-        if m:
-            keep = (
-                "tpp",
-                "tpp_precision",
-                "performance_density",
-                "die_area_mm2",
-                "interconnect_gb_per_s",
-                "memory_bandwidth_gb_per_s",
-            )
-            out.append(table([(label(k), fmt(m.get(k), k)) for k in keep if k in m], cls="kv"))
-    if hw.get("what_if"):
-        out += [
-            tag("h3", f"The same {hw.get('what_if_stage', 'run')} on other accelerators"),
-            records_table(
-                hw["what_if"],
-                labels={
-                    "gpu": "accelerator",
-                    "peak_16bit_tflop_per_s": "16-bit TFLOP/s",
-                    "days_on_same_cluster": "days on the same cluster",
-                    "prior_gpu_hours.p05": "prior p05",
-                    "prior_gpu_hours.p50": "prior p50",
-                    "prior_gpu_hours.p95": "prior p95",
-                    "export_2022_10": "2022-10 rule",
-                    "export_2023_10": "2023-10 rule",
-                    "china_licence_2026_01": "2026-01 China",
-                },
-            ),
-        ]
-        if hw.get("what_if_basis"):
-            out.append(tag("p", hw["what_if_basis"], class_="muted"))
-    handled = {"claimed_gpu", "export_control", "what_if", "what_if_stage", "what_if_basis"}
-    return _join([*out, rest(hw, handled)])

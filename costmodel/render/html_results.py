@@ -21,11 +21,11 @@ from .html import (
     records_table,
     rest,
     section,
-    sources_list,
     table,
     tag,
 )
 from .html import page as _page
+from .html_sources import sources_list
 
 __all__ = ["estimate_body", "sensitivity_body", "backtest_body", "page"]
 
