@@ -280,3 +280,12 @@ def test_repr_html_of_an_array_estimate_has_one_row_per_scenario():
     for mfu in (0.3, 0.4):
         cost = FLOP_6ND / (989.4e12 * mfu * 3600) * 2
         assert f"{100 * mfu:.1f}% {costmodel.units.format_usd(cost, 4)}" in text
+
+
+def test_arithmetic_only_verdict_does_not_claim_plausible_hardware():
+    # DeepSeek-R1's claim (arXiv 2501.12948 v2, Supplementary B.4.4) gives GPU-hours and
+    # costs but no token count: only its arithmetic can be checked
+    c = costmodel.check("deepseek-r1", samples=2000)
+    text = visible_text(c.to_html())
+    assert "in line with what published training runs achieve" not in text
+    assert "cannot be tested: the claim gives no token count" in text

@@ -74,8 +74,17 @@ def odds(p: float) -> str:
 def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
     """The verdict and its probability as sentences a non-specialist can read."""
     v = d["verdict"]
-    out = [tag("p", _PLAIN.get(v["verdict"], v["verdict"]), class_="big")]
     lik, b = d.get("likelihood"), d["basis"]
+    headline = _PLAIN.get(v["verdict"], v["verdict"])
+    if not lik and v["verdict"] in ("consistent", "optimistic"):
+        bad = any(not r.get("ok", True) for r in d.get("consistency", []))
+        headline = (
+            ("Its own numbers disagree with each other. " if bad else
+             "Its own numbers agree with each other, ")
+            + ("But w" if bad else "but w") + "hether the hardware could do the work cannot be "
+            f"tested: {d.get('not_analysed_because', 'inputs are missing')}."
+        )  # fmt: skip
+    out = [tag("p", headline, class_="big")]
     if lik:
         p, pr = lik["p_gpu_hours_le_claimed"], lik["prior"]
         out.append(
