@@ -102,7 +102,7 @@ def test_cli_sensitivity(invoke, tmp_path):
     assert r.code == 0, r.err
     d = r.json()
     assert d["schema"] == "costmodel.sensitivity/1" and len(d["sobol"]["S1"]) == 2
-    assert "What drives cost" in out.read_text()
+    assert "What drives training cost" in out.read_text()
 
 
 def test_sensitivity_without_uncertainty(invoke):

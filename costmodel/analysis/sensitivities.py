@@ -203,6 +203,8 @@ class Sensitivity:
     tornado: list[dict[str, Any]]
     sobol: dict[str, Any] | None
     assumptions: list[str] = field(default_factory=list)
+    #: the point estimate at the inputs' medians (``Estimate.to_dict()``), for plot subtitles
+    point: dict[str, Any] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
@@ -245,7 +247,10 @@ class Sensitivity:
                 f"{s['method']}; 95% bootstrap intervals)",
             ]
             rows = []
-            for i, name in enumerate(s["inputs"]):
+            # largest total index first (the arrays in to_dict keep the input order)
+            order = sorted(range(len(s["inputs"])), key=lambda i: -float(s["ST"][i]))
+            for i in order:
+                name = s["inputs"][i]
                 ci1 = s.get("S1_ci")
                 cit = s.get("ST_ci")
                 rows.append(
@@ -278,9 +283,13 @@ class Sensitivity:
 
         return fragment(sensitivity_body(self.to_dict()))
 
-    def plot(self, path: str, scenario: str = "") -> None:
+    def plot(self, path: str, scenario: str | None = None) -> None:
+        """Tornado chart (.png or .svg); the subtitle defaults to the whole scenario."""
+        from ..render.plot_labels import scenario_subtitle
         from ..render.plots import tornado_plot
 
+        if scenario is None:
+            scenario = scenario_subtitle(self.point) if self.point else ""
         tornado_plot(self, path, scenario)
 
 
@@ -359,4 +368,5 @@ def sensitivity(
         tornado=rows,
         sobol=result,
         assumptions=list(sc.assumptions),
+        point=point,
     )

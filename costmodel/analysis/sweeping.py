@@ -12,9 +12,9 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from ..formulas.units import parse_quantity
 from ..io import atomic_writer
 from ..model.estimation import OUTPUT_KEYS
 from ..model.scenario import DOMAINS, Scenario
+from .grid import GridAxis
 
 __all__ = [
     "SWEEP_OUTPUTS",
@@ -30,6 +31,8 @@ __all__ = [
     "grid_size",
     "iter_sweep",
     "write_sweep",
+    "stream_sweep",
+    "output_format",
     "SweepResult",
     "sweep",
     "MAX_GRID_ROWS",
@@ -46,6 +49,30 @@ VECTOR_KEYS = (*DOMAINS, "gpu", "precision")
 #: Inputs that change the scenario itself; each value is its own block of evaluations.
 SCENARIO_KEYS = ("run", "flop_convention", "recompute", "seq_len")
 CATEGORICAL = ("gpu", "precision", "run", "flop_convention", "recompute")
+#: Whole-number inputs: their grid values are rounded, and repeats dropped.
+INTEGER_KEYS = (*(k for k, d in DOMAINS.items() if d.integer), "seq_len")
+#: Resolved inputs written beside the swept ones (when not swept and known).
+INPUT_COLUMNS = (
+    "run",
+    "params",
+    "active_params",
+    "tokens",
+    "gpu",
+    "precision",
+    "fp8_fraction",
+    "mfu",
+    "goodput",
+    "n_gpus",
+    "price_usd_per_gpu_hour",
+    "pue",
+    "usd_per_kwh",
+    "grid_kg_co2e_per_kwh",
+    "server_usd_per_gpu",
+    "depreciation_oom_per_year",
+    "flop_convention",
+    "recompute",
+    "seq_len",
+)
 #: Rows per evaluation chunk: about 30 float64 arrays of 2¹⁶ rows ≈ 16 MiB.
 CHUNK_ROWS = 1 << 16
 #: Largest grid written to a file (about a day of streaming); larger is refused.
@@ -63,14 +90,19 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list]:
 
     ``SPEC`` is ``start:stop:count`` (evenly spaced), ``start:stop:count:log`` (log
     spaced), or a comma-separated list (numbers with SI suffixes, or ids for ``gpu``,
-    ``precision``, ``run``, ``flop-convention``, ``recompute``).
+    ``precision``, ``run``, ``flop-convention``, ``recompute``). Ranges become lazy
+    :class:`~costmodel.analysis.grid.GridAxis` objects (values computed a chunk at a time); ranges
+    of whole-number inputs (``n-gpus``, ``seq-len``) are rounded and repeats dropped.
 
     Examples
     --------
-    >>> parse_grid(["mfu=0.2:0.5:4", "gpu=h800-sxm,h20"])
-    {'mfu': [0.2, 0.3, 0.4, 0.5], 'gpu': ['h800-sxm', 'h20']}
-    >>> parse_grid(["tokens=1T:100T:3:log"])["tokens"]
+    >>> g = parse_grid(["mfu=0.2:0.5:4", "gpu=h800-sxm,h20"])
+    >>> g["mfu"].tolist(), g["gpu"]
+    ([0.2, 0.3, 0.4, 0.5], ['h800-sxm', 'h20'])
+    >>> parse_grid(["tokens=1T:100T:3:log"])["tokens"].tolist()
     [1000000000000.0, 10000000000000.0, 100000000000000.0]
+    >>> parse_grid(["n-gpus=512:4096:4:log"])["n_gpus"].tolist()
+    [512.0, 1024.0, 2048.0, 4096.0]
     """
     grid: dict[str, list] = {}
     for spec in specs:
@@ -107,16 +139,11 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list]:
                     f"grid: {name} has {count:,} values; the limit for a whole "
                     f"grid is {MAX_GRID_ROWS:,} points"
                 )
-            if len(parts) == 4 and parts[3] == "log":
-                if a <= 0 or b <= 0:
-                    raise InputError(f"grid: {spec!r}: log spacing needs positive ends")
-                vals = np.geomspace(a, b, count)
-            elif math.isfinite(b - a):
-                vals = np.linspace(a, b, count)
-            else:  # -1e308:1e308: stop - start overflows; a·(1 − t) + b·t does not
-                t = np.linspace(0.0, 1.0, count)
-                vals = a * (1.0 - t) + b * t
-            grid[key] = vals.tolist()
+            log = len(parts) == 4 and parts[3] == "log"
+            if log and (a <= 0 or b <= 0):
+                raise InputError(f"grid: {spec!r}: log spacing needs positive ends")
+            # computed chunk by chunk as the sweep runs, never as one list
+            grid[key] = GridAxis(a, b, count, log=log, integer=key in INTEGER_KEYS)
         else:
             grid[key] = [parse_quantity(v, key) for v in values.split(",") if v.strip()]
         if not grid[key]:
@@ -137,7 +164,8 @@ def _validate(grid: dict[str, Sequence], fixed: dict[str, Any]) -> None:
         if k in DOMAINS:
             from ..model.scenario import check_array
 
-            check_array(k, np.asarray(vals, float))
+            # an axis is monotone: its ends bound every value
+            check_array(k, np.asarray(vals.bounds() if isinstance(vals, GridAxis) else vals, float))
         elif k == "gpu":
             from ..data import store
 
@@ -168,9 +196,13 @@ def iter_sweep(
     inner_keys = [k for k in grid if k not in SCENARIO_KEYS]
     shape = tuple(len(grid[k]) for k in inner_keys)
     inner_total = math.prod(shape)
-    arrays = {
-        k: np.asarray(grid[k], dtype=object if k in CATEGORICAL else float) for k in inner_keys
+    arrays = {  # lazy axes stay lazy: values are computed for each chunk's indices
+        k: grid[k]
+        if isinstance(grid[k], GridAxis)
+        else np.asarray(grid[k], dtype=object if k in CATEGORICAL else float)
+        for k in inner_keys
     }
+    extra: list[str] | None = None  # the fixed-input columns, chosen on the first chunk
     for combo in itertools.product(*(grid[k] for k in outer_keys)):
         block = dict(zip(outer_keys, combo, strict=True))
         for start in range(0, inner_total, chunk_rows):
@@ -180,9 +212,16 @@ def iter_sweep(
             sc = Scenario(**fixed, **block, **vals)
             res = sc.evaluate(sc.point_values())
             m = idx.size
+            if extra is None:
+                extra = _input_columns(sc, grid, outputs)
             cols: dict[str, np.ndarray] = {}
             for k in grid:
-                cols[k] = np.full(m, block[k], dtype=object) if k in block else vals[k]
+                if k == "gpu":  # the resolved id, not the alias typed
+                    cols[k] = np.broadcast_to(np.asarray(sc.gpu, dtype=object), (m,))
+                else:
+                    cols[k] = np.full(m, block[k], dtype=object) if k in block else vals[k]
+            for k in extra:
+                cols[k] = _input_column(sc, k, m)
             for k in outputs:  # every requested output, so streamed columns never shift
                 r = res.get(k)
                 cols[k] = (
@@ -191,12 +230,43 @@ def iter_sweep(
             yield cols
 
 
+def _input_value(sc: Scenario, k: str):
+    if k == "seq_len":
+        return sc.architecture.seq_len if sc.architecture is not None else None
+    v = getattr(sc, k, None)
+    from ..formulas.distbase import Dist
+
+    return None if isinstance(v, Dist) else v
+
+
+def _input_columns(sc: Scenario, grid: dict, outputs: Sequence[str]) -> list[str]:
+    """Resolved inputs that are neither swept nor outputs, and known for this scenario."""
+    return [
+        k
+        for k in INPUT_COLUMNS
+        if k not in grid and k not in outputs and _input_value(sc, k) is not None
+    ]
+
+
+def _input_column(sc: Scenario, k: str, m: int) -> np.ndarray:
+    v = _input_value(sc, k)
+    if v is None:
+        return np.full(m, np.nan)
+    if k in CATEGORICAL or isinstance(v, str):
+        return np.broadcast_to(np.asarray(v, dtype=object), (m,))
+    return np.broadcast_to(np.asarray(v, dtype=float), (m,))
+
+
 @dataclass
 class SweepResult:
     """Columns of a swept grid (inputs first, then outputs)."""
 
     columns: dict[str, np.ndarray]
     swept: tuple[str, ...] = ()
+    #: swept inputs on log-spaced grids (plotted on log axes)
+    log_keys: tuple[str, ...] = ()
+    #: the inputs held fixed, as given to :func:`sweep`
+    fixed: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -216,10 +286,25 @@ class SweepResult:
 
         return pd.DataFrame(self.columns)
 
-    def plot(self, path: str, output: str = "cost_usd", scenario: str = "") -> None:
-        from ..render.plots import sweep_plot
+    def plot(self, path: str, output: str = "cost_usd", scenario: str | None = None) -> None:
+        """Lines, a heatmap or bars (.png or .svg); the subtitle defaults to the scenario."""
+        from ..render.sweep_plots import sweep_plot
 
+        if scenario is None:
+            scenario = self.subtitle()
         sweep_plot(self, path, output, scenario)
+
+    def subtitle(self) -> str:
+        """The whole scenario in words, the swept inputs marked as swept."""
+        from ..model.estimation import estimate
+        from ..render.plot_labels import scenario_subtitle
+
+        first = {k: v[0] for k, v in self.columns.items() if k in self.swept and len(v)}
+        try:
+            d = estimate(**{**self.fixed, **first}).to_dict()
+        except Exception:  # noqa: BLE001 - a subtitle never blocks the chart
+            return ""
+        return scenario_subtitle(d, swept=self.swept)
 
 
 def sweep(
@@ -267,21 +352,46 @@ def sweep(
     cols = {
         k: v for k, v in cols.items() if k in grid or v.dtype == object or not np.all(np.isnan(v))
     }
-    return SweepResult(cols, swept=tuple(grid))
+    log_keys = tuple(k for k, v in grid.items() if _is_log(v))
+    return SweepResult(cols, swept=tuple(grid), log_keys=log_keys, fixed=dict(fixed))
+
+
+def check_sweep_shape(grid: dict[str, Sequence]) -> str:
+    """The chart a grid will get (``lines``, ``heatmap``, ``bars``), known before it is
+    evaluated; raises :class:`InputError` when none fits."""
+    from ..render.sweep_plots import plot_kind
+
+    numeric = [k for k, v in grid.items() if k not in CATEGORICAL and len(v) > 1]
+    ids = [k for k, v in grid.items() if k in CATEGORICAL and len(set(v)) > 1]
+    return plot_kind(numeric, ids, list(grid))
+
+
+def _is_log(values) -> bool:
+    """A log-spaced axis, or a list of 3+ positive values with equal ratios (not equal steps)."""
+    if isinstance(values, GridAxis):
+        return values.log
+    try:
+        v = np.asarray(values, float)
+    except (TypeError, ValueError):
+        return False
+    if v.ndim != 1 or v.size < 3 or np.any(v <= 0):
+        return False
+    r, d = v[1:] / v[:-1], np.diff(v)
+    return bool(np.allclose(r, r[0], rtol=1e-6) and not np.allclose(d, d[0], rtol=1e-6))
 
 
 def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
-    """Format one chunk as CSV or JSON Lines text (one C-level ``%`` format per chunk)."""
+    """Format one chunk as CSV or JSON-object lines (one C-level ``%`` format per chunk)."""
     parts, values = [], []
     for v in cols.values():
         if v.dtype == object:
             parts.append("%s")
-            values.append([json.dumps(str(x)) if fmt == "jsonl" else str(x) for x in v.tolist()])
+            values.append([json.dumps(str(x)) if fmt != "csv" else str(x) for x in v.tolist()])
         elif np.all(np.isfinite(v)):
             parts.append("%.10g")
             values.append(v.tolist())
         else:  # empty CSV cell / JSON null for non-finite values
-            missing = "null" if fmt == "jsonl" else ""
+            missing = "null" if fmt != "csv" else ""
             parts.append("%s")
             values.append([f"{x:.10g}" if math.isfinite(x) else missing for x in v.tolist()])
     if fmt == "csv":
@@ -297,6 +407,83 @@ def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
     return (row * m) % flat
 
 
+#: Row formats by file suffix.
+FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+ROW_FORMATS = ("csv", "jsonl", "json")
+SCHEMA = "costmodel.sweep/1"
+
+
+def output_format(path: str | os.PathLike | None, fmt: str | None) -> str:
+    """The row format: ``fmt`` if given, else from ``path``'s suffix, else CSV.
+
+    A suffix that names another format than ``fmt`` is an error (``-o rows.json --format
+    csv``), and so is an unknown suffix without ``fmt``.
+    """
+    if fmt is not None and fmt not in ROW_FORMATS:
+        raise InputError(f"format: {fmt!r} is not one of {', '.join(ROW_FORMATS)}")
+    if path is None:
+        return fmt or "csv"
+    suffix = Path(path).suffix.lower()
+    implied = FORMAT_BY_SUFFIX.get(suffix)
+    if fmt and implied and implied != fmt:
+        raise InputError(
+            f"output: {str(path)!r} ends in {suffix}, which means {implied}, but the format "
+            f"asked for is {fmt}; rename the file or drop --format/--json"
+        )
+    if fmt:
+        return fmt
+    if implied is None:
+        raise InputError(
+            f"output: {str(path)!r}: use a .csv, .json, .jsonl or .ndjson file, or give "
+            f"--format {'|'.join(ROW_FORMATS)}"
+        )
+    return implied
+
+
+def stream_sweep(
+    f: IO[str],
+    grid: dict[str, Sequence],
+    *,
+    fmt: str = "csv",
+    outputs: Sequence[str] = SWEEP_OUTPUTS,
+    progress: Callable[[int], None] | None = None,
+    on_first: Callable[[], None] | None = None,
+    **fixed: Any,
+) -> int:
+    """Write a grid's rows to the text stream ``f`` chunk by chunk; returns the rows.
+
+    ``fmt`` is ``csv`` (a header line, then rows), ``jsonl`` (one JSON object per line) or
+    ``json`` (one document, ``{"schema": "costmodel.sweep/1", "swept": [...], "rows":
+    [...]}``, still written a chunk at a time). ``on_first()`` runs once the first chunk
+    has evaluated, before anything is written; ``progress(rows)`` after each chunk.
+    """
+    if fmt not in ROW_FORMATS:
+        raise InputError(f"format: {fmt!r} is not one of {', '.join(ROW_FORMATS)}")
+    rows = 0
+    for cols in iter_sweep(grid, outputs=outputs, **fixed):
+        m = len(next(iter(cols.values())))
+        text = _format_columns(cols, fmt)
+        if rows == 0:
+            if on_first:
+                on_first()
+            if fmt == "csv":
+                f.write(",".join(cols) + "\n")
+            elif fmt == "json":
+                swept = ", ".join(json.dumps(k) for k in grid)
+                f.write(f'{{"schema": "{SCHEMA}", "swept": [{swept}], "rows": [\n')
+        if fmt == "json":
+            text = ("" if rows == 0 else ",\n") + ",\n".join(text.splitlines())
+        f.write(text)
+        f.flush()
+        rows += m
+        if progress:
+            progress(m)
+    if fmt == "json":
+        f.write("\n]}\n" if rows else f'{{"schema": "{SCHEMA}", "rows": []}}\n')
+        f.flush()
+    return rows
+
+
 def write_sweep(
     path: str | os.PathLike,
     grid: dict[str, Sequence],
@@ -304,17 +491,16 @@ def write_sweep(
     fmt: str | None = None,
     outputs: Sequence[str] = SWEEP_OUTPUTS,
     progress: Callable[[int], None] | None = None,
+    on_first: Callable[[], None] | None = None,
     **fixed: Any,
 ) -> int:
-    """Stream a grid to CSV or JSON Lines, atomically; returns the number of rows.
+    """Stream a grid to a CSV, JSON or JSON Lines file, atomically; returns the rows.
 
-    ``fmt`` defaults from the suffix (``.csv``, ``.jsonl``). ``progress(rows)`` is called
+    ``fmt`` defaults from the suffix (``.csv``, ``.json``, ``.jsonl``, ``.ndjson``); a
+    suffix naming another format than ``fmt`` is an error. ``progress(rows)`` is called
     after each chunk.
     """
-    p = Path(path)
-    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(p.suffix.lower())
-    if fmt not in ("csv", "jsonl"):
-        raise InputError(f"output: {path!r}: use a .csv or .jsonl file, or --format csv|jsonl")
+    fmt = output_format(path, fmt)
     n = grid_size(grid)
     if n > MAX_GRID_ROWS:
         raise InputError(
@@ -322,18 +508,11 @@ def write_sweep(
         )
     rows = 0
 
-    def write_rows(f) -> None:
+    def write(f: IO[str]) -> None:
         nonlocal rows
-        header = False
-        for cols in iter_sweep(grid, outputs=outputs, **fixed):
-            if fmt == "csv" and not header:
-                f.write(",".join(cols) + "\n")
-                header = True
-            m = len(next(iter(cols.values())))
-            f.write(_format_columns(cols, fmt))
-            rows += m
-            if progress:
-                progress(m)
+        rows = stream_sweep(
+            f, grid, fmt=fmt, outputs=outputs, progress=progress, on_first=on_first, **fixed
+        )
 
-    atomic_writer(path, write_rows, newline="")
+    atomic_writer(path, write, newline="")
     return rows

@@ -70,6 +70,16 @@ COMMANDS = {
 }
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (an in-process test runner)
+        pass
+
+
 class CostModelGroup(click.Group):
     """Group whose ``main`` turns every expected error into one line and exit status 2,
     and whose sub-commands are imported lazily."""
@@ -86,6 +96,14 @@ class CostModelGroup(click.Group):
             import_module(f"{__name__}.{COMMANDS[name]}")
         return self.commands.get(name)
 
+    def invoke(self, ctx):
+        # click itself turns EPIPE into exit status 1; a closed reader is not an error
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("COSTMODEL_DEBUG") == "1"
@@ -101,6 +119,10 @@ class CostModelGroup(click.Group):
             )
         except click.exceptions.Exit as e:
             code = e.exit_code
+        except BrokenPipeError:
+            # the reader went away (`costmodel sweep … | head -1`): what it wanted it got
+            _silence_stdout()
+            code = 0
         except click.exceptions.Abort as e:
             if isinstance(e.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
                 click.echo("costmodel: interrupted", err=True)

@@ -79,8 +79,11 @@ def sensitivity_cmd(
       costmodel sensitivity --run deepseek-v3 --price-usd-per-gpu-hour market --html s.html
     """
     from ..analysis.sensitivities import sensitivity
-    from ..render.report import describe_inputs
 
+    if plot_path is not None:
+        from ..render.plots import check_plot_target
+
+        check_plot_target(plot_path)
     sk = scenario_kwargs(kw)
     s = sensitivity(
         output_name,
@@ -94,7 +97,7 @@ def sensitivity_cmd(
     d = s.to_dict()
     emit(d, s.table, fmt, as_json, output, csv_rows=d["tornado"])
     if plot_path is not None:
-        s.plot(plot_path, describe_inputs(sk))
+        s.plot(plot_path)
         click.echo(f"wrote {plot_path}", err=True)
     if html_path is not None:
         write_html(html_path, s)
@@ -109,15 +112,18 @@ def sensitivity_cmd(
     required=True,
     metavar="NAME=SPEC",
     help="A swept input: start:stop:count, start:stop:count:log, or v1,v2,... "
-    "Repeat for a cartesian grid.",
+    "Repeat for a cartesian grid. Ranges of whole-number inputs (n-gpus, seq-len) are "
+    "rounded and repeats dropped.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl"]),
+    type=click.Choice(["csv", "jsonl", "json"]),
     default=None,
-    help="Row format (default from -o's suffix, else csv).",
+    help="Row format. Default: from -o's suffix (.csv, .json, .jsonl, .ndjson), else csv; "
+    "a suffix that names another format is an error.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "-o",
     "--output",
@@ -130,7 +136,9 @@ def sensitivity_cmd(
     "plot_path",
     type=OUTPUT_PATH,
     default=None,
-    help="Lines (one swept number) or a heatmap (two), .png or .svg.",
+    help="Lines (one swept number), a heatmap (two) or bars (only ids such as gpu swept), "
+    ".png or .svg. Checked before the sweep runs; if only the plot is refused, the rows "
+    "are still written (exit status 2).",
 )
 @click.option(
     "--target",
@@ -141,11 +149,12 @@ def sensitivity_cmd(
     show_default=True,
     help="Output drawn by --plot (--plot-output is the old name).",
 )
-def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
-    """Evaluate a cartesian grid and stream the rows as CSV or JSON Lines.
+def sweep_cmd(grids, fmt, as_json, output, plot_path, plot_output, **kw):
+    """Evaluate a cartesian grid and stream the rows as CSV, JSON or JSON Lines.
 
-    Grids of any size run in bounded memory (chunks of 65,536 rows); a progress bar shows
-    on a terminal.
+    Rows carry the swept inputs, the fixed inputs (accelerator ids resolved) and the
+    outputs. Grids of any size run in bounded memory (chunks of 65,536 rows) and stream to
+    stdout as they are computed; a progress bar shows on a terminal.
 
     \b
     Examples:
@@ -155,14 +164,24 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
       costmodel sweep --run deepseek-v3 --price-usd-per-gpu-hour 2 \\
           --grid mfu=0.2:0.5:31 --plot cost.png
     """
-    import os
-    import tempfile
-
-    from ..analysis.sweeping import grid_size, parse_grid, sweep, write_sweep
+    from ..analysis.sweeping import grid_size, output_format, parse_grid, stream_sweep, write_sweep
     from ..data import store
+    from ..errors import CostModelError
     from ..formulas.distbase import Dist
 
+    if as_json:
+        if fmt not in (None, "json"):
+            raise click.UsageError("--json and --format csv|jsonl ask for different formats")
+        fmt = "json"
+    fmt = output_format(output, fmt)
     grid = parse_grid(grids)
+    n = grid_size(grid)
+    plot_refused = None
+    if plot_path is not None:  # refuse a plot that cannot be drawn before the sweep runs
+        try:
+            _check_sweep_plot(plot_path, grid, n)
+        except CostModelError as e:
+            plot_refused = str(e)
     fixed = scenario_kwargs(kw)
     ctx = click.get_current_context()
     for k in list(fixed):
@@ -174,47 +193,42 @@ def sweep_cmd(grids, fmt, output, plot_path, plot_output, **kw):
                 "a sweep evaluates points: give a number, or sweep it with --grid",
                 param_hint=f"--{k.replace('_', '-')}",
             )
-    n = grid_size(grid)
-    from ..model.scenario import Scenario
-
-    first = {k: (v[0] if k in grid else None) for k, v in grid.items()}
-    notes = [*store.notes(), *Scenario(**{**fixed, **first}).assumptions]
+    notes = [*store.notes(), *_sweep_notes(grid, fixed)]
+    if plot_refused:
+        click.echo(f"costmodel: error: {plot_refused} (the rows are still written)", err=True)
 
     def emit_notes():
-        # only once the grid has evaluated: an error stays the one line on stderr
-        for note in notes:
+        # only once the first chunk has evaluated: an error stays the one line on stderr
+        for note in dict.fromkeys(notes):
             click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
         notes.clear()
 
-    if plot_path is not None:
-        if n > 1_000_000:
-            raise click.UsageError(f"--plot draws at most 1,000,000 points; this grid has {n:,}")
-        from ..render.report import describe_inputs
-
-        result = sweep(grid, **fixed)
-        emit_notes()
-        result.plot(plot_path, plot_output, describe_inputs(fixed))
-        click.echo(f"wrote {plot_path}", err=True)
-    fmt = fmt or ("jsonl" if output and output.endswith((".jsonl", ".ndjson")) else "csv")
     show = sys.stderr.isatty() and n >= 200_000
     with (
         click.progressbar(length=n, label="sweeping", file=sys.stderr) if show else _NoBar() as bar
     ):
         if output is not None:
-            rows = write_sweep(output, grid, fmt=fmt, progress=bar.update, **fixed)
-            emit_notes()
+            rows = write_sweep(
+                output, grid, fmt=fmt, progress=bar.update, on_first=emit_notes, **fixed
+            )
             click.echo(f"wrote {rows:,} rows to {output}", err=True)
-        else:
-            fd, tmp = tempfile.mkstemp(suffix="." + fmt)
-            os.close(fd)
-            try:
-                write_sweep(tmp, grid, fmt=fmt, progress=bar.update, **fixed)
-                emit_notes()
-                with open(tmp, encoding="utf-8") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), ""):
-                        click.echo(chunk, nl=False)
-            finally:
-                os.unlink(tmp)
+        else:  # streamed as computed: `| head -1` gets its line after the first chunk
+            stream_sweep(
+                sys.stdout,
+                grid,
+                fmt=fmt,
+                progress=bar.update,
+                on_first=emit_notes,
+                **fixed,
+            )
+    if plot_refused:
+        ctx.exit(2)
+    if plot_path is not None:
+        from ..analysis.sweeping import sweep
+
+        result = sweep(grid, **fixed)
+        result.plot(plot_path, plot_output)
+        click.echo(f"wrote {plot_path}", err=True)
 
 
 class _NoBar:
@@ -226,6 +240,33 @@ class _NoBar:
 
     def update(self, n):
         pass
+
+
+def _check_sweep_plot(path, grid, n) -> None:
+    from ..analysis.sweeping import check_sweep_shape
+    from ..render.plots import check_plot_target
+
+    check_plot_target(path)
+    if n > 1_000_000:
+        from ..errors import InputError
+
+        raise InputError(f"plot: --plot draws at most 1,000,000 points; this grid has {n:,}")
+    check_sweep_shape(grid)
+
+
+def _sweep_notes(grid, fixed) -> list[str]:
+    """Assumptions of the scenario at the grid's first point, and the utilization prior's
+    note for every accelerator swept (each family has its own fit)."""
+    from ..model.scenario import Scenario
+
+    first = {k: v[0] for k, v in grid.items()}
+    if "gpu" not in grid:
+        return list(Scenario(**{**fixed, **first}).assumptions)
+    notes = []
+    for g in grid["gpu"]:
+        sc = Scenario(**{**fixed, **first, "gpu": g})
+        notes += [f"{sc.gpu}: {a}" if "prior" in a else a for a in sc.assumptions]
+    return notes
 
 
 @cli.command("solve")

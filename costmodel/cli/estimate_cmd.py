@@ -70,15 +70,17 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, html_path, fmt, as_json, out
             raise click.BadParameter(
                 f"{qs!r}: probabilities strictly between 0 and 1", param_hint="--quantiles"
             )
+    if plot_path is not None:
+        from ..render.plots import check_plot_target
+
+        check_plot_target(plot_path)
     sk = scenario_kwargs(kw)
     result = estimate(samples=n, rng=seed, qmc=qmc, quantiles=probs, **sk)
     d = result.to_dict()
     emit_estimate(d, fmt, as_json, output)
     if plot_path is not None:
-        from ..render.report import describe_inputs
-
         what = "cost_usd" if d["cost_usd"] is not None else "gpu_hours"
-        result.plot(plot_path, what, title=describe_inputs(sk))
+        result.plot(plot_path, what)
         click.echo(f"wrote {plot_path}", err=True)
     if html_path is not None:
         write_html(html_path, result)

@@ -128,10 +128,21 @@ class Estimate:
         return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
 
     def plot(
-        self, path: str, output: str = "cost_usd", claimed: float | None = None, title: str = ""
+        self,
+        path: str,
+        output: str = "cost_usd",
+        claimed: float | None = None,
+        title: str = "",
+        subtitle: str | None = None,
     ) -> None:
-        """Histogram and CDF of a sampled output (needs ``samples > 0``)."""
+        """Histogram and CDF of a sampled output (needs ``samples > 0``).
+
+        The subtitle defaults to the whole scenario (parameters, tokens, accelerator,
+        precision, MFU and its source, price). When no input is uncertain every sample is the
+        same number, and the chart is one marked line at it with a note.
+        """
         from ..errors import InputError
+        from ..render.plot_labels import scenario_subtitle
         from ..render.plots import distribution_plot
 
         if self.samples is None or output not in self.samples.outputs:
@@ -139,7 +150,12 @@ class Estimate:
                 f"plot: no samples of {output}; give samples > 0 and the inputs {output} needs"
             )
         distribution_plot(
-            self.samples.outputs[output], path, output=output, claimed=claimed, title=title
+            self.samples.outputs[output],
+            path,
+            output=output,
+            claimed=claimed,
+            title=title,
+            subtitle=scenario_subtitle(self.to_dict()) if subtitle is None else subtitle,
         )
 
     def to_html(self, command: str | None = None) -> str:

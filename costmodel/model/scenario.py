@@ -78,7 +78,8 @@ def check_array(name: str, value: Any) -> np.ndarray:
     ok = dom.contains(arr)
     if dom.integer and np.all(ok) and np.any(arr != np.floor(arr)):
         bad = float(np.ravel(arr[arr != np.floor(arr)])[0])
-        raise InputError(f"{name}: {bad:g} must be a whole number")
+        # the exact value (repr), so 1024.0000000000002 is not shown as "1024"
+        raise InputError(f"{name}: {bad!r} must be a whole number")
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
         first = float(np.ravel(bad)[0])

@@ -1,17 +1,35 @@
 """Plots (optional extra ``costmodel[plot]``); matplotlib is imported only here, on demand.
 
-Every figure has labelled axes with units, SI-formatted ticks and a title that states the
-scenario. ``path`` chooses the format: ``.png`` or ``.svg``.
+Every figure has axis labels in words with units, SI-formatted ticks, a title that states
+the whole scenario, and its legend outside the data. ``path`` chooses the format: ``.png``
+or ``.svg`` (SVG text stays text, so a slide can edit it). Each ``*_figure`` function
+returns the matplotlib Figure; the ``*_plot`` functions save it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from ..errors import InputError
 from ..formulas.units import format_si, format_usd
+from .plot_labels import axis_label, format_value
 
-__all__ = ["backtest_plot", "si_formatter", "save"]
+__all__ = [
+    "PLOT_SUFFIXES",
+    "check_plot_target",
+    "backtest_plot",
+    "distribution_figure",
+    "distribution_plot",
+    "tornado_figure",
+    "tornado_plot",
+    "si_formatter",
+    "value_formatter",
+    "save",
+]
+
+PLOT_SUFFIXES = (".png", ".svg")
+BLUE, ORANGE, RED = "#4c72b0", "#dd8452", "#c44e52"
 
 
 def _plt():
@@ -30,11 +48,42 @@ def _plt():
 
 def _check_path(path: str) -> Path:
     p = Path(path)
-    if p.suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"plot: {path!r} must end in .png or .svg")
+    if p.suffix.lower() not in PLOT_SUFFIXES:
+        raise InputError(f"plot: {str(path)!r} must end in .png or .svg")
     if not p.parent.is_dir() and str(p.parent):
         raise InputError(f"plot: directory {p.parent} does not exist")
     return p
+
+
+def check_plot_target(path: str) -> Path:
+    """Refuse a plot before any work starts: a suffix other than .png/.svg, a missing
+    directory, or matplotlib not installed (found without importing it)."""
+    p = _check_path(path)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError(
+            f"plot: cannot write {str(path)!r}: matplotlib is not installed; "
+            f"pip install 'costmodel[plot]' (or leave out --plot)"
+        )
+    return p
+
+
+#: Dollar signs are money, never TeX math; SVG text stays editable text.
+_RC = {"text.parse_math": False, "svg.fonttype": "none"}
+
+
+def plain_text(build):
+    """Run a figure builder with mathtext off, so "$2 … $5M" is drawn as written."""
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        _plt()
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 def si_formatter(unit: str = "", usd: bool = False):
@@ -49,24 +98,68 @@ def si_formatter(unit: str = "", usd: bool = False):
     return FuncFormatter(fmt)
 
 
+def value_formatter(name: str):
+    """Ticks written as the values of ``name`` are: $2, 35%, 2,048, 14.8T."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: format_value(name, x))
+
+
 def save(fig, path: str) -> None:
-    """Save atomically (temporary file, then rename; see :func:`costmodel.io.atomic_writer`)."""
+    """Save atomically (temporary file, then rename; see :func:`costmodel.io.atomic_writer`);
+    SVG keeps its text as text."""
+    import matplotlib
+
     from ..io import atomic_writer
 
     p = _check_path(path)
     try:
-        atomic_writer(
-            path,
-            lambda f: fig.savefig(f, format=p.suffix[1:], dpi=150, bbox_inches="tight"),
-            binary=True,
-        )
+        with matplotlib.rc_context(_RC):
+            atomic_writer(
+                path,
+                lambda f: fig.savefig(f, format=p.suffix[1:].lower(), dpi=150, bbox_inches="tight"),
+                binary=True,
+            )
     finally:
         _plt().close(fig)
 
 
+def legend_outside(ax, handles=None, labels=None, **kw) -> None:
+    """A legend to the right of the axes, never over the data."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize=8,
+        frameon=False,
+        **kw,
+    )
+
+
+def _title(ax, headline: str, subtitle: str = "", width: int = 105) -> None:
+    """Headline and scenario above the axes, left-aligned, long lines wrapped."""
+    import textwrap
+
+    lines = [w for line in f"{headline}\n{subtitle}".strip().splitlines()
+             for w in textwrap.wrap(line, width) or [""]]  # fmt: skip
+    ax.set_title("\n".join(lines), fontsize=9, loc="left")
+
+
 def backtest_plot(bt, path: str) -> None:
-    """Predicted (p50 with p05–p95 bars) vs reported accelerator-hours, log axes, 1:1 line."""
+    """Save :func:`backtest_figure` to ``path`` (.png or .svg)."""
     _check_path(path)
+    save(backtest_figure(bt), path)
+
+
+@plain_text
+def backtest_figure(bt):
+    """Predicted (p50 with p05–p95 bars) vs reported accelerator-hours, log axes, 1:1 line."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 6.5))
     for derived, marker, label in (
@@ -106,176 +199,179 @@ def backtest_plot(bt, path: str) -> None:
         fontsize=10,
     )
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    save(fig, path)
+    legend_outside(ax)
+    return fig
 
 
-_UNITS = {
-    "cost_usd": ("cost", "USD"),
-    "gpu_hours": ("accelerator-hours", "GPU-h"),
-    "wall_clock_days": ("wall-clock", "days"),
-    "energy_kwh": ("energy", "kWh"),
-    "co2e_kg": ("emissions", "kg CO2e"),
-    "model_flop": ("model FLOP", "FLOP"),
-    "mfu": ("MFU", "1"),
-    "tokens_per_s_per_gpu": ("throughput", "tokens/s/GPU"),
-}
+@plain_text
+def tornado_figure(sens, subtitle: str = ""):
+    """Horizontal bars: the output with each input at its p05 (blue) and p95 (orange).
 
-
-def _label(name: str) -> str:
-    what, unit = _UNITS.get(name, (name.replace("_", " "), ""))
-    return f"{what} [{unit}]" if unit else what
-
-
-def _formatter(name: str):
-    if name == "cost_usd" or name.startswith("price"):
-        return si_formatter(usd=True)
-    return si_formatter({"gpu_hours": "GPU-h"}.get(name, ""))
+    Each bar end carries the input value that produced it, so an input that lowers the
+    output as it rises (MFU) has its p95 value on the low side.
+    """
+    plt = _plt()
+    rows = list(reversed(sens.tornado))
+    fig, ax = plt.subplots(figsize=(8, 1.6 + 0.55 * len(rows)))
+    mid = sens.median_output
+    for i, r in enumerate(rows):
+        name = r["input"]
+        for y_out, x_in, color, label in (
+            (r["output_at_low"], r["low_value"], BLUE, "input at its p05"),
+            (r["output_at_high"], r["high_value"], ORANGE, "input at its p95"),
+        ):
+            ax.barh(
+                i, y_out - mid, left=mid, color=color, height=0.6, label=label if i == 0 else None
+            )
+            right = y_out >= mid
+            ax.text(
+                y_out,
+                i,
+                f" {format_value(name, x_in)} " if right else f"{format_value(name, x_in)} ",
+                va="center",
+                ha="left" if right else "right",
+                fontsize=8,
+                gid=f"tornado-label-{name}-{'p05' if color == BLUE else 'p95'}",
+            )
+    ax.axvline(mid, color="k", lw=1)
+    ax.set_yticks(range(len(rows)), [axis_label(r["input"]) for r in rows], fontsize=8)
+    ax.xaxis.set_major_formatter(value_formatter(sens.output))
+    ax.set_xlabel(axis_label(sens.output))
+    _title(
+        ax,
+        f"What drives {axis_label(sens.output)}: each input at its p05 and p95, the others "
+        f"at their medians (median {format_value(sens.output, mid)})",
+        subtitle,
+    )
+    ax.margins(x=0.3)
+    legend_outside(ax)
+    return fig
 
 
 def tornado_plot(sens, path: str, scenario: str = "") -> None:
-    """Horizontal bars: the output with each input at its p05 and p95."""
+    """Save :func:`tornado_figure` to ``path`` (.png or .svg)."""
     _check_path(path)
+    save(tornado_figure(sens, scenario), path)
+
+
+@plain_text
+def distribution_figure(
+    values,
+    *,
+    output: str = "cost_usd",
+    claimed: float | None = None,
+    title: str = "",
+    subtitle: str = "",
+):
+    """Histogram and CDF of sampled outputs, quantiles labelled with their values, a claimed
+    value marked. When every sample is the same number (no input is uncertain) the figure is
+    one marked line at that value with a note, not a histogram."""
+    import numpy as np
+
     plt = _plt()
-    rows = list(reversed(sens.tornado))
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.5 * len(rows)))
-    mid = sens.median_output
-    for i, r in enumerate(rows):
-        lo, hi = r["output_at_low"], r["output_at_high"]
-        ax.barh(i, lo - mid, left=mid, color="#4c72b0", height=0.6)
-        ax.barh(i, hi - mid, left=mid, color="#dd8452", height=0.6)
-        ax.text(
-            min(lo, hi),
-            i,
-            f"{format_si(min(r['low_value'], r['high_value']), 3)} ",
-            va="center",
-            ha="right",
-            fontsize=8,
+    x = np.asarray(values, float).ravel()
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        raise InputError(f"plot: no finite samples of {output} to draw")
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    headline = title or f"Distribution of {axis_label(output)}"
+    v0 = float(np.median(x))
+    if float(np.ptp(x)) <= 1e-9 * max(abs(v0), 1e-300):
+        ax.vlines(v0, 0, x.size, color=BLUE, lw=2)
+        ax.plot([v0], [x.size], "o", color=BLUE, ms=8, label=f"{x.size:,} samples")
+        ax.annotate(
+            f"all {x.size:,} samples are {format_value(output, v0, 4)}:\n"
+            "no input is uncertain, so there is no spread",
+            xy=(v0, x.size),
+            xytext=(12, -30),
+            textcoords="offset points",
+            fontsize=9,
+            gid="degenerate-note",
         )
-        ax.text(
-            max(lo, hi),
-            i,
-            f" {format_si(max(r['low_value'], r['high_value']), 3)}",
-            va="center",
-            ha="left",
-            fontsize=8,
+        lo, hi = (v0 * 0.9, v0 * 1.1) if v0 else (-1.0, 1.0)
+        if claimed is not None:
+            lo, hi = min(lo, claimed * 0.9), max(hi, claimed * 1.1)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(0, x.size * 1.25)
+        ax.set_ylabel("samples")
+        ax2 = None
+    else:
+        lo, hi = np.percentile(x, [0.5, 99.5])
+        if hi <= lo * (1 + 1e-9) + 1e-300:  # most samples equal: use the full range
+            lo, hi = float(x.min()), float(x.max())
+        if claimed is not None:
+            lo, hi = min(lo, claimed * 0.8), max(hi, claimed * 1.2)
+        log = lo > 0 and hi / lo > 1.5
+        bins = np.geomspace(lo, hi, 60) if log else np.linspace(lo, hi, 60)
+        ax.hist(x, bins=bins, color=BLUE, alpha=0.6, label=f"{x.size:,} samples")
+        if log:
+            from matplotlib.ticker import LogLocator, NullFormatter
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylabel("samples")
+        ax2 = ax.twinx()
+        xs = np.sort(x)
+        ax2.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="k", lw=1.2, label="CDF")
+        ax2.set_ylim(0, 1)
+        ax2.set_ylabel("cumulative probability")
+        top = ax.get_ylim()[1]
+        ax.set_ylim(0, top * 1.18)  # room for the quantile labels above the bars
+        for q, style, height in ((5, ":", 0.99), (50, "--", 0.92), (95, ":", 0.99)):
+            v = float(np.percentile(x, q))
+            ax.axvline(v, color="gray", ls=style, lw=1)
+            ax2.text(  # on the top axes, so the CDF line passes behind the label
+                v,
+                height,
+                f"p{q:02d} {format_value(output, v)}",
+                fontsize=7,
+                ha="center",
+                va="top",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+                zorder=5,
+                gid=f"quantile-p{q:02d}",
+            )
+    if claimed is not None:
+        p = float(np.mean(x <= claimed))
+        ax.axvline(
+            claimed,
+            color=RED,
+            lw=2,
+            label=f"claimed {format_value(output, claimed, 4)} (P(≤ claim) = {p:.1%})",
         )
-    ax.axvline(mid, color="k", lw=1)
-    ax.set_yticks(range(len(rows)), [r["input"] for r in rows])
-    ax.xaxis.set_major_formatter(_formatter(sens.output))
-    ax.set_xlabel(_label(sens.output))
-    ax.set_title(
-        (f"{scenario}\n" if scenario else "")
-        + f"What drives {_label(sens.output)}: each input at p05 (blue) / p95 "
-        f"(orange), others at median",
-        fontsize=9,
-    )
-    ax.margins(x=0.25)
-    save(fig, path)
+    ax.xaxis.set_major_formatter(value_formatter(output))
+    ax.set_xlabel(axis_label(output))
+    _title(ax, headline, subtitle)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels() if ax2 is not None else ([], [])
+    if ax2 is not None:
+        ax2.legend(
+            h1 + h2,
+            l1 + l2,
+            loc="upper left",
+            bbox_to_anchor=(1.12, 1.0),
+            borderaxespad=0.0,
+            fontsize=8,
+            frameon=False,
+        )
+    else:
+        legend_outside(ax, h1, l1)
+    return fig
 
 
 def distribution_plot(
-    values, path: str, *, output: str = "cost_usd", claimed: float | None = None, title: str = ""
+    values,
+    path: str,
+    *,
+    output: str = "cost_usd",
+    claimed: float | None = None,
+    title: str = "",
+    subtitle: str = "",
 ) -> None:
-    """Histogram and CDF of sampled outputs, with a claimed value marked."""
-    import numpy as np
-
+    """Save :func:`distribution_figure` to ``path`` (.png or .svg)."""
     _check_path(path)
-    plt = _plt()
-    x = np.asarray(values, float)
-    x = x[np.isfinite(x)]
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    lo, hi = np.percentile(x, [0.5, 99.5])
-    if claimed is not None:
-        lo, hi = min(lo, claimed * 0.8), max(hi, claimed * 1.2)
-    bins = np.geomspace(lo, hi, 60) if lo > 0 else 60
-    ax.hist(x, bins=bins, color="#4c72b0", alpha=0.6, label=f"{x.size:,} samples")
-    ax.set_xscale("log" if lo > 0 else "linear")
-    if lo > 0:
-        from matplotlib.ticker import LogLocator, NullFormatter
-
-        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_ylabel("samples")
-    ax2 = ax.twinx()
-    xs = np.sort(x)
-    ax2.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="k", lw=1.2, label="CDF")
-    ax2.set_ylim(0, 1)
-    ax2.set_ylabel("cumulative probability")
-    for q, style in ((5, ":"), (50, "--"), (95, ":")):
-        v = np.percentile(x, q)
-        ax.axvline(v, color="gray", ls=style, lw=1)
-        ax.text(v, ax.get_ylim()[1] * 0.97, f"p{q:02d}", fontsize=7, ha="center", va="top")
-    if claimed is not None:
-        p = float(np.mean(x <= claimed))
-        claim_text = format_usd(claimed, 4) if output == "cost_usd" else format_si(claimed, 4)
-        ax.axvline(
-            claimed,
-            color="#c44e52",
-            lw=2,
-            label=f"claimed {claim_text} (P(≤ claim) = {p:.1%})",
-        )
-    ax.xaxis.set_major_formatter(_formatter(output))
-    ax.set_xlabel(_label(output))
-    ax.set_title(title or f"Distribution of {_label(output)}", fontsize=10)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="center right")
-    save(fig, path)
-
-
-def sweep_plot(result, path: str, output: str = "cost_usd", scenario: str = "") -> None:
-    """Lines (one swept number, one line per other value) or a heatmap (two numbers)."""
-    import numpy as np
-
-    _check_path(path)
-    cols = result.columns
-    if output not in cols:
-        raise InputError(f"plot: output {output!r} was not computed in this sweep")
-    swept = list(result.swept)
-    numeric = [k for k in swept if cols[k].dtype != object and len(np.unique(cols[k])) > 1]
-    other = [k for k in swept if k not in numeric]
-    plt = _plt()
-    if len(numeric) == 2 and not other:
-        xk, yk = numeric
-        xs, ys = np.unique(cols[xk]), np.unique(cols[yk])
-        z = np.full((ys.size, xs.size), np.nan)
-        z[np.searchsorted(ys, cols[yk]), np.searchsorted(xs, cols[xk])] = cols[output]
-        fig, ax = plt.subplots(figsize=(7, 5.5))
-        m = ax.pcolormesh(xs, ys, z, shading="nearest", cmap="viridis")
-        cb = fig.colorbar(m, ax=ax, format=_formatter(output))
-        cb.set_label(_label(output))
-        ax.set_xlabel(xk)
-        ax.set_ylabel(yk)
-        ax.xaxis.set_major_formatter(_formatter(xk))
-        ax.yaxis.set_major_formatter(_formatter(yk))
-    elif len(numeric) == 1:
-        xk = numeric[0]
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        keys = (
-            list(zip(*(cols[k].tolist() for k in other), strict=True))
-            if other
-            else [()] * len(cols[xk])
-        )
-        for combo in dict.fromkeys(keys):
-            mask = np.array([k == combo for k in keys])
-            order = np.argsort(cols[xk][mask])
-            label = ", ".join(f"{k}={v}" for k, v in zip(other, combo, strict=True)) or None
-            ax.plot(cols[xk][mask][order], cols[output][mask][order], marker="o", ms=3, label=label)
-        ax.set_xlabel(xk)
-        ax.set_ylabel(_label(output))
-        ax.xaxis.set_major_formatter(_formatter(xk))
-        ax.yaxis.set_major_formatter(_formatter(output))
-        if other:
-            ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-    else:
-        raise InputError(
-            f"plot: sweep plots need one swept number (lines) or two (heatmap); "
-            f"this sweep varies {', '.join(swept) or 'nothing'}"
-        )
-    ax.set_title(
-        f"{_label(output)} over {', '.join(swept)}" + (f"\n{scenario}" if scenario else ""),
-        fontsize=10,
+    fig = distribution_figure(
+        values, output=output, claimed=claimed, title=title, subtitle=subtitle
     )
     save(fig, path)
