@@ -417,7 +417,8 @@ def output_format(path: str | os.PathLike | None, fmt: str | None) -> str:
     """The row format: ``fmt`` if given, else from ``path``'s suffix, else CSV.
 
     A suffix that names another format than ``fmt`` is an error (``-o rows.json --format
-    csv``), and so is an unknown suffix without ``fmt``.
+    csv``), and so is an unknown suffix without ``fmt`` on a file name; an existing pipe or
+    device gets CSV.
     """
     if fmt is not None and fmt not in ROW_FORMATS:
         raise InputError(f"format: {fmt!r} is not one of {', '.join(ROW_FORMATS)}")
@@ -432,6 +433,9 @@ def output_format(path: str | os.PathLike | None, fmt: str | None) -> str:
         )
     if fmt:
         return fmt
+    p = Path(path)
+    if implied is None and p.exists() and not p.is_file():
+        return "csv"  # a pipe or a device (/dev/stdout) has no suffix to go by
     if implied is None:
         raise InputError(
             f"output: {str(path)!r}: use a .csv, .json, .jsonl or .ndjson file, or give "

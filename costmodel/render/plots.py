@@ -62,7 +62,7 @@ def check_plot_target(path: str) -> Path:
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError(
             f"plot: cannot write {str(path)!r}: matplotlib is not installed; "
-            f"pip install 'costmodel[plot]' (or leave out --plot)"
+            'pip install "costmodel-ai[plot]", or ".[plot]" from a checkout; or leave out --plot'
         )
     return p
 
