@@ -25,6 +25,8 @@ def _conventions(arch, active: float, tokens: float) -> dict[str, float]:
     flop = {"6nd": 6.0 * active * tokens}
     if arch is not None:
         flop["megatron"] = arch.breakdown().training * tokens
+        if arch.moe is not None and arch.moe.router:  # megatron's router term, left out
+            flop["megatron-lm"] = arch.breakdown().training_megatron_lm * tokens
         if arch.mtp_depth:
             flop["megatron+mtp"] = arch.breakdown(mtp=True).training * tokens
         if arch.causal:  # a non-causal model's megatron count is already the non-causal one

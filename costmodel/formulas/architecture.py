@@ -69,6 +69,7 @@ class FlopBreakdown:
     lm_head: float
     mtp: float
     mtp_attention_core: float
+    mtp_router: float = 0.0
 
     @property
     def forward(self) -> float:
@@ -86,6 +87,19 @@ class FlopBreakdown:
     def training(self) -> float:
         """Training (forward + backward) model FLOP per token [FLOP]."""
         return flops.TRAINING_PASSES * self.forward
+
+    @property
+    def training_megatron_lm(self) -> float:
+        """Training FLOP per token as Megatron-LM itself counts them [FLOP].
+
+        The ``megatron`` convention adds the MoE router's gating matmul (``2·d·n_routed``
+        forward per MoE layer, in :attr:`router` and :attr:`mtp_router`), which
+        Megatron-LM's ``num_floating_point_operations`` (megatron/training/training.py)
+        leaves out: +0.26 % on DeepSeek-V3 (250.45 vs 249.81 GFLOP/token at seq 4096).
+        This is the count without it; it matches Megatron-LM's formula to its LayerNorm
+        terms (a few parts per million).
+        """
+        return flops.TRAINING_PASSES * (self.forward - self.router - self.mtp_router)
 
 
 class Architecture(_Strict):
@@ -276,7 +290,11 @@ class Architecture(_Strict):
         return n_win * win + (self.n_layers - n_win) * full
 
     def breakdown(self, *, mtp: bool = False, causal: bool | None = None) -> FlopBreakdown:
-        """Forward FLOP per token by component (Megatron-LM accounting).
+        """Forward FLOP per token by component (Megatron-LM accounting, plus the router).
+
+        One addition to Megatron-LM's ``num_floating_point_operations``: the MoE router's
+        gating matmul (``router``; DeepSeek-V3: +0.26 %), which Megatron-LM leaves out.
+        :attr:`FlopBreakdown.training_megatron_lm` is the count without it.
 
         Parameters
         ----------
@@ -301,7 +319,7 @@ class Architecture(_Strict):
             router = self.n_moe_layers * moe_router
         core = self._core_per_token(causal=causal)
         head = 2.0 * self.d_model * self.vocab_size
-        mtp_flop = mtp_core = 0.0
+        mtp_flop = mtp_core = mtp_router = 0.0
         if mtp and self.mtp_depth:
             layer_mlp, layer_router = self._layer_active_mlp(self.moe is not None)
             per_layer_core = (
@@ -327,6 +345,7 @@ class Architecture(_Strict):
                 )
                 + mtp_core
             )
+            mtp_router = self.mtp_depth * 2.0 * layer_router
         return FlopBreakdown(
             attention_projections=2.0 * self.n_layers * attn,
             attention_core=core,
@@ -335,6 +354,7 @@ class Architecture(_Strict):
             lm_head=head,
             mtp=mtp_flop,
             mtp_attention_core=mtp_core,
+            mtp_router=mtp_router,
         )
 
     def non_embedding_params(self) -> float:

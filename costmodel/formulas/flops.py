@@ -12,7 +12,10 @@ Conventions (the FLOP count is always named in output):
     Architecture-detailed matmul count ×3 for training, causal attention core halved,
     following Megatron-LM ``num_floating_point_operations``
     (megatron/training/training.py) and checked against DeepSeek's 250 GFLOP/token
-    (arXiv 2505.09343, Table 2).
+    (arXiv 2505.09343, Table 2) — **plus the MoE router's gating matmul**
+    (``2·d_model·n_routed`` forward per MoE layer), which Megatron-LM does not count:
+    +0.26 % on DeepSeek-V3 (250.45 vs Megatron-LM's 249.81 GFLOP/token). The output says
+    so, and ``FlopBreakdown.training_megatron_lm`` gives Megatron-LM's own number.
 ``palm``
     ``6·N + 12·L·H·Q·T`` per token, attention counted non-causally (Chowdhery et al. 2022,
     arXiv 2204.02311, App. B).

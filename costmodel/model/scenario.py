@@ -134,6 +134,7 @@ class Scenario:
         self._resolve_run()
         self._resolve_architecture()
         self._check_options()
+        self._router_note()
         market = isinstance(self.price_usd_per_gpu_hour, str)
         if market:
             if self.price_usd_per_gpu_hour.strip().lower() != "market":
@@ -507,6 +508,20 @@ class Scenario:
             )
         if self.tokens is not None:
             self._work_notes()
+
+    def _router_note(self) -> None:
+        """Say where the ``megatron`` count goes beyond Megatron-LM's (the MoE router)."""
+        a = self.architecture
+        if self.flop_convention != "megatron" or a is None or a.moe is None or not a.moe.router:
+            return
+        b = a.breakdown(mtp=self.mtp)
+        lm = b.training_megatron_lm
+        self.assumptions.append(
+            f"the megatron count includes the MoE router's gating matmul "
+            f"({(b.training - lm) / 1e9:.3g} GFLOP/token, +{b.training / lm - 1:.2%}), which "
+            f"Megatron-LM's num_floating_point_operations leaves out; Megatron-LM's own count "
+            f"is {lm / 1e9:.2f} GFLOP/token"
+        )
 
     def work_reference(self) -> tuple[float, int]:
         """The prior's typical ``convention FLOP / 6ND`` (1 for ``6nd``), and its run count

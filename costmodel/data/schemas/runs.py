@@ -25,7 +25,16 @@ class Reported(Strict):
     )
     gpu_hours_derivation: str | None = None
     wall_clock_days: float | None = Field(None, gt=0, description="[days]")
+    assumed_tflop_per_s_per_gpu: float | None = Field(
+        None,
+        gt=0,
+        description="throughput per accelerator the hours were derived from when they were "
+        "not measured: hours = model_flop / this [TFLOP/s]",
+    )
     model_flop: float | None = Field(None, gt=0, description="published training FLOP [FLOP]")
+    model_flop_scope: str | None = Field(
+        None, description="what the published FLOP cover when more than 6ND (restarts, ...)"
+    )
     mfu: float | None = Field(None, gt=0, le=1, description="published MFU [1]")
     mfu_convention: str | None = None
     cost_usd: float | None = Field(None, gt=0, description="published cost [USD]")
