@@ -3,10 +3,16 @@
     python scripts/fit_priors.py            # rewrite the priors file
     python scripts/fit_priors.py --check    # exit 1 if the committed file is stale
 
-Every candidate model in costmodel.model.priors.CANDIDATES is scored by leave-one-out on the runs
-whose accelerator-hours come from the authors' own text (gpu_hours_grade = "primary"). The
-chosen model has the lowest median |log10(predicted/reported hours)| among those whose 90%
-intervals cover at least 80% of held-out runs; ties go to the simpler model.
+The fit set is the runs whose accelerator-hours come from the authors' own text
+(gpu_hours_grade = "primary") and measure the work of their stated tokens (hours_scope in
+costmodel.data.schemas.runs.COMPARABLE_SCOPES); the others are listed with their scope.
+
+Every candidate in costmodel.model.priors.CANDIDATES is scored by leave-one-organization-out
+(LOOO: every run of one organization held out at a time, predicted as a new organization)
+and, for comparison, leave-one-run-out (LORO). The chosen model has the lowest LOOO median
+|log10(predicted/reported)| among those whose LOOO 90% intervals hold 85-95% of the runs;
+ties go to the earlier (simpler) candidate. The constant-40% baseline is scored on the
+same runs.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import datetime as dt
 import math
 import sys
 from pathlib import Path
-from statistics import NormalDist
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,43 +30,71 @@ from costmodel.data import store  # noqa: E402
 from costmodel.model import priors  # noqa: E402
 
 OUT = ROOT / "presets" / "priors" / "mfu-6nd.toml"
-Z90 = NormalDist().inv_cdf(0.95)
+COVERAGE_90 = (0.85, 0.95)
+KEYS = ("median_abs_log10_error", "coverage_50", "coverage_80", "coverage_90", "median_width_90")
+SHORT = ("median_abs_log10", "coverage_50", "coverage_80", "coverage_90", "median_width_90")
 
 
 def score(rows, model):
-    preds = priors.loo_predictions(rows, model)
-    errs, inside, widths = [], [], []
-    for r, (mu, sd) in zip(rows, preds, strict=True):
-        e = math.log(r.mfu) - mu
-        errs.append(abs(e) / math.log(10))
-        inside.append(abs(e) <= Z90 * sd)
-        widths.append(math.exp(2 * Z90 * sd))
-    med = (
-        sorted(errs)[len(errs) // 2]
-        if len(errs) % 2
-        else sum(sorted(errs)[len(errs) // 2 - 1 : len(errs) // 2 + 1]) / 2
-    )
-    wmed = sorted(widths)[len(widths) // 2]
+    df = priors.T_DF if "t" in model.split("+") else None
+    out = {"model": model}
+    for name, preds in (
+        ("loro", priors.loo_predictions(rows, model)),
+        ("looo", priors.looo_predictions(rows, model)),
+    ):
+        s = priors.score(rows, preds, df=df)
+        for k, short in zip(KEYS, SHORT, strict=True):
+            out[f"{name}_{short}"] = round(s[k], 4)
+    return out
+
+
+def baseline(rows):
+    s = priors.score(rows, priors.baseline_predictions(rows))
+    v = round(s["median_abs_log10_error"], 4)
     return {
-        "model": model,
-        "loo_median_abs_log10": round(med, 4),
-        "loo_coverage_90": round(sum(inside) / len(inside), 4),
-        "loo_median_width": round(wmed, 3),
+        "model": f"constant-{priors.BASELINE_MFU:.0%}",
+        "loro_median_abs_log10": v,
+        "looo_median_abs_log10": v,
     }
 
 
-def render(rows, scores, chosen, prior) -> str:
-    fams = prior.families
-    names = [f"intercept_{f}" for f in fams] + ["slope_per_decade"]
-    cov = prior.coef_cov[: len(names), : len(names)]
-    q = lambda s: '"' + s.replace('"', '\\"') + '"'  # noqa: E731
+def choose(scores):
+    lo, hi = COVERAGE_90
+    ok = [s for s in scores if lo <= s["looo_coverage_90"] <= hi] or scores
+    order = {m: i for i, m in enumerate(priors.CANDIDATES)}
+    return min(ok, key=lambda s: (s["looo_median_abs_log10"], order[s["model"]]))
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _table(kind, s):
+    lines = ["", f"[[{kind}]]" if kind != "baseline" else "[baseline]"]
+    lines += [f"{k} = {_q(v) if isinstance(v, str) else v}" for k, v in s.items()]
+    return lines
+
+
+def render(rows, excluded, scores, base, chosen, prior) -> str:
+    fams = prior.families or ["all"]
+    best = {s["model"]: s for s in scores}[chosen]
+    reason = (
+        f"lowest leave-one-organization-out median |log10 error| "
+        f"({best['looo_median_abs_log10']}) among candidates whose LOOO 90% intervals hold "
+        f"{COVERAGE_90[0]:.0%}-{COVERAGE_90[1]:.0%} of runs ({best['looo_coverage_90']:.0%}); "
+        f"LOOO median 90% width {best['looo_median_width_90']}x; leave-one-run-out "
+        f"{best['loro_median_abs_log10']}; constant-{priors.BASELINE_MFU:.0%} baseline "
+        f"{base['looo_median_abs_log10']} on the same runs"
+    )
+    scopes = sorted({r.hours_scope for r in rows})
+    orgs = sorted({r.organization for r in rows})
     lines = [
         "# Generated by scripts/fit_priors.py from presets/runs/*.toml -- do not edit by hand.",
         'id = "mfu-6nd"',
         'description = "End-to-end model FLOP utilization of published training runs: 6ND '
-        "over reported accelerator-hours x 16-bit dense peak, by accelerator family and "
-        'model size"',
-        f'model = "{chosen}"',
+        "over reported accelerator-hours x 16-bit dense peak, chosen among candidate models by "
+        'leave-one-organization-out error"',
+        f"model = {_q(chosen)}",
         'convention = "6nd"',
         'denominator = "BF16 dense peak (FP16 where the accelerator has no BF16); no FP8 '
         'speed-up credited"',
@@ -69,67 +102,79 @@ def render(rows, scores, chosen, prior) -> str:
         f"slope_per_decade = {prior.slope:.6f}",
         f"residual_sd = {prior.residual_sd:.6f}",
         f"between_family_sd = {prior.between_family_sd:.6f}",
+        f"between_org_sd = {prior.between_org_sd:.6f}",
         f"n_runs = {prior.n_runs}",
         f"min_active_params = {min(r.active_params for r in rows):g}",
         f"max_active_params = {max(r.active_params for r in rows):g}",
-        "coef_names = [" + ", ".join(q(n) for n in names) + "]",
+        "coef_names = [" + ", ".join(_q(n) for n in prior.names) + "]",
+        "coef = [" + ", ".join(f"{v:.8g}" for v in prior.coef) + "]",
         "coef_cov = [",
-        *["  [" + ", ".join(f"{v:.8g}" for v in row) + "]," for row in cov],
+        *["  [" + ", ".join(f"{v:.8g}" for v in row) + "]," for row in prior.coef_cov],
         "]",
+        "hours_scopes = [" + ", ".join(_q(s) for s in scopes) + "]",
         "runs = [",
         *[
-            f'  "{r.id}",  # {r.family}, {r.active_params / 1e9:g}B active, mfu {r.mfu:.3f}'
+            f'  "{r.id}",  # {r.organization}, {r.family}, {r.active_params / 1e9:g}B active, '
+            f"mfu {r.mfu:.3f}"
             for r in rows
         ],
         "]",
-        f"chosen_because = {q(chosen_reason(scores, chosen))}",
-        'source = "Fitted by scripts/fit_priors.py (ordinary least squares on ln mfu) to the '
-        "run presets in presets/runs whose accelerator-hours have gpu_hours_grade = primary; "
-        'each run file carries its own source"',
+        "excluded_runs = [",
+        *[f'  "{r.id}",  # {r.hours_scope}, mfu {r.mfu:.3f}' for r in excluded],
+        "]",
+        f"chosen_because = {_q(reason)}",
+        'source = "Fitted by scripts/fit_priors.py to the run presets in presets/runs whose '
+        "accelerator-hours have gpu_hours_grade = primary and a comparable hours_scope; each "
+        'run file carries its own source"',
         f"as_of = {max(r.as_of for r in store.load('runs').values()).isoformat()}",
-        'notes = "ln(mfu) = intercept[family] + slope * log10(active_params / 1e10), with '
-        "active_params held inside [min_active_params, max_active_params]. Prediction: "
-        "lognormal with sd sqrt(residual_sd^2 + x'Cx), plus between_family_sd^2 for a family "
-        "with no published run; truncated at the accelerator's matmul_ceiling_fraction "
-        '(else 1)."',
+        f"notes = {_q(_notes(prior, orgs))}",
     ]
     for f in fams:
+        icpt = prior.intercepts[f]
         lines += [
             "",
             "[[groups]]",
             f'family = "{f}"',
-            f"intercept = {prior.intercepts[f]:.6f}  # median mfu at 10B active "
-            f"params: {math.exp(prior.intercepts[f]):.3f}",
+            f"intercept = {icpt:.6f}  # median mfu at 10B active params: {math.exp(icpt):.3f}",
             f"n_runs = {prior.family_counts.get(f, 0)}",
         ]
-    for s in scores:
-        lines += ["", "[[candidates]]"] + [
-            f"{k} = {q(v) if isinstance(v, str) else v}" for k, v in s.items()
+    for o in sorted(prior.org_effects):
+        u, v = prior.org_effects[o]
+        lines += [
+            "",
+            "[[organizations]]",
+            f"organization = {_q(o)}",
+            f"effect = {u:.6f}",
+            f"variance = {v:.6g}",
+            f"n_runs = {sum(r.organization == o for r in rows)}",
         ]
+    for s in scores:
+        lines += _table("candidates", s)
+    lines += _table("baseline", base)
     return "\n".join(lines) + "\n"
 
 
-def chosen_reason(scores, chosen) -> str:
-    s = {c["model"]: c for c in scores}[chosen]
+def _notes(prior, orgs) -> str:
+    terms = sorted(prior.terms)
+    desc = "; ".join(f"{t}: {priors.TERMS[t]}" for t in terms)
     return (
-        f"lowest leave-one-out median |log10 error| ({s['loo_median_abs_log10']}) among "
-        f"candidates with >= 80% coverage of 90% intervals ({s['loo_coverage_90']:.0%}); "
-        f"median interval width {s['loo_median_width']}x"
+        f"ln(mfu) = x'coef (+ u[org]) + e with terms {desc or 'one pooled intercept'}. "
+        "active_params is held inside [min_active_params, max_active_params]. Prediction for a "
+        "new run: sd sqrt(residual_sd^2 + between_org_sd^2 + x'Cx), plus between_family_sd^2 "
+        "for a family with no published run; truncated at the accelerator's "
+        f"matmul_ceiling_fraction (else 1). {len(orgs)} organizations in the fit set."
     )
 
 
 def build() -> str:
     store.set_user_dirs([])
-    rows = priors.run_rows(grades=("primary",))
+    rows = priors.fit_rows()
+    fit_ids = {r.id for r in rows}
+    excluded = [r for r in priors.run_rows(grades=("primary",)) if r.id not in fit_ids]
     scores = [score(rows, m) for m in priors.CANDIDATES]
-    ok = [s for s in scores if s["loo_coverage_90"] >= 0.8] or scores
-    order = {m: i for i, m in enumerate(priors.CANDIDATES)}
-    best = min(ok, key=lambda s: (s["loo_median_abs_log10"], order[s["model"]]))
-    chosen = best["model"]
+    chosen = choose(scores)["model"]
     prior = priors.fit(rows, chosen)
-    if chosen not in ("family", "family+size"):
-        raise SystemExit(f"chosen model {chosen!r} is not one the preset format stores")
-    return render(rows, scores, chosen, prior)
+    return render(rows, excluded, scores, baseline(rows), chosen, prior)
 
 
 def main() -> int:
@@ -145,7 +190,9 @@ def main() -> int:
         print(f"{OUT} is up to date")
         return 0
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
+    tmp = OUT.with_suffix(".toml.tmp")
+    tmp.write_text(text)
+    tmp.replace(OUT)
     print(f"wrote {OUT} ({dt.date.today()})")
     return 0
 

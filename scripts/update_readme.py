@@ -21,23 +21,56 @@ README = ROOT / "README.md"
 
 def backtest_block() -> str:
     from costmodel.analysis.backtesting import backtest
+    from costmodel.data import store
 
     bt = backtest()
-    names = {
-        "all": "every run with accelerator-hours",
-        "fit_set": "runs in the prior's fit set (primary sources, leave-one-out)",
-        "reported_only": "runs whose hours are published as hours (not GPUs × days)",
-    }
+    s = bt.summary
     lines = [
-        "| runs | n | median \\|log10(predicted/reported)\\| | inside 90% interval "
-        "| median p95/p05 |",
-        "|---|---|---|---|---|",
+        f"Prior model `{bt.model}`; {s['fit_set_looo']['n']} runs in its fit set "
+        "(primary sources, comparable `hours_scope`).",
+        "",
+        "| runs | hold-out | n | median \\|log10(predicted/reported)\\| | inside 50% | "
+        "inside 80% | inside 90% | median p95/p05 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for key, label in names.items():
-        s = bt.summary[key]
+
+    def row(label, how, x):
+        return (
+            f"| {label} | {how} | {x['n']} | {x['median_abs_log10_error']:.3f} | "
+            f"{x['share_inside_50']:.0%} | {x['share_inside_80']:.0%} | "
+            f"{x['share_inside_90']:.0%} | {x['median_interval_width']:.2f}× |"
+        )
+
+    b = s["fit_set_baseline"]
+    lines += [
+        row("fit set", "leave one organization out", s["fit_set_looo"]),
+        row("fit set", "leave one run out", s["fit_set_loro"]),
+        f"| fit set | constant {b['mfu']:.0%} MFU (no prior) | {b['n']} | "
+        f"{b['median_abs_log10_error']:.3f} | | | | |",
+        row("every run with accelerator-hours", "leave one run out", s["all"]),
+        row("hours published as hours (not GPUs × days)", "leave one run out", s["reported_only"]),
+    ]
+    p = store.get("priors", "mfu-6nd")
+    lines += [
+        "",
+        "Candidate priors compared on the same fit set (`presets/priors/mfu-6nd.toml`; the "
+        "prior is chosen by leave-one-organization-out):",
+        "",
+        "| model | LOOO median \\|log10\\| | LOOO inside 90% | LOOO p95/p05 | "
+        "LORO median \\|log10\\| | LORO inside 90% |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in p.candidates:
+        mark = " (chosen)" if c.model == p.model else ""
         lines.append(
-            f"| {label} | {s['n']} | {s['median_abs_log10_error']:.3f} | "
-            f"{s['share_inside_90']:.0%} | {s['median_interval_width']:.2f}× |"
+            f"| `{c.model}`{mark} | {c.looo_median_abs_log10:.3f} | {c.looo_coverage_90:.0%} | "
+            f"{c.looo_median_width_90:.2f}× | {c.loro_median_abs_log10:.3f} | "
+            f"{c.loro_coverage_90:.0%} |"
+        )
+    if p.baseline is not None:
+        lines.append(
+            f"| {p.baseline.model} MFU | {p.baseline.looo_median_abs_log10:.3f} | | | "
+            f"{p.baseline.loro_median_abs_log10:.3f} | |"
         )
     return "\n".join(lines)
 

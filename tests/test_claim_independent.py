@@ -28,13 +28,20 @@ def _toml(kind, name):
     return tomllib.loads((PRESETS / kind / f"{name}.toml").read_text(encoding="utf-8"))
 
 
-def _raw_runs(grades):
+#: hours scopes whose hours measure the work of the stated tokens (issue 12); written out
+#: here rather than imported so that a change to the package's list shows up as a failure
+COMPARABLE = {"final_pretraining", "all_pretraining", "wall_clock_span"}
+
+
+def _raw_runs(grades, scopes=None):
     """(id, family, active params, 6ND mfu on the 16-bit dense peak) from the raw files."""
     out = []
     for path in sorted((PRESETS / "runs").glob("*.toml")):
         r = tomllib.loads(path.read_text(encoding="utf-8"))
         rep = r.get("reported", {})
         if "gpu_hours" not in rep or "tokens" not in r or rep.get("gpu_hours_grade") not in grades:
+            continue
+        if scopes is not None and rep.get("hours_scope") not in scopes:
             continue
         acc = _toml("accelerators", r["gpu"])
         peak = acc["peak_dense_tflop_per_s"]
@@ -68,8 +75,9 @@ def test_percentile_against_published_runs(report):
 
 
 def test_probability_from_an_independent_fit(report):
-    """P(GPU-hours ≤ 2.664M) from an OLS fit redone here and a truncated-normal tail."""
-    rows = [r for r in _raw_runs({"primary"}) if r[0] != "deepseek-v3"]
+    """P(GPU-hours ≤ 2.664M) under the family+size baseline, from an OLS fit redone here
+    on the comparable-scope primary runs and a truncated-normal tail."""
+    rows = [r for r in _raw_runs({"primary"}, COMPARABLE) if r[0] != "deepseek-v3"]
     fams = sorted({f for _, f, _, _ in rows})
     X = np.array(
         [[1.0 if f == g else 0.0 for g in fams] + [math.log10(a / 1e10)] for _, f, a, _ in rows]
@@ -102,11 +110,11 @@ def test_probability_from_an_independent_fit(report):
         b = (math.log(upper) - mu) / sd
         p += w * stats.truncnorm.sf((math.log(need) - mu) / sd, -np.inf, b)
     lk = report["likelihood"]
-    assert lk["p_gpu_hours_le_claimed"] == pytest.approx(p, rel=1e-6)
-    # the fitted family median (before truncation) is what the report shows, up to truncation
-    assert lk["prior"]["median_mfu"] == pytest.approx(
-        math.exp(mu + sd * stats.norm.ppf(0.5 * stats.norm.cdf(b))), rel=1e-9
-    )
-    # the published claim sits below the 10% threshold: the verdict follows from p
+    base = next(a for a in lk["alternatives"] if a["prior"] == "baseline")
+    assert base["model"] == "family+size"
+    assert base["p_gpu_hours_le_claimed"] == pytest.approx(p, rel=1e-6)
+    # the published claim sits below the 10% threshold under the baseline and the chosen
+    # prior alike: the verdict follows
     assert p < report["verdict"]["thresholds"]["p_optimistic"]
+    assert lk["p_gpu_hours_le_claimed"] < report["verdict"]["thresholds"]["p_optimistic"]
     assert report["verdict"]["verdict"] == "optimistic"

@@ -38,7 +38,10 @@ def test_claim_probability_matches_monte_carlo():
     # the sampled GPU-hours must agree with the exact tail probability
     # (reconstructed here from the sampled quantiles is not possible; compare with a fresh
     # simulation of the same mixture)
-    prior = priors.fit([r for r in priors.run_rows() if r.id != "deepseek-v3"])
+    prior = priors.fit(
+        [r for r in priors.fit_rows() if r.id != "deepseek-v3"],
+        store.get("priors", "mfu-6nd").model,
+    )
     u = np.random.default_rng(3).random((400_000, 2))
     mfu = prior.ppf(u[:, 0], 37e9, "hopper", upper=0.803)
     own = 250.449887232e9 / (6 * 37e9)

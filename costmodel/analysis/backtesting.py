@@ -1,9 +1,20 @@
-"""``costmodel.backtest``: predict published accelerator-hours from size, tokens and hardware.
+"""``costmodel backtest``: predict published accelerator-hours from size, tokens and hardware.
 
 Each run with reported (or derived) accelerator-hours is predicted from ``active_params``,
-``tokens``, accelerator and the utilization prior alone. For runs in the prior's fit set the
-prior is refitted without that run (leave-one-out); runs outside it (hours read only in
-secondary sources) are predicted by the prior fitted to all primary runs.
+``tokens``, accelerator (and cluster size, where the prior uses it) with the utilization
+prior alone. Two hold-outs for runs in the prior's fit set:
+
+* leave-one-organization-out (LOOO, the score that selects the prior): the prior is refitted
+  without any run of the run's organization and predicts it as a new organization's run;
+* leave-one-run-out (LORO): refitted without the run alone (optimistic: the organization's
+  other runs stay in).
+
+Runs outside the fit set (hours read only in secondary sources, or of a non-comparable
+``hours_scope``) are predicted by the prior fitted to the whole fit set. The constant-40 %
+baseline (:data:`costmodel.priors.BASELINE_MFU` of the 16-bit peak) is scored on the same
+runs. Calibration: the share of reported hours inside the central 50/80/90 % intervals and
+the probability integral transform (PIT) of each reported value, which is uniform on [0, 1]
+for a calibrated prior.
 """
 
 from __future__ import annotations
@@ -18,25 +29,34 @@ from ..model import priors
 
 __all__ = ["BacktestRow", "Backtest", "backtest"]
 
-SCHEMA = "costmodel.backtest/1"
+SCHEMA = "costmodel.backtest/2"
 
 
 @dataclass(frozen=True)
 class BacktestRow:
-    """One run's prediction."""
+    """One run's prediction (hours quantiles from the mfu quantiles of the prior)."""
 
     id: str
     gpu: str
     family: str
+    organization: str
     active_params: float
     tokens: float
+    n_gpus: int | None
     reported_gpu_hours: float
     gpu_hours_basis: str
     gpu_hours_grade: str
+    hours_scope: str
     leave_one_out: bool
     predicted_p05: float
     predicted_p50: float
     predicted_p95: float
+    pit: float
+    looo_p05: float | None = None
+    looo_p50: float | None = None
+    looo_p95: float | None = None
+    looo_pit: float | None = None
+    baseline_gpu_hours: float = math.nan
 
     @property
     def ratio(self) -> float:
@@ -53,6 +73,10 @@ class BacktestRow:
         return self.predicted_p05 <= self.reported_gpu_hours <= self.predicted_p95
 
     @property
+    def looo_ratio(self) -> float | None:
+        return None if self.looo_p50 is None else self.looo_p50 / self.reported_gpu_hours
+
+    @property
     def derived(self) -> bool:
         """Hours derived from a cluster size × a duration, not published as hours."""
         return self.gpu_hours_basis == "derived"
@@ -63,22 +87,62 @@ class BacktestRow:
             ratio=self.ratio,
             log10_error=self.log10_error,
             inside_90=self.inside,
+            looo_ratio=self.looo_ratio,
             derived=self.derived,
         )
         return d
 
 
-def _summary(rows: list[BacktestRow]) -> dict[str, Any]:
+def _hours(r: priors.FitRow, log_mfu: float) -> float:
+    return 6.0 * r.active_params * r.tokens / (r.peak_flop_per_s * math.exp(log_mfu) * 3600.0)
+
+
+def _quantiles(r, mu, sd, df):
+    """(p05, p50, p95) of hours and the PIT of the reported hours, truncated at ``upper``."""
+    from scipy.special import ndtr, ndtri, stdtr, stdtrit
+
+    cdf = (lambda z: float(ndtr(z))) if df is None else (lambda z: float(stdtr(df, z)))
+    ppf = (lambda p: float(ndtri(p))) if df is None else (lambda p: float(stdtrit(df, p)))
+    lu = math.log(r.upper)
+    cu = cdf((lu - mu) / sd)
+    q = {p: min(mu + sd * ppf(p * cu), lu) for p in (0.05, 0.5, 0.95)}
+    # hours fall as mfu rises: the hours p05 is the mfu p95
+    hours = (_hours(r, q[0.95]), _hours(r, q[0.5]), _hours(r, q[0.05]))
+    # PIT of the reported hours = P(predicted hours <= reported) = P(mfu >= reported mfu)
+    pit = 1.0 - min(cdf((math.log(r.mfu) - mu) / sd) / cu, 1.0)
+    return hours, pit
+
+
+def _summary(rows: list[BacktestRow], which: str = "loro") -> dict[str, Any]:
     if not rows:
         return {"n": 0}
-    err = np.abs([r.log10_error for r in rows])
-    width = [r.predicted_p95 / r.predicted_p05 for r in rows]
+    if which == "looo":
+        lo, med, hi = ([getattr(r, f"looo_{q}") for r in rows] for q in ("p05", "p50", "p95"))
+        pit = [r.looo_pit for r in rows]
+    else:
+        lo, med, hi = ([getattr(r, f"predicted_{q}") for r in rows] for q in ("p05", "p50", "p95"))
+        pit = [r.pit for r in rows]
+    rep = np.array([r.reported_gpu_hours for r in rows])
+    err = np.abs(np.log10(np.array(med) / rep))
+    pit_a = np.array(pit)
     return {
         "n": len(rows),
         "median_abs_log10_error": float(np.median(err)),
-        "share_inside_90": float(np.mean([r.inside for r in rows])),
-        "median_interval_width": float(np.median(width)),
+        "share_inside_50": float(np.mean(np.abs(pit_a - 0.5) <= 0.25)),
+        "share_inside_80": float(np.mean(np.abs(pit_a - 0.5) <= 0.40)),
+        "share_inside_90": float(np.mean((np.array(lo) <= rep) & (rep <= np.array(hi)))),
+        "median_interval_width": float(np.median(np.array(hi) / np.array(lo))),
         "n_derived": int(sum(r.derived for r in rows)),
+        "pit_histogram": np.histogram(pit_a, bins=10, range=(0.0, 1.0))[0].tolist(),
+    }
+
+
+def _baseline_summary(rows: list[BacktestRow]) -> dict[str, Any]:
+    err = [abs(math.log10(r.baseline_gpu_hours / r.reported_gpu_hours)) for r in rows]
+    return {
+        "n": len(rows),
+        "mfu": priors.BASELINE_MFU,
+        "median_abs_log10_error": float(np.median(err)) if err else None,
     }
 
 
@@ -109,7 +173,11 @@ class Backtest:
 
         rows = []
         for r in sorted(self.rows, key=lambda r: r.reported_gpu_hours):
-            flag = ("D" if r.derived else "") + ("s" if r.gpu_hours_grade == "secondary" else "")
+            flag = (
+                ("D" if r.derived else "")
+                + ("s" if r.gpu_hours_grade == "secondary" else "")
+                + ("x" if r.gpu_hours_grade == "primary" and not r.leave_one_out else "")
+            )
             rows.append(
                 [
                     r.id + (f" [{flag}]" if flag else ""),
@@ -119,33 +187,77 @@ class Backtest:
                     f"{format_si(r.predicted_p05, 3)}–{format_si(r.predicted_p95, 3)}",
                     f"{r.ratio:.2f}",
                     "yes" if r.inside else "NO",
+                    "" if r.looo_ratio is None else f"{r.looo_ratio:.2f}",
+                    ""
+                    if r.looo_p05 is None
+                    else ("yes" if r.looo_p05 <= r.reported_gpu_hours <= r.looo_p95 else "NO"),
                 ]
             )
         out = [
             f"backtest: accelerator-hours predicted from params, tokens and hardware "
-            f"(prior model {self.model}, leave-one-out)",
+            f"(prior model {self.model}; LORO = leave one run out, LOOO = leave one "
+            f"organization out)",
             "",
-            table(rows, ["run", "accelerator", "reported", "p50", "p05–p95", "ratio", "inside"]),
+            table(
+                rows,
+                [
+                    "run",
+                    "accelerator",
+                    "reported",
+                    "p50",
+                    "p05–p95",
+                    "ratio",
+                    "inside",
+                    "LOOO ratio",
+                    "LOOO inside",
+                ],
+            ),
             "",
-            "[D] hours derived from cluster size × duration; "
-            "[s] hours read only in secondary sources (not in the prior's fit set)",
+            "[D] hours derived from cluster size × duration; [s] hours read only in secondary "
+            "sources; [x] hours_scope not comparable (not in the prior's fit set)",
             "",
         ]
         srows = []
         for name, s in self.summary.items():
-            if not isinstance(s, dict) or not s.get("n"):
+            if not isinstance(s, dict) or not s.get("n") or "share_inside_90" not in s:
                 continue
             srows.append(
                 [
                     name,
                     str(s["n"]),
                     f"{s['median_abs_log10_error']:.3f}",
+                    f"{s['share_inside_50']:.0%}",
+                    f"{s['share_inside_80']:.0%}",
                     f"{s['share_inside_90']:.0%}",
                     f"{s['median_interval_width']:.2f}x",
                 ]
             )
+        b = self.summary.get("fit_set_baseline", {})
+        if b.get("n"):
+            srows.append(
+                [
+                    f"fit_set_constant_{b['mfu']:.0%}_mfu",
+                    str(b["n"]),
+                    f"{b['median_abs_log10_error']:.3f}",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         out.append(
-            table(srows, ["runs", "n", "median |log10 error|", "inside 90%", "median p95/p05"])
+            table(
+                srows,
+                [
+                    "runs",
+                    "n",
+                    "median |log10 error|",
+                    "inside 50%",
+                    "inside 80%",
+                    "inside 90%",
+                    "median p95/p05",
+                ],
+            )
         )
         return "\n".join(out)
 
@@ -166,14 +278,14 @@ class Backtest:
         return fragment(backtest_body(self.to_dict()))
 
     def plot(self, path: str) -> None:
-        """Predicted vs reported on log axes with 90 % bars and the 1:1 line."""
+        """Predicted vs reported on log axes with 90 % bars, and the PIT histograms."""
         from ..render.plots import backtest_plot
 
         backtest_plot(self, path)
 
 
 def backtest(*, model: str | None = None) -> Backtest:
-    """Leave-one-out backtest of the utilization prior on the run presets.
+    """Leave-one-organization-out and leave-one-run-out backtest of the utilization prior.
 
     Parameters
     ----------
@@ -184,44 +296,64 @@ def backtest(*, model: str | None = None) -> Backtest:
     Returns
     -------
     Backtest
-        ``summary`` has ``all`` (every run with hours), ``fit_set`` (primary-source runs,
-        leave-one-out) and ``reported_only`` (hours published as hours).
+        ``summary`` has ``fit_set_looo`` and ``fit_set_loro`` (the prior's fit set under each
+        hold-out), ``fit_set_baseline`` (constant 40 % MFU on the same runs), ``all`` (every
+        run with hours; LORO for the fit set) and ``reported_only`` (hours published as
+        hours).
     """
     from ..data import store
 
     if model is None:
         model = store.get("priors", "mfu-6nd").model
-    fit_rows = priors.run_rows(grades=("primary",))
+    df = priors.T_DF if "t" in model.split("+") else None
+    fit = priors.fit_rows()
     all_rows = priors.run_rows(grades=("primary", "secondary"))
-    fit_ids = {r.id for r in fit_rows}
-    full = priors.fit(fit_rows, model)
+    fit_ids = {r.id for r in fit}
+    loro = dict(zip([r.id for r in fit], priors.loo_predictions(fit, model), strict=True))
+    looo = dict(zip([r.id for r in fit], priors.looo_predictions(fit, model), strict=True))
+    full = priors.fit(fit, model)
     out = []
     for r in all_rows:
-        loo = r.id in fit_ids
-        prior = priors.fit([x for x in fit_rows if x.id != r.id], model) if loo else full
-        acc = store.get("accelerators", store.get("runs", r.id).gpu)
-        d = prior.dist(r.active_params, r.family, r.moe, upper=acc.matmul_ceiling_fraction or 1.0)
-        flop = 6.0 * r.active_params * r.tokens
-        hours = [flop / (r.peak_flop_per_s * d.quantile(q) * 3600.0) for q in (0.95, 0.5, 0.05)]
-        gpu = store.get("runs", r.id).gpu
+        inside = r.id in fit_ids
+        if inside:
+            mu, sd = loro[r.id]
+        else:
+            mu, sd = (
+                float(v)
+                for v in full.log_params(r.active_params, r.family, r.moe, r.n_gpus, r.organization)
+            )
+        hours, pit = _quantiles(r, mu, sd, df)
+        extra: dict[str, Any] = {}
+        if inside:
+            (lo, med, hi), lpit = _quantiles(r, *looo[r.id], df)
+            extra = {"looo_p05": lo, "looo_p50": med, "looo_p95": hi, "looo_pit": lpit}
         out.append(
             BacktestRow(
                 r.id,
-                gpu,
+                store.get("runs", r.id).gpu,
                 r.family,
+                r.organization,
                 r.active_params,
                 r.tokens,
+                r.n_gpus,
                 r.gpu_hours,
                 r.basis,
                 r.grade,
-                loo,
+                r.hours_scope,
+                inside,
                 *hours,
+                pit,
+                **extra,
+                baseline_gpu_hours=_hours(r, math.log(min(priors.BASELINE_MFU, r.upper))),
             )
         )
     bt = Backtest(rows=out, model=model)
+    fit_out = [r for r in out if r.leave_one_out]
     bt.summary = {
+        "fit_set_looo": _summary(fit_out, "looo"),
+        "fit_set_loro": _summary(fit_out),
+        "fit_set_baseline": _baseline_summary(fit_out),
         "all": _summary(out),
-        "fit_set": _summary([r for r in out if r.leave_one_out]),
         "reported_only": _summary([r for r in out if not r.derived]),
     }
     return bt

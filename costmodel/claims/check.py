@@ -294,6 +294,7 @@ def check(
             samples,
             rng,
             assumptions,
+            n_gpus=n_gpus,
         )
         data["likelihood"] = lik
     else:
@@ -344,8 +345,67 @@ def _why_not_analysed(c, tokens, basis_hours, active) -> str:
     return "the claim gives " + "; ".join(missing)
 
 
+def _alternatives(p_under, prior, rows, run, org, model) -> list[dict[str, Any]]:
+    """P(GPU-hours ≤ claimed) under the chosen prior and the alternatives to it: the
+    claimant's own organization effect, the chosen model refitted without any run of the
+    claimant's organization (leave-one-organization-out), the family+size baseline and
+    every other candidate model (each refitted without the claim's run)."""
+    out = [
+        {
+            "prior": "chosen",
+            "model": model,
+            "note": "refitted without the claim's run; the claimant as a new organization",
+            "p_gpu_hours_le_claimed": p_under(prior),
+        }
+    ]
+    if org and org in prior.org_effects:
+        u, _ = prior.org_effects[org]
+        out.append(
+            {
+                "prior": "chosen, own organization",
+                "model": model,
+                "note": f"with {org}'s fitted effect ({u:+.2f} on ln mfu) from its other runs",
+                "p_gpu_hours_le_claimed": p_under(prior, org),
+            }
+        )
+    if org and any(r.organization == org for r in rows):
+        others = [r for r in rows if r.organization != org]
+        out.append(
+            {
+                "prior": "leave-one-organization-out",
+                "model": model,
+                "note": f"refitted without any {org} run",
+                "p_gpu_hours_le_claimed": p_under(priors.fit(others, model)),
+            }
+        )
+    for m in priors.CANDIDATES:
+        if m == model:
+            continue
+        out.append(
+            {
+                "prior": "baseline" if m == priors.CANDIDATES[0] else "candidate",
+                "model": m,
+                "note": "refitted without the claim's run",
+                "p_gpu_hours_le_claimed": p_under(priors.fit(rows, m)),
+            }
+        )
+    return out
+
+
 def _likelihood(
-    cost_usd, acc, run, arch, active, tokens, basis_hours, other_hours, price, n, rng, assumptions
+    cost_usd,
+    acc,
+    run,
+    arch,
+    active,
+    tokens,
+    basis_hours,
+    other_hours,
+    price,
+    n,
+    rng,
+    assumptions,
+    n_gpus=None,
 ):
     """P(GPU-hours ≤ claimed) exactly; the cost distribution at market prices by sampling."""
     from ..model.uncertainty import draw_uniforms, summarize
@@ -374,14 +434,19 @@ def _likelihood(
             f"{n_ref} runs with shapes: {ref:.3f} × 6ND)"
         )
 
-    def p_hours_le(h: float) -> float:
+    def p_hours_le(h: float, pr=None, org=None) -> float:
         """Exact: hours ≤ h  ⟺  mfu ≥ work·k / (peak · h · 3600), per branch."""
         if h <= 0:
             return 0.0
         return sum(
             w
-            * prior.p_at_least(
-                work_6nd * k / (peak16 * h * 3600.0), active, acc.family, upper=upper
+            * (pr or prior).p_at_least(
+                work_6nd * k / (peak16 * h * 3600.0),
+                active,
+                acc.family,
+                upper=upper,
+                org=org,
+                n_gpus=n_gpus,
             )
             for w, k in branches
         )
@@ -408,6 +473,14 @@ def _likelihood(
         "p_gpu_hours_le_claimed": p_hours_le(basis_hours),
         "p_method": "exact (truncated-lognormal tails, weighted over the FLOP-convention branches)",
         "other_stages_gpu_hours": other_hours,
+        "alternatives": _alternatives(
+            lambda pr, org=None: p_hours_le(basis_hours, pr, org),
+            prior,
+            rows,
+            run,
+            run.organization if run else None,
+            prior.model,
+        ),
     }
     if other_hours:
         assumptions.append(
@@ -442,6 +515,29 @@ def _likelihood(
             cost_usd * (1 + 1e-9) / price - other_hours
         )
     return out, cost_samples, hours
+
+
+#: The verdict on each side of a probability threshold.
+_SIDES = {
+    "p_implausible": ("implausible", "optimistic"),
+    "p_optimistic": ("optimistic", "consistent"),
+}
+
+
+def _fragility(alternatives, name: str, t: float) -> str:
+    """Which way each alternative prior falls at a threshold the verdict is close to."""
+    below, above = _SIDES[name]
+    parts = [
+        f"{a['prior'] if a['prior'] not in ('candidate', 'baseline') else a['model']}"
+        f"{' (baseline)' if a['prior'] == 'baseline' else ''} "
+        f"{a['p_gpu_hours_le_claimed']:.1%} → {below if a['p_gpu_hours_le_claimed'] < t else above}"
+        for a in alternatives
+    ]
+    n_below = sum(a["p_gpu_hours_le_claimed"] < t for a in alternatives)
+    return (
+        f"at the {t:.0%} threshold {n_below} of {len(alternatives)} priors fall on the "
+        f"'{below}' side: " + "; ".join(parts)
+    )
 
 
 def _verdict(d) -> dict[str, Any]:
@@ -516,6 +612,7 @@ def _verdict(d) -> dict[str, Any]:
                     f"borderline: {p:.2%} is within {BORDERLINE:.0%} of the {t:.0%} threshold, "
                     f"so read the verdict together with the probability"
                 )
+                reasons.append(_fragility(lik.get("alternatives", ()), name, t))
     if bad_checks:
         if verdict == "consistent":
             verdict = "optimistic"

@@ -167,8 +167,10 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
     return out
 
 
-def _prior_without(run_id):
-    rows = priors.run_rows(grades=("primary",))
-    model = store.get("priors", "mfu-6nd").model
+def _prior_without(run_id, model=None):
+    """The prior (``model``, default the committed one) refitted to its fit set without
+    ``run_id``: (prior, whether the run was in the fit set, the rows kept)."""
+    rows = priors.fit_rows()
+    model = model or store.get("priors", "mfu-6nd").model
     kept = [r for r in rows if r.id != run_id]
     return priors.fit(kept, model), len(kept) < len(rows), kept

@@ -212,6 +212,22 @@ def render(d: dict[str, Any]) -> str:
                 )
             )
         out.append(table(rows, ["predicted", "p05", "p50", "p95", "claimed", "P(≤ claimed)"]))
+        if lk.get("alternatives"):
+            out.append(
+                _wrap(
+                    "P(GPU-hours ≤ claimed) under each utilization prior (the chosen one and "
+                    "the alternatives to it, each refitted without the claim's run):"
+                )
+            )
+            out.append(
+                table(
+                    [
+                        (a["prior"], a["model"], fmt_pct(a["p_gpu_hours_le_claimed"]), a["note"])
+                        for a in lk["alternatives"]
+                    ],
+                    ["prior", "model", "P(≤ claimed)", "how"],
+                )
+            )
         if "price" in lk:
             out.append(_wrap(f"market price: {lk['price']['basis']}"))
         out.append(

@@ -159,9 +159,11 @@ def backtest_plot(bt, path: str) -> None:
 
 @plain_text
 def backtest_figure(bt):
-    """Predicted (p50 with p05–p95 bars) vs reported accelerator-hours, log axes, 1:1 line."""
+    """Predicted (p50 with p05–p95 bars) vs reported accelerator-hours on log axes with the
+    1:1 line, and below it the PIT histograms of the fit set under both hold-outs (flat =
+    calibrated)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 6.5))
+    fig, (ax, axp) = plt.subplots(2, 1, figsize=(8, 10), gridspec_kw={"height_ratios": [3, 1.3]})
     for derived, marker, label in (
         (False, "o", "hours published"),
         (True, "s", "hours derived (GPUs × days)"),
@@ -193,13 +195,31 @@ def backtest_figure(bt):
     ax.set_ylabel("predicted accelerator-hours, p50 with p05–p95 [GPU-h]")
     s = bt.summary["all"]
     ax.set_title(
-        f"Backtest of the utilization prior on {s['n']} published runs (leave-one-out)"
-        f"\nmedian |log10 error| {s['median_abs_log10_error']:.3f}, "
+        f"Backtest of the utilization prior ({bt.model}) on {s['n']} published runs"
+        f"\nleave-one-run-out: median |log10 error| {s['median_abs_log10_error']:.3f}, "
         f"{s['share_inside_90']:.0%} inside 90% interval",
         fontsize=10,
     )
     ax.grid(True, which="both", alpha=0.3)
     legend_outside(ax)
+    fit = [r for r in bt.rows if r.leave_one_out]
+    axp.hist(
+        [[r.looo_pit for r in fit], [r.pit for r in fit]],
+        bins=[i / 10 for i in range(11)],
+        label=["leave one organization out", "leave one run out"],
+        alpha=0.8,
+    )
+    axp.axhline(len(fit) / 10, color="k", ls="--", lw=1, label="calibrated (uniform)")
+    axp.set_xlabel("PIT of the reported hours under the held-out prediction [1]")
+    axp.set_ylabel("runs [count]")
+    lo_s = bt.summary["fit_set_looo"]
+    axp.set_title(
+        f"Calibration on the {len(fit)}-run fit set: leave-one-organization-out inside "
+        f"50/80/90%: {lo_s['share_inside_50']:.0%}/{lo_s['share_inside_80']:.0%}/"
+        f"{lo_s['share_inside_90']:.0%}",
+        fontsize=10,
+    )
+    legend_outside(axp)
     return fig
 
 

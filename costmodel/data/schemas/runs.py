@@ -9,6 +9,24 @@ from pydantic import Field, model_validator
 from ...formulas.architecture import Architecture
 from .base import Sourced, Strict
 
+#: What a run's published accelerator-hours cover (closed list; ``hours_scope``).
+HOURS_SCOPES: dict[str, str] = {
+    "final_pretraining": "the pre-training run (or stated segment of it) that the stated "
+    "tokens describe; no later stages, no post-training",
+    "all_pretraining": "all pre-training including annealing, mid-training or "
+    "long-context extension",
+    "all_training": "all training of the model including post-training (SFT, RL)",
+    "incl_other_models": "includes work on other models (distillation teacher, "
+    "logit generation, sibling models)",
+    "assumed_throughput": "derived by someone from an assumed throughput, so the "
+    "utilization computed from them is circular",
+    "wall_clock_span": "GPUs x a calendar span, including queueing, idle time and "
+    "whatever else ran on them",
+}
+#: Scopes whose hours measure the work of the stated tokens (the prior's fit set).
+COMPARABLE_SCOPES = ("final_pretraining", "all_pretraining", "wall_clock_span")
+HoursScope = Literal[tuple(HOURS_SCOPES)]  # type: ignore[valid-type]
+
 
 class Reported(Strict):
     """What a run's authors published, with scope and basis stated."""
@@ -16,6 +34,9 @@ class Reported(Strict):
     gpu_hours: float | None = Field(None, gt=0, description="accelerator-hours [h]")
     gpu_hours_scope: str | None = Field(
         None, description="what the hours cover (pre-training only, all stages, ...)"
+    )
+    hours_scope: HoursScope | None = Field(
+        None, description="closed-list scope of the hours (see HOURS_SCOPES)"
     )
     gpu_hours_basis: Literal["reported", "derived"] | None = Field(
         None, description="published as hours, or derived from count × duration"
@@ -46,6 +67,8 @@ class Reported(Strict):
             self.gpu_hours_basis is None or not self.gpu_hours_scope
         ):
             raise ValueError("gpu_hours needs gpu_hours_basis and gpu_hours_scope")
+        if self.gpu_hours is not None and self.hours_scope is None:
+            raise ValueError(f"gpu_hours needs hours_scope, one of: {', '.join(HOURS_SCOPES)}")
         return self
 
 
