@@ -252,7 +252,7 @@ def test_solution_quantiles_with_uncertain_price():
             "exactly one",
         ),
         (dict(budget_gpu_hours=1e6, unknown="n_gpus"), InputError, "does not change"),
-        (dict(budget_usd=6e5, unknown="mfu"), InputError, "mfu = 3.07 > 1"),
+        (dict(budget_usd=6e5, unknown="mfu"), InputError, r"would need MFU 307\.5%"),
         (dict(budget_usd=-1, unknown="mfu"), InputError, "positive"),
         (dict(budget_usd=6e6, unknown="speed"), InputError, "is not one of"),
     ],

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, MissingInputError
+from ..errors import CostModelError, InputError, MissingInputError
 from ..formulas.dist import Dist
 from ..model.scenario import Scenario
 
@@ -64,6 +64,8 @@ class Solution:
     probability_budget_suffices: float | None = None
     compute_optimal: dict[str, float] | None = None
     assumptions: list[str] = field(default_factory=list)
+    #: tokens the budget pays for at the inputs' medians (probability mode)
+    tokens_budget_buys: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
@@ -78,58 +80,17 @@ class Solution:
                 "quantiles": self.quantiles or {},
                 "probability_budget_suffices": self.probability_budget_suffices,
                 "compute_optimal": self.compute_optimal,
+                "tokens_budget_buys": self.tokens_budget_buys,
                 "estimate": self.estimate,
                 "assumptions": self.assumptions,
             }
         )
 
     def table(self) -> str:
-        from ..render.report import fmt_value, table
+        """Key–value text that fits the terminal (100 columns when not a TTY)."""
+        from ..render.solve_report import solve_table
 
-        kind = {"price_usd_per_gpu_hour": "usd", "mfu": "pct", "n_gpus": "int"}.get(
-            self.unknown or "", "si"
-        )
-        rows = [
-            (
-                "budget",
-                ", ".join(
-                    f"{k.removeprefix('budget_')} {fmt_value(v)}" for k, v in self.budget.items()
-                ),
-            )
-        ]
-        if self.compute_optimal:
-            c = self.compute_optimal
-            rows += [
-                ("compute-optimal params", fmt_value(c["active_params"])),
-                ("compute-optimal tokens", fmt_value(c["tokens"])),
-                ("model FLOP", fmt_value(c["model_flop"])),
-            ]
-        elif self.unknown:
-            rows.append((f"solved {self.unknown}", fmt_value(self.value, kind)))
-        rows.append(("method", self.method))
-        if self.quantiles:
-            q = self.quantiles
-            rows.append(
-                (
-                    f"{self.unknown} p05 / p50 / p95",
-                    " / ".join(fmt_value(q[p], kind) for p in ("p05", "p50", "p95")),
-                )
-            )
-        if self.probability_budget_suffices is not None:
-            rows.append(("P(budget suffices)", f"{self.probability_budget_suffices:.1%}"))
-        e = self.estimate
-        for k, kk in (
-            ("gpu_hours", "si"),
-            ("wall_clock_days", "days"),
-            ("cost_usd", "usd"),
-            ("mfu", "pct"),
-        ):
-            if e.get(k) is not None:
-                rows.append((f"check: {k}", fmt_value(e[k], kk)))
-        out = ["costmodel solve", "", table(rows)]
-        if self.assumptions:
-            out += ["", "assumptions"] + [f"  - {a}" for a in self.assumptions]
-        return "\n".join(out)
+        return solve_table(self.to_dict())
 
 
 def _metric(sc_kwargs: dict[str, Any], metric: str) -> tuple[float, Scenario, dict]:
@@ -265,8 +226,12 @@ def solve(
     else:
         value = trial * (budget / m0) ** (1.0 / k)
         method = f"closed form ({metric} ∝ {unknown}^{k})"
-    if unknown == "mfu" and value > 1:
-        raise InputError(f"solve: the budget would need mfu = {value:.3g} > 1: impossible")
+    if unknown == "mfu":
+        limit, why = _mfu_limit(sc)
+        if value > limit:
+            raise InputError(
+                _impossible_mfu(bkey, budget, metric, value, limit, why, m0, trial, inputs)
+            )
     if unknown == "n_gpus":
         exact = value
         value = float(math.ceil(value - 1e-9))
@@ -299,6 +264,48 @@ def solve(
     return sol
 
 
+def _mfu_limit(sc: Scenario) -> tuple[float, str]:
+    """The highest MFU a run can have: the accelerators' best measured dense matmul
+    throughput at 16-bit precision when the catalog has it, else 100%."""
+    prec = np.atleast_1d(np.asarray(sc.precision, dtype=object)).tolist()
+    ceilings = [a.matmul_ceiling_fraction for a in getattr(sc, "accelerators", {}).values()]
+    if ceilings and all(ceilings) and set(prec) <= {"bf16", "fp16"}:
+        gpus = ", ".join(sorted(sc.accelerators))
+        return float(min(ceilings)), f"{gpus}'s best measured dense matmul throughput"
+    return 1.0, "the dense peak"
+
+
+def _impossible_mfu(bkey, budget, metric, value, limit, why, m0, trial, inputs) -> str:
+    """What an out-of-reach budget needs, and what it does buy."""
+    from ..render.report import fmt_value
+    from ..render.solve_report import budget_text
+
+    key = next(k for k, v in _METRIC.items() if v == metric)
+    b = budget_text(bkey, budget)
+    parts = [
+        f"solve: budget {b} would need MFU {fmt_value(value, 'pct')}, above the "
+        f"{fmt_value(limit, 'pct')} possible ({why}): impossible"
+    ]
+    tokens = inputs.get("tokens")
+    try:  # at the utilization prior's median (metric ∝ tokens)
+        m_prior, sc, res = _metric({k: v for k, v in inputs.items() if k != "mfu"}, metric)
+        mfu_prior = float(np.asarray(res["mfu"]))
+        if tokens is not None and not isinstance(tokens, Dist) and sc.mfu_prior is not None:
+            buys = float(tokens) * budget / m_prior
+            parts.append(
+                f"at the prior's median MFU ({fmt_value(mfu_prior, 'pct')}) it buys "
+                f"{fmt_value(buys)} tokens"
+            )
+    except CostModelError:
+        pass
+    minimum = m0 * trial / limit  # metric ∝ 1/mfu
+    parts.append(
+        f"the run as given needs at least {budget_text(key, minimum)} "
+        f"(at MFU {fmt_value(limit, 'pct')})"
+    )
+    return "; ".join(parts)
+
+
 def _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc=False):
     from ..model.uncertainty import simulate, summarize
 
@@ -327,6 +334,9 @@ def _probability(bkey, budget, metric, samples, rng, inputs, qmc=False) -> Solut
         estimate=est.to_dict(),
         assumptions=list(sc.assumptions),
     )
+    tokens = est.to_dict()["inputs"].get("tokens")
+    if isinstance(tokens, int | float) and point:  # metric ∝ tokens
+        sol.tokens_budget_buys = float(tokens) * budget / float(point)
     uncertain = sc.uncertain() or sc.mfu_prior is not None
     if uncertain and samples:
         n = samples
@@ -355,11 +365,14 @@ def _compute_optimal(bkey, budget, metric, inputs) -> Solution:
     def g(logn):
         return _log_ratio(metric_at(math.exp(logn))[0], budget)
 
+    from ..render.solve_report import budget_text
+
     try:
         n = _brentq(g, 1e10)
     except InputError:
         raise InputError(
-            f"{bkey}: no compute-optimal model meets {budget:g} (sizes from 1e-20 to 1e40 "
+            f"{bkey}: no compute-optimal model meets {budget_text(bkey, budget)} (sizes from "
+            "1e-20 to 1e40 "
             "parameters were searched); check the budget's magnitude"
         ) from None
     _, sc, _ = metric_at(n)
