@@ -289,3 +289,14 @@ def test_arithmetic_only_verdict_does_not_claim_plausible_hardware():
     text = visible_text(c.to_html())
     assert "in line with what published training runs achieve" not in text
     assert "cannot be tested: the claim gives no token count" in text
+
+
+def test_performance_model_what_if_columns():
+    from costmodel.render.html_check import page
+
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    for w in d["hardware"]["what_if"]:
+        w.update(perf_mfu_16bit=0.3125, perf_layout="tp1 pp16 ep64 " * 5, min_gpus_to_fit=256)
+    text = visible_text(page(d))
+    assert "model MFU" in text and "31.2%" in text and "min GPUs" in text
+    assert "tp1 pp16" not in text  # layout text stays in the JSON (too wide to print)

@@ -94,6 +94,8 @@ def hardware(d: Mapping[str, Any]) -> Raw:
                 [_what_if(w) for w in hw["what_if"]],
                 labels={
                     "gpu": "accelerator",
+                    "perf_mfu_16bit": "model MFU",
+                    "min_gpus_to_fit": "min GPUs",
                     "peak_16bit_tflop_per_s": "16-bit TFLOP/s",
                     "days_on_same_cluster": "days",
                     "prior_90": "prior 90% range",
@@ -105,16 +107,21 @@ def hardware(d: Mapping[str, Any]) -> Raw:
             ),
         ]
         note = hw.get("what_if_basis", "")
+        if hw.get("what_if_model"):
+            note += f"; hours from the {hw['what_if_model']}"
         if proxy:
             note += "; * no rental quote: the Epoch AI ownership-cost rate as a proxy"
         out.append(tag("p", note, class_="muted"))
     handled = {"claimed_gpu", "export_control", "what_if", "what_if_stage", "what_if_basis"}
+    handled.add("what_if_model")
     return _join([*out, rest(hw, handled)])
 
 
 def _what_if(w: Mapping[str, Any]) -> dict[str, Any]:
-    """One what-if row with the prior's range in one cell and the price basis as a mark."""
-    r = {k: v for k, v in w.items() if k not in ("prior_gpu_hours", "price_basis", "cost_usd")}
+    """One what-if row narrow enough to print: the prior's range in one cell, the price basis
+    as a mark; the performance model's layout text and same-share hours stay in the JSON."""
+    drop = ("prior_gpu_hours", "price_basis", "cost_usd", "perf_layout", "same_share_gpu_hours")
+    r = {k: v for k, v in w.items() if k not in drop}
     pg = w.get("prior_gpu_hours") or {}
     out: dict[str, Any] = {}
     for k, v in r.items():
