@@ -8,13 +8,18 @@ broadcast), and, when ``samples > 0``, once more on all samples to fill ``quanti
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..formulas.distbase import Dist
-from .scenario import DOMAINS, Scenario
+from .inputs import Names, Quantity, Rng
+from .scenario import DOMAINS, Scenario, given_inputs
+
+if TYPE_CHECKING:
+    from ..formulas.architecture import Architecture
 
 __all__ = [
     "SCHEMA",
@@ -187,10 +192,9 @@ def _inputs(sc: Scenario) -> dict[str, Any]:
     d: dict[str, Any] = {"run": sc.run}
     for k in ("params", "active_params", "tokens"):
         d[k] = _scalar(getattr(sc, k))
-    d["gpu"] = _scalar(sc.gpu) if not isinstance(sc.gpu, np.ndarray) else sc.gpu.tolist()
-    d["precision"] = (
-        sc.precision if not isinstance(sc.precision, np.ndarray) else sc.precision.tolist()
-    )
+    # arrays stay arrays, like the numeric inputs (``to_dict`` makes them lists)
+    d["gpu"] = _scalar(sc.gpu)
+    d["precision"] = _scalar(sc.precision)
     for k in DOMAINS:
         if k not in d:
             d[k] = _scalar(getattr(sc, k))
@@ -222,56 +226,89 @@ def samplable(sc: Scenario) -> bool:
 
 def estimate(
     *,
-    samples: int | str = 0,
-    rng=None,
+    params: Quantity = None,
+    active_params: Quantity = None,
+    tokens: Quantity = None,
+    gpu: Names = None,
+    precision: Names = None,
+    mfu: Quantity = None,
+    goodput: Quantity = None,
+    n_gpus: Quantity = None,
+    price_usd_per_gpu_hour: Quantity | Literal["market"] = None,
+    fp8_fraction: Quantity = None,
+    pue: Quantity = None,
+    usd_per_kwh: Quantity = None,
+    grid_kg_co2e_per_kwh: Quantity = None,
+    ownership: bool = False,
+    server_usd_per_gpu: Quantity = None,
+    depreciation_oom_per_year: Quantity = None,
+    run: str | None = None,
+    architecture: Architecture | dict[str, Any] | None = None,
+    flop_convention: str = "6nd",
+    recompute: str = "none",
+    mtp: bool = False,
+    seq_len: int | None = None,
+    samples: int | Literal["auto"] = 0,
+    rng: Rng = None,
     qmc: bool = False,
-    quantiles: tuple[float, ...] = (),
-    **inputs: Any,
+    quantiles: Sequence[float] = (),
 ) -> Estimate:
     """Estimate FLOP, accelerator-hours, wall-clock, cost, energy and emissions.
 
     Parameters
     ----------
-    params, active_params, tokens : float, array or Dist
-        Total and per-token parameters and training tokens [count]. ``active_params``
-        defaults to ``params`` (dense) or to the architecture's count.
-    gpu : str or array of str
-        Accelerator id or alias (``"h800-sxm"``); see ``costmodel gpus``.
-    precision : str or array of str
+    params : float, array or Dist, optional
+        Total parameters [count].
+    active_params : float, array or Dist, optional
+        Parameters used per token (MoE) [count]; defaults to ``params`` (dense) or to the
+        architecture's count.
+    tokens : float, array or Dist, optional
+        Training tokens [count].
+    gpu : str or array of str, optional
+        Accelerator id or alias (``"h800-sxm"``); see ``costmodel gpus``. An array of ids
+        is resolved once per distinct id.
+    precision : str or array of str, optional
         ``bf16``, ``fp8``, ... or ``mixed`` (FP8/BF16, blended peak from
         ``fp8_fraction``). Default ``bf16`` (listed in ``assumptions``).
-    fp8_fraction : float, array or Dist
-        FLOP share in FP8 for ``mixed`` [1].
-    mfu : float, array or Dist
+    mfu : float, array or Dist, optional
         Model FLOP utilization [1] in (0, 1], under ``flop_convention``. Default: the
         data-derived prior (``presets/priors``) for the accelerator and model size, its
         median for point values and sampled for ``quantiles``.
-    goodput : float, array or Dist
+    goodput : float, array or Dist, optional
         Productive share of reserved time [1]; default 1.
-    n_gpus : float or array
+    n_gpus : float or array, optional
         Cluster size, for ``wall_clock_days`` [count].
-    price_usd_per_gpu_hour : float, array, Dist or "market"
-        Rental price, for ``cost_usd`` [USD/h]; ``"market"`` uses the accelerator's sourced
-        price range (``presets/prices``).
-    pue, usd_per_kwh, grid_kg_co2e_per_kwh : float, array or Dist
-        Power usage effectiveness [1], electricity price [USD/kWh] and grid intensity
-        [kg CO2e/kWh], for ``energy_kwh`` and ``co2e_kg``.
+    price_usd_per_gpu_hour : float, array, Dist or "market", optional
+        Rental price, for ``cost_usd`` [USD/h]; ``"market"`` (also the default for one
+        ``gpu``) uses the accelerator's sourced price range (``presets/prices``).
+    fp8_fraction : float, array or Dist, optional
+        FLOP share run in FP8 for ``precision="mixed"`` [1].
+    pue : float, array or Dist, optional
+        Power usage effectiveness [1], for ``energy_kwh``; default 1.25 (Epoch AI).
+    usd_per_kwh : float, array or Dist, optional
+        Electricity price [USD/kWh], for ``ownership``.
+    grid_kg_co2e_per_kwh : float, array or Dist, optional
+        Grid carbon intensity [kg CO2e/kWh], for ``co2e_kg``.
     ownership : bool, default False
         Also compute the cost of owning the hardware (Epoch AI method), reported under
         ``ownership`` beside the rental cost.
-    server_usd_per_gpu, depreciation_oom_per_year : float, array or Dist
-        Inputs of ``ownership`` [USD; orders of magnitude per year]; defaults from
-        ``presets/prices`` and Epoch AI (0.14), listed in ``assumptions``.
-    run : str
+    server_usd_per_gpu : float, array or Dist, optional
+        Server purchase price per accelerator, for ``ownership`` [USD]; default from
+        ``presets/prices`` (listed in ``assumptions``).
+    depreciation_oom_per_year : float, array or Dist, optional
+        Value lost per year, for ``ownership`` [orders of magnitude/year]; default 0.14
+        (Epoch AI).
+    run : str, optional
         Start from a run preset (``"deepseek-v3"``); explicit inputs override it.
-    architecture : Architecture or dict
+    architecture : Architecture or dict, optional
         Model shape, for the ``megatron``, ``palm`` and ``narayanan2021`` conventions.
     flop_convention : {"6nd", "megatron", "palm", "narayanan2021"}, default "6nd"
+        How ``model_flop`` is counted.
     recompute : {"none", "selective", "full"}, default "none"
-        Changes ``hardware_flop`` (and HFU) only.
+        Activation recomputation; changes ``hardware_flop`` (and HFU) only.
     mtp : bool, default False
         Count DeepSeek's multi-token-prediction module (``megatron``).
-    seq_len : int
+    seq_len : int, optional
         Override the architecture's training sequence length [tokens].
     samples : int or "auto", default 0
         Monte Carlo samples for ``quantiles`` (0: none). ``"auto"`` draws
@@ -304,7 +341,19 @@ def estimate(
     >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
     (2.636, 5.27, 53.6)
     """
-    sc = inputs.pop("scenario", None) or Scenario(**inputs)
+    sc = Scenario(**given_inputs(locals()))
+    return estimate_scenario(sc, samples=samples, rng=rng, qmc=qmc, quantiles=quantiles)
+
+
+def estimate_scenario(
+    sc: Scenario,
+    *,
+    samples: int | Literal["auto"] = 0,
+    rng: Rng = None,
+    qmc: bool = False,
+    quantiles: Sequence[float] = (),
+) -> Estimate:
+    """:func:`estimate` of a :class:`Scenario` already built (the analyses reuse theirs)."""
     n = 0
     if isinstance(samples, str):
         if samples != "auto":

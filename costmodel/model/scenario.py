@@ -8,8 +8,7 @@ arrays. A scalar estimate, a sweep and a Monte Carlo simulation all go through
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -19,78 +18,10 @@ from ..errors import InputError, MissingInputError
 from ..formulas import cost, flops
 from ..formulas.distbase import Dist
 from ..formulas.units import format_si
+from .hardware import Hardware
+from .inputs import DOMAINS, RECOMPUTE, Domain, all_finite, check_array
 
-__all__ = ["Domain", "DOMAINS", "Scenario", "RECOMPUTE"]
-
-RECOMPUTE = ("none", "selective", "full")
-
-
-@dataclass(frozen=True)
-class Domain:
-    """Allowed range of a numeric input."""
-
-    low: float
-    high: float = math.inf
-    low_inclusive: bool = False
-    high_inclusive: bool = True
-    unit: str = ""
-    integer: bool = False
-
-    def text(self) -> str:
-        lb = "[" if self.low_inclusive else "("
-        rb = "]" if self.high_inclusive and self.high != math.inf else ")"
-        hi = "inf" if self.high == math.inf else format_si(self.high)
-        return f"{lb}{format_si(self.low)}, {hi}{rb}"
-
-    def contains(self, x: np.ndarray) -> np.ndarray:
-        lo_ok = x >= self.low if self.low_inclusive else x > self.low
-        hi_ok = x <= self.high if self.high_inclusive else x < self.high
-        return np.isfinite(x) & lo_ok & hi_ok
-
-
-#: Numeric inputs of the glossary and their domains.
-DOMAINS: dict[str, Domain] = {
-    "params": Domain(0, unit="count"),
-    "active_params": Domain(0, unit="count"),
-    "tokens": Domain(0, unit="count"),
-    "fp8_fraction": Domain(0, 1, low_inclusive=True, unit="1"),
-    "mfu": Domain(0, 1, unit="1"),
-    "goodput": Domain(0, 1, unit="1"),
-    "n_gpus": Domain(0, unit="count", integer=True),
-    "price_usd_per_gpu_hour": Domain(0, unit="USD/h"),
-    "pue": Domain(1, 10, low_inclusive=True, unit="1"),
-    "usd_per_kwh": Domain(0, low_inclusive=True, unit="USD/kWh"),
-    "grid_kg_co2e_per_kwh": Domain(0, 10, low_inclusive=True, unit="kg/kWh"),
-    "server_usd_per_gpu": Domain(0, unit="USD"),
-    "depreciation_oom_per_year": Domain(0, 2, unit="1/year"),
-}
-
-
-def check_array(name: str, value: Any) -> np.ndarray:
-    """Convert to a float array and check the domain; raise one clear error otherwise."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"{name}: expected a number or an array of numbers, got {value!r}"
-        ) from None
-    dom = DOMAINS[name]
-    ok = dom.contains(arr)
-    if dom.integer and np.all(ok) and np.any(arr != np.floor(arr)):
-        bad = float(np.ravel(arr[arr != np.floor(arr)])[0])
-        # the exact value (repr), so 1024.0000000000002 is not shown as "1024"
-        raise InputError(f"{name}: {bad!r} must be a whole number")
-    if not np.all(ok):
-        bad = arr[~ok] if arr.ndim else arr
-        first = float(np.ravel(bad)[0])
-        count = int(np.size(bad))
-        where = f" ({count} of {arr.size} values)" if arr.ndim and arr.size > 1 else ""
-        shown = repr(first) if not math.isfinite(first) else format_si(first, 6)
-        raise InputError(
-            f"{name}: {shown}{where} is outside the allowed range {dom.text()}"
-            + (" (a fraction, not a percent)" if dom.high == 1 and first > 1 else "")
-        )
-    return arr
+__all__ = ["Domain", "DOMAINS", "Scenario", "RECOMPUTE", "check_array", "given_inputs"]
 
 
 @dataclass
@@ -274,17 +205,14 @@ class Scenario:
 
     def _resolve_hardware(self) -> None:
         self.accelerators: dict[str, Any] = {}
+        self.hardware: Hardware | None = None
         if self.gpu is None:
             if self.precision is not None and self.precision != "mixed":
                 self._check_precision_name(self.precision)
             return
-        names = np.atleast_1d(np.asarray(self.gpu, dtype=object))
-        resolved = np.empty(names.shape, dtype=object)
-        for i, g in enumerate(names.ravel()):
-            acc = store.get("accelerators", str(g))
-            self.accelerators[acc.id] = acc
-            resolved.ravel()[i] = acc.id
-        self.gpu = resolved.item() if np.ndim(self.gpu) == 0 else resolved
+        hw = self.hardware = Hardware(self.gpu)  # one store lookup per distinct name
+        self.accelerators = hw.accelerators
+        self.gpu = hw.gpu
         if (
             isinstance(self.precision, str)
             and self.precision == "mixed"
@@ -300,17 +228,9 @@ class Scenario:
             self.fp8_fraction = None
         if self.precision is None:
             self.precision = self._default_precision()
-        try:
-            g, p = np.broadcast_arrays(
-                np.asarray(self.gpu, dtype=object), np.asarray(self.precision, dtype=object)
-            )
-        except ValueError:
-            raise InputError(
-                f"precision: {np.shape(self.precision)} values do not match "
-                f"gpu's {np.shape(self.gpu)}"
-            ) from None
+        hw.set_precision(self.precision)
         mixed = False
-        for gi, pi in set(zip(g.ravel().tolist(), p.ravel().tolist(), strict=True)):
+        for gi, pi in hw.pairs():
             acc = self.accelerators[gi]
             if pi == "mixed":
                 mixed = True
@@ -333,24 +253,35 @@ class Scenario:
         if self.fp8_fraction is not None and not mixed:
             raise InputError("fp8_fraction: only meaningful with precision 'mixed'")
         if self.mfu is not None and not isinstance(self.mfu, Dist):
-            try:
-                g2, p2, m2 = np.broadcast_arrays(g, p, np.asarray(self.mfu, float))
-            except ValueError:  # shapes that only broadcast with other inputs: skip the note
-                g2 = p2 = m2 = np.empty(0)
-            for gi, pi in set(zip(g2.ravel().tolist(), p2.ravel().tolist(), strict=True)):
-                ceiling = self.accelerators[gi].matmul_ceiling_fraction
-                over = m2[(g2 == gi) & (p2 == pi)]
-                if ceiling and pi in ("bf16", "fp16") and np.any(over > ceiling):
-                    self.assumptions.append(
-                        f"mfu {float(np.max(over)):.0%} exceeds {gi}'s best measured dense "
-                        f"matmul throughput ({ceiling:.1%} of peak): no training run can reach it"
-                    )
+            self._note_over_ceiling(hw)
         if mixed and self.mfu is not None:
             src = "" if "precision" in self.given else " (the run preset's precision)"
             self.assumptions.append(
                 f"precision 'mixed'{src}: mfu is a fraction of the blended FP8/BF16 peak; "
                 f"published MFU figures usually divide by the BF16 peak (add --precision bf16 "
                 f"to use it)"
+            )
+
+    def _note_over_ceiling(self, hw: Hardware) -> None:
+        """Note each (gpu, 16-bit precision) whose mfu exceeds the measured matmul ceiling."""
+        try:
+            m, ceil, g, p = np.broadcast_arrays(
+                np.asarray(self.mfu, float), hw.matmul_ceiling(), hw.gpu_codes, hw.precision_codes
+            )
+        except ValueError:  # shapes that only broadcast with other inputs: skip the note
+            return
+        if m.size > 1 and np.max(m) <= np.min(hw.matmul_ceiling_table()):
+            return
+        over = m > ceil
+        if not np.any(over):
+            return
+        key = p[over] * len(hw.gpu_ids) + g[over]
+        for k in np.unique(key):
+            gi = hw.gpu_ids[k % len(hw.gpu_ids)]
+            ceiling = self.accelerators[gi].matmul_ceiling_fraction
+            self.assumptions.append(
+                f"mfu {float(np.max(m[over][key == k])):.0%} exceeds {gi}'s best measured dense "
+                f"matmul throughput ({ceiling:.1%} of peak): no training run can reach it"
             )
 
     @staticmethod
@@ -571,29 +502,22 @@ class Scenario:
 
     def families(self) -> np.ndarray:
         """Accelerator family for each ``gpu`` element."""
-        g = np.asarray(self.gpu, dtype=object)
-        out = np.empty(g.shape, dtype=object)
-        for k, a in self.accelerators.items():
-            out[g == k] = a.family
-        return out
+        assert self.hardware is not None, "families() needs a gpu"
+        return self.hardware.families()
 
     def prior_peak(self, peak: np.ndarray) -> np.ndarray:
         """Peak the prior's MFU refers to: the 16-bit peak, or lower if the precision is."""
         from .priors import sixteen_bit_peak
 
-        g = np.asarray(self.gpu, dtype=object)
-        p16 = np.empty(g.shape)
-        for k, a in self.accelerators.items():
-            p16[g == k] = sixteen_bit_peak(a)
-        return np.minimum(peak, p16)
+        assert self.hardware is not None, "prior_peak() needs a gpu"
+        hw = self.hardware
+        return np.minimum(peak, np.asarray([sixteen_bit_peak(a) for a in hw.accs])[hw.gpu_codes])
 
     def prior_upper(self) -> np.ndarray:
         """Upper bound of the prior per ``gpu``: its measured matmul ceiling, else 1."""
-        g = np.asarray(self.gpu, dtype=object)
-        out = np.ones(g.shape)
-        for k, a in self.accelerators.items():
-            out[g == k] = a.matmul_ceiling_fraction or 1.0
-        return out
+        assert self.hardware is not None, "prior_upper() needs a gpu"
+        hw = self.hardware
+        return np.asarray([a.matmul_ceiling_fraction or 1.0 for a in hw.accs])[hw.gpu_codes]
 
     def prior_ppf(self, u: np.ndarray, active_params) -> np.ndarray:
         """Prior MFU quantiles (sampling)."""
@@ -620,41 +544,11 @@ class Scenario:
 
     def _per_gpu(self, attr: str) -> np.ndarray | None:
         """Vectorized lookup of an accelerator attribute over ``gpu``."""
-        if self.gpu is None:
-            return None
-        g = np.asarray(self.gpu, dtype=object)
-        vals = {k: getattr(a, attr) for k, a in self.accelerators.items()}
-        if any(v is None for v in vals.values()):
-            return None
-        if g.ndim == 0:
-            return np.asarray(vals[g.item()], dtype=float)
-        out = np.empty(g.shape)
-        for k, v in vals.items():
-            out[g == k] = v
-        return out
+        return None if self.hardware is None else self.hardware.per_gpu(attr)
 
     def peak(self, fp8_fraction: np.ndarray | None) -> np.ndarray | None:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
-        if self.gpu is None:
-            return None
-        g, p = np.broadcast_arrays(
-            np.asarray(self.gpu, dtype=object), np.asarray(self.precision, dtype=object)
-        )
-        out = np.empty(g.shape)
-        p8 = np.empty(g.shape)
-        p16 = np.empty(g.shape)
-        for key in set(zip(g.ravel().tolist(), p.ravel().tolist(), strict=True)):
-            acc = self.accelerators[key[0]]
-            m = (g == key[0]) & (p == key[1])
-            if key[1] == "mixed":
-                p8[m], p16[m] = acc.peak_flop_per_s("fp8"), acc.peak_flop_per_s("bf16")
-                out[m] = np.nan
-            else:
-                out[m] = acc.peak_flop_per_s(key[1])
-        if np.any(p == "mixed"):
-            bl = cost.blended_peak_flop_per_s(p8, p16, fp8_fraction)
-            out = np.where(p == "mixed", bl, out)
-        return out if out.ndim else np.asarray(out.item())
+        return None if self.hardware is None else self.hardware.peak(fp8_fraction)
 
     def evaluate(self, v: dict[str, Any]) -> dict[str, Any]:
         """All outputs from input values ``v`` (arrays broadcast together). One call.
@@ -662,10 +556,15 @@ class Scenario:
         Outputs that need a missing input are ``None``. An output beyond the float range
         (``1e300`` parameters × ``1e300`` tokens) raises :class:`InputError` naming it.
         """
+        try:  # inputs are finite, so only an overflow (or 0 from an underflow) makes inf/NaN
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                return self._evaluate(v)
+        except FloatingPointError:
+            pass  # find the output it reached, or find none (an intermediate, kept out)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = self._evaluate(v)
         for k, x in out.items():
-            if x is not None and k != "ownership_parts" and not np.all(np.isfinite(x)):
+            if x is not None and k != "ownership_parts" and not all_finite(x):
                 raise InputError(
                     f"{k}: the inputs give a value beyond the floating-point range "
                     f"(above ~1.8e308); check their units and magnitudes"
@@ -722,9 +621,8 @@ class Scenario:
             out["cost_usd"] = cost.rental_cost_usd(hours, v["price_usd_per_gpu_hour"])
         tdp = self._per_gpu("tdp_w")
         if v.get("pue") is not None and tdp is not None:
-            kinds = np.vectorize(
-                lambda k: cost.AVG_POWER_FRACTION[self.accelerators[k].kind], otypes=[float]
-            )(np.asarray(self.gpu, dtype=object))
+            assert self.hardware is not None
+            kinds = self.hardware.avg_power_fraction()
             out["energy_kwh"] = cost.energy_kwh(
                 hours,
                 tdp,
@@ -762,3 +660,26 @@ class Scenario:
         if self.recompute == "full":  # 6ND without a shape: one more forward = 8ND
             return model_flop * 4.0 / 3.0
         return None  # selective needs the attention core, i.e. an architecture
+
+
+#: Scenario inputs a public entry point takes, and their defaults.
+SCENARIO_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(Scenario) if f.name not in ("default_price", "assumptions")
+}
+
+
+def given_inputs(values: dict[str, Any]) -> dict[str, Any]:
+    """The scenario inputs among an entry point's arguments that differ from the defaults.
+
+    ``estimate(mfu=0.3)`` and the former ``estimate(**{"mfu": 0.3})`` build the same
+    :class:`Scenario`; analyses that check which inputs were given (a sweep's grid against
+    its fixed inputs) see only these.
+    """
+    out = {}
+    for k, default in SCENARIO_DEFAULTS.items():
+        v = values.get(k, default)
+        same = isinstance(v, str | bool) and type(v) is type(default) and v == default
+        if v is default or same:
+            continue
+        out[k] = v
+    return out

@@ -1,0 +1,181 @@
+"""Accelerators and precisions of a scenario, resolved once per distinct value.
+
+A ``gpu`` or ``precision`` input may be one name or an array of names the shape of the other
+inputs (10⁶ scenarios over three accelerators). Names are looked up in the preset store once
+per *distinct* value: :func:`distinct` finds the distinct values and, for every element, the
+index of its value (the ``return_inverse`` of :func:`numpy.unique`); peaks and other
+accelerator attributes are then small tables indexed by those integer codes. No Python code
+runs per element and no object array of the full shape is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..data import store
+from ..errors import InputError
+from ..formulas import cost
+
+__all__ = ["Distinct", "distinct", "Hardware"]
+
+#: Distinct names found by one vectorized comparison each; beyond this many, the remaining
+#: elements go to :func:`numpy.unique` (sorting strings costs ~20 comparisons at 10⁶).
+_SCAN = 8
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """Distinct string values of an array and, per element, the index of its value."""
+
+    values: tuple[str, ...]
+    codes: np.ndarray  # intp, the input's shape (0-d for a scalar)
+
+
+def _unique_ints(a: np.ndarray) -> list[int]:
+    """Sorted distinct values of an integer array (hash-based where numpy has it)."""
+    u = np.unique_values(a) if hasattr(np, "unique_values") else np.unique(a)
+    return sorted(int(k) for k in np.ravel(u))
+
+
+def distinct(x: Any) -> Distinct:
+    """Distinct values of ``x`` (a string or an array of strings) and the inverse codes.
+
+    Values come in order of first appearance. The first :data:`_SCAN` are found by comparing
+    the whole array with each (one vectorized pass per value: a 10⁶-element array of three
+    accelerator ids costs three comparisons); any further ones by :func:`numpy.unique` with
+    ``return_inverse`` over the elements left.
+
+    >>> d = distinct(np.array(["h20", "h800-sxm", "h20"]))
+    >>> d.values, d.codes.tolist()
+    (('h20', 'h800-sxm'), [0, 1, 0])
+    """
+    a = np.asarray(x)
+    if a.ndim == 0:
+        return Distinct((str(a.item()),), np.zeros((), np.intp))
+    if a.dtype.kind != "U":
+        a = a.astype(str)  # what str(name) gives for each element, as before
+    flat = a.reshape(-1)
+    codes = np.zeros(flat.size, np.intp)
+    todo = np.ones(flat.size, bool)
+    values: list[str] = []
+    i = 0
+    while flat.size and todo[i]:
+        if len(values) == _SCAN:
+            rest = np.flatnonzero(todo)
+            more, inv = np.unique(flat[rest], return_inverse=True)
+            codes[rest] = len(values) + inv.reshape(-1)
+            values += more.tolist()
+            break
+        same = flat == flat[i]
+        np.copyto(codes, len(values), where=same)
+        np.copyto(todo, False, where=same)
+        values.append(str(flat[i]))
+        i = int(todo.argmax())
+    return Distinct(tuple(values), codes.reshape(a.shape))
+
+
+class Hardware:
+    """The accelerators of ``gpu`` and the precisions of ``precision``, as code tables.
+
+    ``accelerators`` maps each resolved id to its preset; ``gpu_codes`` indexes
+    ``gpu_ids`` per element and ``precision_codes`` indexes ``precisions``; the two code
+    arrays broadcast together like the inputs.
+    """
+
+    def __init__(self, gpu: Any) -> None:
+        d = distinct(gpu)
+        accs = [store.get("accelerators", name) for name in d.values]
+        ids = sorted({a.id for a in accs})
+        self.accelerators: dict[str, Any] = {i: next(a for a in accs if a.id == i) for i in ids}
+        self.gpu_ids: tuple[str, ...] = tuple(ids)
+        remap = np.array([ids.index(a.id) for a in accs], np.intp)
+        identity = np.array_equal(remap, np.arange(len(remap)))
+        self.gpu_codes: np.ndarray = d.codes if identity else remap[d.codes]
+        #: ``gpu`` with aliases replaced by ids (the input itself when it had none)
+        self.gpu: Any
+        if np.ndim(gpu) == 0:
+            self.gpu = accs[0].id
+        elif all(a.id == name for a, name in zip(accs, d.values, strict=True)):
+            self.gpu = np.asarray(gpu)
+        else:
+            self.gpu = np.asarray(ids)[self.gpu_codes]
+        self.precisions: tuple[str, ...] = ()
+        self.precision_codes: np.ndarray = np.zeros((), np.intp)
+
+    @property
+    def accs(self) -> list[Any]:
+        """Presets in code order."""
+        return [self.accelerators[i] for i in self.gpu_ids]
+
+    def set_precision(self, precision: Any) -> None:
+        """Code ``precision`` and check that it broadcasts with ``gpu``."""
+        d = distinct(precision)
+        try:
+            np.broadcast_shapes(np.shape(self.gpu_codes), np.shape(d.codes))
+        except ValueError:
+            raise InputError(
+                f"precision: {np.shape(precision)} values do not match "
+                f"gpu's {np.shape(self.gpu_codes)}"
+            ) from None
+        self.precisions, self.precision_codes = d.values, d.codes
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (accelerator id, precision) pairs that occur, each once."""
+        ng = len(self.gpu_ids)
+        if self.gpu_codes.ndim == 0 or self.precision_codes.ndim == 0:
+            # every code of an array occurs (they come from its distinct values)
+            gs = range(ng) if self.gpu_codes.ndim else [int(self.gpu_codes)]
+            ps = range(len(self.precisions)) if self.precision_codes.ndim else [0]
+            keys = [p * ng + g for p in ps for g in gs]
+        else:
+            keys = _unique_ints(self.precision_codes * ng + self.gpu_codes)
+        return [(self.gpu_ids[k % ng], self.precisions[k // ng]) for k in keys]
+
+    def per_gpu(self, attr: str) -> np.ndarray | None:
+        """An accelerator attribute per ``gpu`` element; ``None`` if any lacks it."""
+        vals = [getattr(a, attr) for a in self.accs]
+        if any(v is None for v in vals):
+            return None
+        return np.asarray(vals, dtype=float)[self.gpu_codes]
+
+    def avg_power_fraction(self) -> np.ndarray:
+        """Average draw as a fraction of TDP per ``gpu`` element (by accelerator kind)."""
+        return np.asarray([cost.AVG_POWER_FRACTION[a.kind] for a in self.accs])[self.gpu_codes]
+
+    def families(self) -> np.ndarray:
+        """Accelerator family per ``gpu`` element (a string array; 0-d for one gpu)."""
+        return np.asarray([a.family for a in self.accs])[self.gpu_codes]
+
+    def peak(self, fp8_fraction: Any) -> np.ndarray:
+        """Dense peak per element [FLOP/s], blended for ``mixed`` (FP8/BF16)."""
+        ng, npr = len(self.gpu_ids), len(self.precisions)
+        table = np.full((ng, npr), np.nan)
+        for g, p in self.pairs():
+            if p != "mixed":
+                table[self.gpu_ids.index(g), self.precisions.index(p)] = self.accelerators[
+                    g
+                ].peak_flop_per_s(p)
+        out = table[self.gpu_codes, self.precision_codes]
+        if "mixed" in self.precisions:
+            p8 = np.asarray([a.peak_flop_per_s("fp8") for a in self.accs])[self.gpu_codes]
+            p16 = np.asarray([a.peak_flop_per_s("bf16") for a in self.accs])[self.gpu_codes]
+            blend = cost.blended_peak_flop_per_s(p8, p16, fp8_fraction)
+            out = np.where(self.precision_codes == self.precisions.index("mixed"), blend, out)
+        return np.asarray(out)
+
+    def matmul_ceiling_table(self) -> np.ndarray:
+        """Best measured 16-bit matmul fraction per (accelerator, precision); inf where none
+        or not 16-bit."""
+        table = np.full((len(self.gpu_ids), len(self.precisions)), np.inf)
+        for i, a in enumerate(self.accs):
+            for j, p in enumerate(self.precisions):
+                if a.matmul_ceiling_fraction and p in ("bf16", "fp16"):
+                    table[i, j] = a.matmul_ceiling_fraction
+        return table
+
+    def matmul_ceiling(self) -> np.ndarray:
+        """:meth:`matmul_ceiling_table` per element."""
+        return self.matmul_ceiling_table()[self.gpu_codes, self.precision_codes]

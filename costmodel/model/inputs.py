@@ -1,0 +1,119 @@
+"""Inputs of a scenario: their names, types, units and allowed ranges.
+
+:data:`DOMAINS` lists the numeric inputs of the glossary with their allowed ranges;
+:func:`check_array` validates one. The type aliases are those of the public entry points'
+signatures (:func:`costmodel.estimate` and the analyses).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..errors import InputError
+from ..formulas.distbase import Dist
+from ..formulas.units import format_si
+
+__all__ = [
+    "Domain",
+    "DOMAINS",
+    "RECOMPUTE",
+    "check_array",
+    "all_finite",
+    "Quantity",
+    "Names",
+    "Rng",
+]
+
+RECOMPUTE = ("none", "selective", "full")
+
+#: A numeric input: a number, an array of numbers (a grid, broadcast) or a distribution.
+Quantity: TypeAlias = "float | ArrayLike | Dist | None"
+#: A name input (``gpu``, ``precision``): one name or an array of names.
+Names: TypeAlias = "str | Sequence[str] | np.ndarray | None"
+#: A random source: a generator, a seed, or None for fresh entropy.
+Rng: TypeAlias = "np.random.Generator | int | None"
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Allowed range of a numeric input."""
+
+    low: float
+    high: float = math.inf
+    low_inclusive: bool = False
+    high_inclusive: bool = True
+    unit: str = ""
+    integer: bool = False
+
+    def text(self) -> str:
+        lb = "[" if self.low_inclusive else "("
+        rb = "]" if self.high_inclusive and self.high != math.inf else ")"
+        hi = "inf" if self.high == math.inf else format_si(self.high)
+        return f"{lb}{format_si(self.low)}, {hi}{rb}"
+
+    def contains(self, x: np.ndarray) -> np.ndarray:
+        lo_ok = x >= self.low if self.low_inclusive else x > self.low
+        hi_ok = x <= self.high if self.high_inclusive else x < self.high
+        return np.isfinite(x) & lo_ok & hi_ok
+
+
+#: Numeric inputs of the glossary and their domains.
+DOMAINS: dict[str, Domain] = {
+    "params": Domain(0, unit="count"),
+    "active_params": Domain(0, unit="count"),
+    "tokens": Domain(0, unit="count"),
+    "fp8_fraction": Domain(0, 1, low_inclusive=True, unit="1"),
+    "mfu": Domain(0, 1, unit="1"),
+    "goodput": Domain(0, 1, unit="1"),
+    "n_gpus": Domain(0, unit="count", integer=True),
+    "price_usd_per_gpu_hour": Domain(0, unit="USD/h"),
+    "pue": Domain(1, 10, low_inclusive=True, unit="1"),
+    "usd_per_kwh": Domain(0, low_inclusive=True, unit="USD/kWh"),
+    "grid_kg_co2e_per_kwh": Domain(0, 10, low_inclusive=True, unit="kg/kWh"),
+    "server_usd_per_gpu": Domain(0, unit="USD"),
+    "depreciation_oom_per_year": Domain(0, 2, unit="1/year"),
+}
+
+
+def check_array(name: str, value: Any) -> np.ndarray:
+    """Convert to a float array and check the domain; raise one clear error otherwise."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{name}: expected a number or an array of numbers, got {value!r}"
+        ) from None
+    dom = DOMAINS[name]
+    if arr.size > 1 and not dom.integer and np.all(dom.contains(np.array([arr.min(), arr.max()]))):
+        return arr  # every value lies between two allowed ones (a NaN would be the min)
+    ok = dom.contains(arr)
+    if dom.integer and np.all(ok) and np.any(arr != np.floor(arr)):
+        bad = float(np.ravel(arr[arr != np.floor(arr)])[0])
+        # the exact value (repr), so 1024.0000000000002 is not shown as "1024"
+        raise InputError(f"{name}: {bad!r} must be a whole number")
+    if not np.all(ok):
+        bad = arr[~ok] if arr.ndim else arr
+        first = float(np.ravel(bad)[0])
+        count = int(np.size(bad))
+        where = f" ({count} of {arr.size} values)" if arr.ndim and arr.size > 1 else ""
+        shown = repr(first) if not math.isfinite(first) else format_si(first, 6)
+        raise InputError(
+            f"{name}: {shown}{where} is outside the allowed range {dom.text()}"
+            + (" (a fraction, not a percent)" if dom.high == 1 and first > 1 else "")
+        )
+    return arr
+
+
+def all_finite(x: Any) -> bool:
+    """Whether every value of ``x`` is finite; two reductions for an array (NaN and ±inf
+    show in its min or max), no temporary of its size."""
+    a = np.asarray(x)
+    if a.size > 1 and a.dtype.kind == "f":
+        return bool(np.isfinite(a.min()) and np.isfinite(a.max()))
+    return bool(np.all(np.isfinite(a)))
