@@ -16,17 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..errors import InputError
+from ..model.inputs import Names, Quantity, Rng
+from ..model.scenario import given_inputs
 from ..model.uncertainty import (
     draw_uniforms,
     evaluate_inputs,
     inputs_from_uniforms,
     uncertain_names,
 )
+
+if TYPE_CHECKING:
+    from ..formulas.architecture import Architecture
 
 __all__ = [
     "sobol_indices",
@@ -296,12 +301,33 @@ class Sensitivity:
 def sensitivity(
     output: str = "cost_usd",
     *,
+    params: Quantity = None,
+    active_params: Quantity = None,
+    tokens: Quantity = None,
+    gpu: Names = None,
+    precision: Names = None,
+    mfu: Quantity = None,
+    goodput: Quantity = None,
+    n_gpus: Quantity = None,
+    price_usd_per_gpu_hour: Quantity | Literal["market"] = None,
+    fp8_fraction: Quantity = None,
+    pue: Quantity = None,
+    usd_per_kwh: Quantity = None,
+    grid_kg_co2e_per_kwh: Quantity = None,
+    ownership: bool = False,
+    server_usd_per_gpu: Quantity = None,
+    depreciation_oom_per_year: Quantity = None,
+    run: str | None = None,
+    architecture: Architecture | dict[str, Any] | None = None,
+    flop_convention: str = "6nd",
+    recompute: str = "none",
+    mtp: bool = False,
+    seq_len: int | None = None,
     n: int = 4096,
-    rng=None,
+    rng: Rng = None,
     qmc: bool = True,
     n_boot: int = 200,
     sobol: bool = True,
-    **inputs: Any,
 ) -> Sensitivity:
     """Tornado and Sobol indices of one output over a scenario's uncertain inputs.
 
@@ -320,27 +346,31 @@ def sensitivity(
         Bootstrap resamples for confidence intervals.
     sobol : bool, default True
         Compute Sobol indices (the tornado is always computed).
-    **inputs
-        Scenario inputs as for :func:`costmodel.estimate`; uncertain ones as distributions.
-        Without ``mfu`` the utilization prior is one of the uncertain inputs.
+    params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
+price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
+server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
+recompute, mtp, seq_len
+        Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults);
+        uncertain ones as distributions. Without ``mfu`` the utilization prior is one of
+        the uncertain inputs.
 
     Returns
     -------
     Sensitivity
     """
+    inputs = given_inputs(locals())
     from ..model.scenario import Scenario
     from ..model.uncertainty import MAX_SAMPLES, check_samples
 
     if output not in SENSITIVITY_OUTPUTS:
         raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
     # a price only matters for cost: without one, the market default is for cost alone
-    inputs.setdefault("default_price", output == "cost_usd")
-    sc = inputs.pop("scenario", None) or Scenario(**inputs)
+    sc = Scenario(**inputs, default_price=output == "cost_usd")
     n = check_samples(n)
-    from ..model.estimation import estimate
+    from ..model.estimation import estimate_scenario
     from ..render.report import _missing
 
-    point = estimate(scenario=sc).to_dict()
+    point = estimate_scenario(sc).to_dict()
     if point.get(output) is None:
         raise InputError(f"output: {output} cannot be computed here: {_missing(output, point)}")
     rows, median = tornado(sc, output)

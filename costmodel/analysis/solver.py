@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..errors import CostModelError, InputError, MissingInputError
 from ..formulas.dist import Dist
-from ..model.scenario import Scenario
+from ..model.inputs import Names, Quantity, Rng
+from ..model.scenario import Scenario, given_inputs
+
+if TYPE_CHECKING:
+    from ..formulas.architecture import Architecture
 
 __all__ = ["UNKNOWNS", "Solution", "solve", "TOKENS_PER_PARAM"]
 
@@ -131,10 +135,31 @@ def solve(
     budget_gpu_hours: float | None = None,
     budget_days: float | None = None,
     compute_optimal: bool = False,
+    params: Quantity = None,
+    active_params: Quantity = None,
+    tokens: Quantity = None,
+    gpu: Names = None,
+    precision: Names = None,
+    mfu: Quantity = None,
+    goodput: Quantity = None,
+    n_gpus: Quantity = None,
+    price_usd_per_gpu_hour: Quantity | Literal["market"] = None,
+    fp8_fraction: Quantity = None,
+    pue: Quantity = None,
+    usd_per_kwh: Quantity = None,
+    grid_kg_co2e_per_kwh: Quantity = None,
+    ownership: bool = False,
+    server_usd_per_gpu: Quantity = None,
+    depreciation_oom_per_year: Quantity = None,
+    run: str | None = None,
+    architecture: Architecture | dict[str, Any] | None = None,
+    flop_convention: str = "6nd",
+    recompute: str = "none",
+    mtp: bool = False,
+    seq_len: int | None = None,
     samples: int = 20_000,
-    rng=None,
+    rng: Rng = None,
     qmc: bool = False,
-    **inputs: Any,
 ) -> Solution:
     """Solve for one input from a budget, or the probability that a budget suffices.
 
@@ -148,6 +173,11 @@ def solve(
     compute_optimal : bool
         Return the compute-optimal ``active_params`` and ``tokens`` (20 tokens per
         parameter, Hoffmann et al. 2022) that spend the budget.
+    params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
+price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
+server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
+recompute, mtp, seq_len
+        Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults).
     samples : int, default 20000
         Monte Carlo samples when inputs are distributions (or ``mfu`` comes from the
         prior): quantiles of the solution, or the probability that the budget suffices.
@@ -155,8 +185,6 @@ def solve(
     rng : Generator, int or None
     qmc : bool, default False
         Scrambled Sobol points instead of plain Monte Carlo for ``samples``.
-    **inputs
-        Every other scenario input, as for :func:`costmodel.estimate`.
 
     Returns
     -------
@@ -169,6 +197,7 @@ def solve(
     >>> round(s.value, 4)
     0.3075
     """
+    inputs = given_inputs(locals())
     budgets = {
         k: v
         for k, v in (
@@ -318,11 +347,11 @@ def _solution_quantiles(kw, metric, budget, trial, k, samples, rng, qmc=False):
 
 
 def _probability(bkey, budget, metric, samples, rng, inputs, qmc=False) -> Solution:
-    from ..model.estimation import estimate
+    from ..model.estimation import estimate_scenario
     from ..model.uncertainty import simulate
 
     sc = Scenario(**inputs)
-    est = estimate(scenario=sc)
+    est = estimate_scenario(sc)
     point = est.to_dict()[metric]
     if point is None:
         _metric(inputs, metric)  # raises the missing-input error

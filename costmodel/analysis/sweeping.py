@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -22,8 +22,12 @@ from ..errors import InputError
 from ..formulas.units import parse_quantity
 from ..io import atomic_writer
 from ..model.estimation import OUTPUT_KEYS
-from ..model.scenario import DOMAINS, Scenario
+from ..model.inputs import Names, Quantity
+from ..model.scenario import DOMAINS, Scenario, given_inputs
 from .grid import GridAxis
+
+if TYPE_CHECKING:
+    from ..formulas.architecture import Architecture
 
 __all__ = [
     "SWEEP_OUTPUTS",
@@ -310,8 +314,29 @@ class SweepResult:
 def sweep(
     grid: dict[str, Sequence] | Sequence[str],
     *,
+    params: Quantity = None,
+    active_params: Quantity = None,
+    tokens: Quantity = None,
+    gpu: Names = None,
+    precision: Names = None,
+    mfu: Quantity = None,
+    goodput: Quantity = None,
+    n_gpus: Quantity = None,
+    price_usd_per_gpu_hour: Quantity | Literal["market"] = None,
+    fp8_fraction: Quantity = None,
+    pue: Quantity = None,
+    usd_per_kwh: Quantity = None,
+    grid_kg_co2e_per_kwh: Quantity = None,
+    ownership: bool = False,
+    server_usd_per_gpu: Quantity = None,
+    depreciation_oom_per_year: Quantity = None,
+    run: str | None = None,
+    architecture: Architecture | dict[str, Any] | None = None,
+    flop_convention: str = "6nd",
+    recompute: str = "none",
+    mtp: bool = False,
+    seq_len: int | None = None,
     outputs: Sequence[str] = SWEEP_OUTPUTS,
-    **fixed: Any,
 ) -> SweepResult:
     """Evaluate every point of a cartesian grid (in memory).
 
@@ -320,10 +345,14 @@ def sweep(
     grid : dict or list of str
         ``{"mfu": [0.2, 0.3], "gpu": ["h800-sxm", "h20"]}`` or CLI-style
         ``["mfu=0.2:0.5:7", "gpu=h800-sxm,h20"]``.
+    params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
+price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
+server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
+recompute, mtp, seq_len
+        Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults), held
+        fixed; an input in ``grid`` is left out here.
     outputs : sequence of str
         Outputs to keep.
-    **fixed
-        The other scenario inputs, as for :func:`costmodel.estimate`.
 
     Returns
     -------
@@ -337,6 +366,7 @@ def sweep(
     >>> [round(float(h) / 1e6, 2) for h in r["gpu_hours"]]
     [3.69, 1.84]
     """
+    fixed = given_inputs(locals())
     if not isinstance(grid, dict):
         grid = parse_grid(grid)
     n = grid_size(grid)

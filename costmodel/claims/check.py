@@ -157,7 +157,10 @@ class ClaimCheck:
 # ---------------------------------------------------------------- helpers
 # ---------------------------------------------------------------- the check
 def check(
-    claim: str | os.PathLike | dict | ClaimPreset, *, samples: int = 20_000, rng=0
+    claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset,
+    *,
+    samples: int = 20_000,
+    rng: np.random.Generator | int | None = 0,
 ) -> ClaimCheck:
     """Check a training-cost claim.
 
