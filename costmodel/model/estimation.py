@@ -231,7 +231,7 @@ def estimate(
     tokens: Quantity = None,
     gpu: Names = None,
     precision: Names = None,
-    mfu: Quantity = None,
+    mfu: Quantity | Literal["model"] = None,
     goodput: Quantity = None,
     n_gpus: Quantity = None,
     price_usd_per_gpu_hour: Quantity | Literal["market"] = None,
@@ -270,10 +270,13 @@ def estimate(
     precision : str or array of str, optional
         ``bf16``, ``fp8``, ... or ``mixed`` (FP8/BF16, blended peak from
         ``fp8_fraction``). Default ``bf16`` (listed in ``assumptions``).
-    mfu : float, array or Dist, optional
+    mfu : float, array, Dist or "model", optional
         Model FLOP utilization [1] in (0, 1], under ``flop_convention``. Default: the
         data-derived prior (``presets/priors``) for the accelerator and model size, its
-        median for point values and sampled for ``quantiles``.
+        median for point values and sampled for ``quantiles``. ``"model"`` (through
+        ``costmodel.estimate``, :mod:`costmodel.perf.api`): the performance model's
+        utilization at the best layout for the run's architecture, ``gpu`` and ``n_gpus``;
+        sampled with its validation spread when ``samples > 0``.
     goodput : float, array or Dist, optional
         Productive share of reserved time [1]; default 1.
     n_gpus : float or array, optional

@@ -11,13 +11,18 @@ for, spreads it by the validation residuals (:mod:`costmodel.perf.spread`).
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from ..errors import InputError
 from ..model import estimation
 from . import spread
 
 __all__ = ["estimate", "model_mfu"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _layouts(arch, acc, n_gpus: int, precision: str) -> dict:
@@ -119,12 +124,21 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
     return mfu, notes
 
 
-def estimate(**kw: Any) -> estimation.Estimate:
-    """:func:`costmodel.model.estimation.estimate`, plus ``mfu="model"``.
+def _signature_of(f: Callable[P, R]) -> Callable[[Callable[..., R]], Callable[P, R]]:
+    """Give the decorated function ``f``'s signature and docstring (for ``help()``,
+    ``inspect.signature`` and the type checker)."""
 
-    With ``mfu="model"`` and samples requested, ``mfu`` is a lognormal around the model's
-    value with the geometric sd of its validation residuals (``spread.MFU_GEOMETRIC_SD``).
-    """
+    def wrap(g: Callable[..., R]) -> Callable[P, R]:
+        return functools.wraps(f)(g)
+
+    return wrap
+
+
+@_signature_of(estimation.estimate)
+def estimate(**kw: Any) -> estimation.Estimate:
+    # :func:`costmodel.model.estimation.estimate`, plus ``mfu="model"``. With
+    # ``mfu="model"`` and samples requested, ``mfu`` is a lognormal around the model's
+    # value with the geometric sd of its validation residuals (``spread.MFU_GEOMETRIC_SD``).
     if not (isinstance(kw.get("mfu"), str) and kw["mfu"].strip().lower() == "model"):
         return estimation.estimate(**kw)
     inputs = {k: v for k, v in kw.items() if k not in ("samples", "rng", "qmc", "quantiles")}
