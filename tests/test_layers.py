@@ -160,7 +160,7 @@ def _long_modules() -> list[str]:
 @pytest.mark.xfail(
     strict=False,
     reason="issue 10 item 2, split in phase 2: formulas/architecture.py, formulas/flops.py, "
-    "formulas/dist.py, claims/check.py, claims/consistency.py, model/scenario.py are over 400 "
+    "formulas/dist.py, claims/check.py, model/scenario.py are over 400 "
     "lines",
 )
 def test_no_module_over_400_lines():
