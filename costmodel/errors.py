@@ -8,7 +8,9 @@ them as one line and exits with status 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 
 __all__ = [
     "CostModelError",
@@ -17,7 +19,11 @@ __all__ = [
     "UnknownPresetError",
     "UnsupportedPrecisionError",
     "PresetError",
+    "OptionalDependencyError",
     "close_matches",
+    "arg",
+    "cli_spelling",
+    "require_pandas",
 ]
 
 
@@ -46,6 +52,55 @@ class UnknownPresetError(KeyError, CostModelError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class OptionalDependencyError(ImportError, CostModelError):
+    """A feature needs a package that is an optional extra (pandas, matplotlib)."""
+
+
+#: True while the command-line interface runs: messages then name flags, not parameters.
+_CLI_SPELLING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "costmodel_cli_spelling", default=False
+)
+
+
+def arg(name: str, value: str | None = None, py_value: str | None = None) -> str:
+    """An input as the caller writes it: the Python parameter (``n_gpus``, with a value
+    ``n_gpus=2048``) or, while the CLI runs, its flag (``--n-gpus``, ``--n-gpus 2048``).
+
+    >>> arg("n_gpus"), arg("mfu", "0.25..0.45", "costmodel.dist.uniform(0.25, 0.45)")
+    ('n_gpus', 'mfu=costmodel.dist.uniform(0.25, 0.45)')
+    >>> with cli_spelling():
+    ...     arg("n_gpus"), arg("mfu", "0.25..0.45")
+    ('--n-gpus', '--mfu 0.25..0.45')
+    """
+    if _CLI_SPELLING.get():
+        flag = "--" + name.replace("_", "-")
+        return flag if value is None else f"{flag} {value}"
+    v = py_value if py_value is not None else value
+    return name if v is None else f"{name}={v}"
+
+
+@contextlib.contextmanager
+def cli_spelling() -> Iterator[None]:
+    """Within this block, :func:`arg` spells inputs as CLI flags."""
+    token = _CLI_SPELLING.set(True)
+    try:
+        yield
+    finally:
+        _CLI_SPELLING.reset(token)
+
+
+def require_pandas(what: str = "to_pandas"):
+    """Import pandas, or raise :class:`OptionalDependencyError` naming the extra."""
+    try:
+        import pandas
+    except ImportError:
+        raise OptionalDependencyError(
+            f'{what}: needs pandas, an optional extra: pip install "costmodel-ai[pandas]" '
+            f"(or pip install pandas)"
+        ) from None
+    return pandas
 
 
 def close_matches(value: str, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -107,8 +107,10 @@ def test_hints_name_the_missing_input(invoke):
         "--price-usd-per-gpu-hour",
         "2",
     )
-    assert "GPU-hours" in r.out and "n/a (give --gpu)" in r.out
-    assert "give --price-usd-per-gpu-hour" not in r.out
+    # listed once under "not computed" (issue 9, item 12), not as n/a rows
+    (gpu_line,) = [x for x in r.out.splitlines() if x.strip().startswith("--gpu ")]
+    assert "GPU-hours" in gpu_line and "n/a" not in r.out
+    assert "--price-usd-per-gpu-hour" not in r.out
 
 
 def test_prior_respects_the_matmul_ceiling():

@@ -163,7 +163,9 @@ class Backtest:
         }
 
     def to_pandas(self):
-        import pandas as pd
+        from ..errors import require_pandas
+
+        pd = require_pandas()
 
         return pd.DataFrame([r.to_dict() for r in self.rows])
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, arg
 from ..model.inputs import Names, Quantity, Rng
 from ..model.scenario import given_inputs
 from ..model.uncertainty import (
@@ -161,8 +161,9 @@ def tornado(
     names = uncertain_names(scenario)
     if not names:
         raise InputError(
-            "sensitivity: no uncertain inputs; give at least one distribution "
-            "(e.g. --mfu 0.25..0.45) or leave --mfu out to use the prior"
+            f"sensitivity: no uncertain inputs; give at least one distribution "
+            f"(e.g. {arg('mfu', '0.25..0.45', 'costmodel.dist.uniform(0.25, 0.45)')}) or leave "
+            f"{arg('mfu')} out to use the prior"
         )
     d = len(names)
     u = np.full((2 * d + 1, d), 0.5)
@@ -210,6 +211,7 @@ class Sensitivity:
     assumptions: list[str] = field(default_factory=list)
     #: the point estimate at the inputs' medians (``Estimate.to_dict()``), for plot subtitles
     point: dict[str, Any] | None = field(default=None, repr=False)
+    mfu_basis: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
@@ -222,6 +224,7 @@ class Sensitivity:
             "tornado": self.tornado,
             "sobol": to_jsonable(self.sobol),
             "assumptions": self.assumptions,
+            "mfu_basis": to_jsonable(self.mfu_basis),
         }
 
     def table(self) -> str:
@@ -244,6 +247,9 @@ class Sensitivity:
             for r in self.tornado
         ]
         out.append(table(rows, ["input", "p05 → p95", "output at p05", "output at p95", "swing"]))
+        basis = (self.mfu_basis or {}).get("text")
+        if basis and "mfu" in self.inputs:
+            out.append(f"  mfu is a fraction of the {basis}")
         if self.sobol:
             s = self.sobol
             out += [
@@ -368,11 +374,11 @@ recompute, mtp, seq_len
     sc = Scenario(**inputs, default_price=output == "cost_usd")
     n = check_samples(n)
     from ..model.estimation import estimate_scenario
-    from ..render.report import _missing
+    from ..render.report import missing_hint
 
     point = estimate_scenario(sc).to_dict()
     if point.get(output) is None:
-        raise InputError(f"output: {output} cannot be computed here: {_missing(output, point)}")
+        raise InputError(f"output: {output} cannot be computed here: {missing_hint(output, point)}")
     rows, median = tornado(sc, output)
     names = uncertain_names(sc)
     result = None
@@ -399,4 +405,5 @@ recompute, mtp, seq_len
         sobol=result,
         assumptions=list(sc.assumptions),
         point=point,
+        mfu_basis=point.get("mfu_basis"),
     )

@@ -286,7 +286,9 @@ class SweepResult:
 
     def to_pandas(self):
         """A ``pandas.DataFrame`` (needs pandas)."""
-        import pandas as pd
+        from ..errors import require_pandas
+
+        pd = require_pandas()
 
         return pd.DataFrame(self.columns)
 

@@ -13,7 +13,7 @@ import sys
 import click
 
 from .._version import __version__
-from ..errors import CostModelError
+from ..errors import CostModelError, cli_spelling
 
 __all__ = ["cli", "main", "Signalled"]
 
@@ -110,13 +110,14 @@ class CostModelGroup(click.Group):
         # the exact arguments, for the command that regenerates an --html page
         extra.setdefault("obj", {"argv": argv})
         try:
-            rv = super().main(
-                args=argv,
-                prog_name=prog_name or "costmodel",
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
+            with cli_spelling():  # messages name --flags here, parameters in Python
+                rv = super().main(
+                    args=argv,
+                    prog_name=prog_name or "costmodel",
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    **extra,
+                )
         except click.exceptions.Exit as e:
             code = e.exit_code
         except BrokenPipeError:

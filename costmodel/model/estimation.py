@@ -117,11 +117,17 @@ class Estimate:
         d["quantiles"] = to_jsonable(self.quantiles) if self.quantiles else {}
         for k, v in self.extras.items():
             d[k] = to_jsonable(v)
+        d.setdefault("mfu_basis", None)
+        from ..render.needs import missing_inputs
+
+        d["missing_inputs"] = missing_inputs(d)
         return d
 
     def to_pandas(self):
         """One row per scenario (arrays) or a single row; needs pandas."""
-        import pandas as pd
+        from ..errors import require_pandas
+
+        pd = require_pandas()
 
         cols = {
             k: np.atleast_1d(getattr(self, k)) for k in OUTPUT_KEYS if getattr(self, k) is not None
@@ -183,9 +189,9 @@ class Estimate:
         return self.samples.outputs if self.samples is not None else None
 
     def __repr__(self) -> str:
-        from ..render.report import estimate_table
+        from ..render.report import estimate_table, fit_width
 
-        return estimate_table(self.to_dict())
+        return fit_width(estimate_table(self.to_dict()))
 
 
 def _inputs(sc: Scenario) -> dict[str, Any]:
@@ -332,6 +338,8 @@ def estimate(
 
     Raises
     ------
+    MissingInputError
+        When not even the model FLOP can be computed, naming every missing input at once.
     InputError
         For out-of-domain or malformed values, naming the field and the allowed range.
     UnknownPresetError
@@ -375,6 +383,10 @@ def estimate_scenario(
         flop_convention=sc.flop_convention,
         **{k: _scalar(point.get(k)) for k in OUTPUT_KEYS},
     )
+    from .explain import mfu_basis, require_something
+
+    require_something(result.to_dict())  # nothing computable: every missing input, at once
+    result.extras["mfu_basis"] = mfu_basis(sc, point)
     if sc.ownership:
         parts = point.get("ownership_parts")
         result.extras["ownership"] = (

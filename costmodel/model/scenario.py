@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..data import store
-from ..errors import InputError, MissingInputError
+from ..errors import InputError, MissingInputError, arg
 from ..formulas import cost, flops
 from ..formulas.distbase import Dist
 from ..formulas.units import format_si
@@ -118,8 +118,8 @@ class Scenario:
         if self.seq_len is not None:
             if self.architecture is None:
                 raise MissingInputError(
-                    "seq_len: only used by architecture-detailed conventions; give an "
-                    "architecture or --run"
+                    f"seq_len: only used by architecture-detailed conventions; give an "
+                    f"architecture or {arg('run')}"
                 )
             s = int(self.seq_len)
             if s <= 0 or s != self.seq_len:
@@ -141,14 +141,16 @@ class Scenario:
         if self.flop_convention != "6nd" and self.architecture is None:
             raise MissingInputError(
                 f"flop_convention: {self.flop_convention!r} needs the model's architecture; "
-                f"start from a run preset (--run, e.g. deepseek-v3) or use 6nd"
+                f"start from a run preset ({arg('run', 'deepseek-v3', repr('deepseek-v3'))}) or "
+                f"use 6nd"
             )
         if self.mtp and (self.architecture is None or not self.architecture.mtp_depth):
             raise InputError("mtp: the architecture has no multi-token-prediction module")
         if self.mtp and self.flop_convention != "megatron":
             raise InputError(
                 f"mtp: only the megatron convention counts the MTP module; add "
-                f"--flop-convention megatron (got {self.flop_convention})"
+                f"{arg('flop_convention', 'megatron', repr('megatron'))} "
+                f"(got {self.flop_convention})"
             )
         if self.flop_convention != "6nd" and "active_params" in self.given:
             self.assumptions.append(
@@ -241,8 +243,8 @@ class Scenario:
         if mixed and self.fp8_fraction is None:
             if self.architecture is None:
                 raise MissingInputError(
-                    "fp8_fraction: precision 'mixed' needs the FLOP share run in FP8 "
-                    "(--fp8-fraction 0.85) or an architecture to derive it from"
+                    f"fp8_fraction: precision 'mixed' needs the FLOP share run in FP8 "
+                    f"({arg('fp8_fraction', '0.85')}) or an architecture to derive it from"
                 )
             f = self.architecture.fp8_flop_fraction(mtp=self.mtp)
             self.fp8_fraction = np.asarray(f)
@@ -258,8 +260,8 @@ class Scenario:
             src = "" if "precision" in self.given else " (the run preset's precision)"
             self.assumptions.append(
                 f"precision 'mixed'{src}: mfu is a fraction of the blended FP8/BF16 peak; "
-                f"published MFU figures usually divide by the BF16 peak (add --precision bf16 "
-                f"to use it)"
+                f"published MFU figures usually divide by the BF16 peak (add "
+                f"{arg('precision', 'bf16', repr('bf16'))} to use it)"
             )
 
     def _note_over_ceiling(self, hw: Hardware) -> None:
@@ -301,7 +303,7 @@ class Scenario:
                 self.assumptions.append(f"precision not given: {p} assumed")
                 return p
         raise MissingInputError(
-            "precision: give --precision; the accelerators share no 16-bit peak"
+            f"precision: give {arg('precision')}; the accelerators share no 16-bit peak"
         )
 
     def _market_price(self) -> None:
@@ -310,7 +312,7 @@ class Scenario:
         from .market import market_price
 
         if self.gpu is None or np.ndim(self.gpu) > 0:
-            raise InputError("price_usd_per_gpu_hour: 'market' needs a single --gpu")
+            raise InputError(f"price_usd_per_gpu_hour: 'market' needs a single {arg('gpu')}")
         m = market_price(self.gpu)
         self.price_usd_per_gpu_hour = m.dist()
         self.assumptions.append(m.describe())
@@ -347,7 +349,7 @@ class Scenario:
         from ..formulas.cost import DEPRECIATION_OOM_PER_YEAR
 
         if self.gpu is None or np.ndim(self.gpu) > 0:
-            raise InputError("ownership: needs a single --gpu")
+            raise InputError(f"ownership: needs a single {arg('gpu')}")
         acc = self.accelerators[self.gpu]
         if acc.tdp_w is None:
             raise InputError(f"ownership: {acc.id} has no published TDP for the energy term")
@@ -357,7 +359,7 @@ class Scenario:
             except (KeyError, ValueError):
                 raise InputError(
                     f"server_usd_per_gpu: no purchase price for {acc.id} in "
-                    f"presets/prices; give --server-usd-per-gpu"
+                    f"presets/prices; give {arg('server_usd_per_gpu')}"
                 ) from None
             from ..formulas.dist import Fixed, LogUniform
 

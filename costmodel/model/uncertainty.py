@@ -140,7 +140,9 @@ class Samples:
 
     def to_pandas(self):
         """A ``pandas.DataFrame`` with one row per sample (needs pandas)."""
-        import pandas as pd
+        from ..errors import require_pandas
+
+        pd = require_pandas()
 
         return pd.DataFrame({**self.inputs, **self.outputs})
 

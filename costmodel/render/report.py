@@ -185,43 +185,35 @@ _INPUT_ROWS: list[tuple[str, str, str]] = [
 ]
 
 
-def _missing(k: str, d: dict[str, Any]) -> str | None:
-    """Which input to give for output ``k``, from what the estimate actually lacks."""
-    inp = d["inputs"]
+def _needed_by(d: dict[str, Any]) -> dict[str, list[str]]:
+    """Input -> outputs it would unlock (``missing_inputs`` of ``Estimate.to_dict()``)."""
+    if "missing_inputs" in d:
+        return d["missing_inputs"] or {}
+    from .needs import missing_inputs  # a dict from an older producer
 
-    def need(*flags):
-        return "give " + " and ".join(flags)
+    return missing_inputs(d)
 
-    if k == "model_flop":
-        if inp.get("tokens") is None:
-            return need("--tokens")
-        return need("--active-params (or --params, or --run)")
-    if k == "gpu_hours":
-        if d.get("model_flop") is None:
-            return _missing("model_flop", d)
-        if inp.get("gpu") is None:
-            return need("--gpu")
-        return need("--mfu")
-    deps = {
-        "wall_clock_days": ("--n-gpus", "n_gpus"),
-        "cost_usd": ("--price-usd-per-gpu-hour", "price_usd_per_gpu_hour"),
-        "energy_kwh": ("--pue", "pue"),
-    }
-    if k in deps:
-        if d.get("gpu_hours") is None:
-            return _missing("gpu_hours", d)
-        flag, name = deps[k]
-        if inp.get(name) is None:
-            return need(flag)
-        return "no published TDP for this accelerator" if k == "energy_kwh" else None
-    if k == "co2e_kg":
-        if d.get("energy_kwh") is None:
-            return _missing("energy_kwh", d)
-        return need("--grid-kg-co2e-per-kwh")
-    return None
+
+def missing_hint(k: str, d: dict[str, Any]) -> str:
+    """``give --price-usd-per-gpu-hour`` (CLI) / ``give price_usd_per_gpu_hour`` (Python):
+    the inputs output ``k`` still needs."""
+    from .needs import spell
+
+    names = [spell(i) for i, outs in _needed_by(d).items() if k in outs]
+    if not names:
+        return "no published TDP for this accelerator" if k == "energy_kwh" else "not computable"
+    return "give " + " and ".join(names)
 
 
 _HINTED = ("model_flop", "gpu_hours", "wall_clock_days", "cost_usd", "energy_kwh", "co2e_kg")
+
+
+def _mfu_label(d: dict[str, Any]) -> str:
+    b = d.get("mfu_basis") or {}
+    p = b.get("precision")
+    if not isinstance(p, str):
+        return "MFU"
+    return "MFU vs blended FP8/BF16 peak" if p == "mixed" else f"MFU vs {p} dense peak"
 
 
 def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
@@ -233,6 +225,9 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
         for k, label, kind in _INPUT_ROWS
         if inp.get(k) is not None and not (k == "recompute" and inp[k] == "none")
     ]
+    src = (d.get("mfu_basis") or {}).get("precision_source")
+    if src and src != "given":
+        rows = [(a, f"{b} (from {src})" if a == "precision" else b) for a, b in rows]
     out.append(table(rows))
     q = d.get("quantiles") or {}
     out += ["", "outputs"]
@@ -257,12 +252,18 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             ownership_cost_usd=own.get("cost_usd"),
             ownership_usd_per_gpu_hour=own.get("usd_per_gpu_hour"),
         )
+    needed = _needed_by(d)
+    blocked = {o for outs in needed.values() for o in outs}
     for k, label, kind in rows_spec:
         v = d.get(k)
-        if (v is None and k not in _HINTED) or (same_hw and k in ("hardware_flop", "hfu")):
+        if (v is None and (k not in _HINTED or k in blocked)) or (
+            same_hw and k in ("hardware_flop", "hfu")
+        ):
             continue
+        if k == "mfu":
+            label = _mfu_label(d)
         if v is None:
-            cells = [label, f"n/a ({_missing(k, d)})"]
+            cells = [label, f"n/a ({missing_hint(k, d)})"]
         else:
             cells = [label, fmt_value(v, kind)]
         if q:
@@ -270,6 +271,20 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             cells += [fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys)
         rows.append(cells)
     out.append(table(rows, header))
+    basis = (d.get("mfu_basis") or {}).get("text")
+    if basis and d.get("mfu") is not None:
+        out.append(f"  MFU basis: {basis}")
+    if needed:
+        from .needs import spell
+
+        labels = {k: lab for k, lab, _ in _OUTPUT_ROWS}
+        out += ["", "not computed: give these inputs"]
+        names = {i: spell(i) for i in needed}
+        w = max(map(len, names.values()))
+        out += [
+            f"  {names[i].ljust(w)}  {', '.join(labels.get(o, o) for o in outs)}"
+            for i, outs in needed.items()
+        ]
     if own:
         out += ["", "ownership cost breakdown (Epoch AI method)", _ownership_rows(own)]
     if d["assumptions"]:

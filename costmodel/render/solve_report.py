@@ -80,6 +80,9 @@ def solve_table(d: dict[str, Any], width: int | None = None) -> str:
     ):
         if e.get(k) is not None:
             rows.append((label, fmt(e[k])))
+    basis = (e.get("mfu_basis") or {}).get("text")
+    if basis and (d.get("unknown") == "mfu" or e.get("mfu") is not None):
+        rows.append(("MFU basis", basis))
     out = ["costmodel solve", "", key_values(rows, width=width)]
     if d.get("assumptions"):
         out += ["", "assumptions"] + [f"  - {a}" for a in d["assumptions"]]
