@@ -271,6 +271,8 @@ def test_p_under_each_prior_with_the_side_it_falls_on():
     assert "m1 9.8% optimistic" in text
     assert "m0 13.1% consistent" in text
     assert "m2 0.4% implausible" in text
+    assert "Under 3 candidate priors" in text and "ranges from 0.4% to 13.1%" in text
+    assert "1 gives “optimistic”, 1 gives “consistent”, 1 gives “implausible”" in text
 
 
 def test_repr_html_of_an_array_estimate_has_one_row_per_scenario():

@@ -128,9 +128,7 @@ def _number(x: float, key: str) -> str:
         return f"{x / 1e12:,.1f} TFLOP/s"
     if "days" in k or k.endswith("_hours") and "gpu" not in k:
         return f"{x:,.1f}"
-    if abs(x) >= 1e6 or (
-        abs(x) >= 1e4 and any(w in full for w in ("hours", "tokens", "params", "flop"))
-    ):
+    if abs(x) >= 1e4:
         return format_si(x, 4)
     if abs(x) >= 1000 or float(x).is_integer():
         return f"{x:,.0f}"

@@ -25,7 +25,7 @@ from .html import (
     tag,
 )
 from .html import page as _page
-from .html_check_parts import pct
+from .html_check_parts import pct, side
 from .html_sources import sources_list
 
 __all__ = ["body", "page", "plain_verdict", "odds"]
@@ -172,36 +172,26 @@ def _prior_sensitivity(d: Mapping[str, Any]) -> Raw:
     alt = lik.get("alternatives")
     if alt:
         t = d["verdict"].get("thresholds", {})
-        rows = [
-            (
-                a.get("prior", ""),
-                a.get("model", ""),
-                pct(a["p_gpu_hours_le_claimed"], 1),
-                _side(a["p_gpu_hours_le_claimed"], t),
-                a.get("note", ""),
+        ps = [a["p_gpu_hours_le_claimed"] for a in alt]
+        sides = [side(p, t) for p in ps]
+        counts = ", ".join(
+            f"{sides.count(v)} give{'s' if sides.count(v) == 1 else ''} “{v}”"
+            for v in dict.fromkeys(sides)
+        )
+        parts.append(
+            tag(
+                "p",
+                tag("strong", f"Under {len(alt)} candidate priors"),
+                f" (each refitted without the claim's own run) the chance ranges from "
+                f"{pct(min(ps))} to {pct(max(ps))}: {counts} on the probability alone. ",
+                tag("a", "The table", href="#priors"),
+                " is under “How likely”.",
             )
-            for a in alt
-        ]
-        parts += [
-            tag("p", tag("strong", "The chance under each candidate prior"),
-                " (each refitted without the claim's own run):"),
-            table(rows, ["prior", "model", "P(≤ claimed)", "verdict on P alone", "how"],
-                  numeric=[False, False, True, False, False], stack=True),
-        ]  # fmt: skip
+        )
     for k, v in lik.items():  # other alternatives a result may carry
         if "prior" in k and k != "prior" and v:
             parts += [tag("h3", label(k)), generic(v, k)]
     return join(parts)
-
-
-def _side(p: float, t: Mapping[str, float]) -> str:
-    """The verdict the probability alone would give (the utilization and arithmetic rules
-    can only make it stricter)."""
-    if p < t.get("p_implausible", 0.01):
-        return "implausible"
-    if p < t.get("p_optimistic", 0.1):
-        return "optimistic"
-    return "consistent"
 
 
 def _key_numbers(d: Mapping[str, Any]) -> Raw:

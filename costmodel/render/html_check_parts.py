@@ -286,5 +286,42 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | None) -> Raw:
         "p_cost_le_claimed_at_market_price",
         "p_cost_le_claimed_at_claimed_price",
     }
+    if lik.get("alternatives"):
+        out.append(_alternatives(lik["alternatives"], d["verdict"].get("thresholds", {})))
     shown_above = {k for k in lik if "prior" in k} | {"alternatives"}
     return _join([*out, rest(lik, handled | shown_above)])
+
+
+def side(p: float, t: Mapping[str, float]) -> str:
+    """The verdict the probability alone would give (the utilization and arithmetic rules
+    can only make it stricter)."""
+    if p < t.get("p_implausible", 0.01):
+        return "implausible"
+    if p < t.get("p_optimistic", 0.1):
+        return "optimistic"
+    return "consistent"
+
+
+def _alternatives(alt: Sequence[Mapping[str, Any]], t: Mapping[str, float]) -> Raw:
+    """P(GPU-hours ≤ claimed) under each candidate prior: a dot chart and a table."""
+    line = t.get("p_optimistic", 0.1)
+    chart = svg.strip(
+        [("chosen", [(a["p_gpu_hours_le_claimed"], a.get("model", "")) for a in alt[:1]]),
+         ("others", [(a["p_gpu_hours_le_claimed"], f"{a.get('prior')} {a.get('model')}")
+                     for a in alt[1:]])],
+        marker=line, marker_text=f"{pct(line, 0)} line", xlabel="P(GPU-hours ≤ claimed)",
+        fmt=lambda v: f"{100 * v:.0f}%", title="The chance under each candidate prior",
+        desc="; ".join(f"{a.get('model')}: {pct(a['p_gpu_hours_le_claimed'])}" for a in alt),
+    )  # fmt: skip
+    rows = [
+        (a.get("prior", ""), a.get("model", ""), pct(a["p_gpu_hours_le_claimed"], 1),
+         side(a["p_gpu_hours_le_claimed"], t), a.get("note", ""))
+        for a in alt
+    ]  # fmt: skip
+    return _join([
+        tag("h3", "The chance under each candidate prior", id="priors"),
+        tag("figure", chart, tag("figcaption", "Each dot is one prior (hover for its name); "
+            "left of the red line the probability alone would make the claim “optimistic”.")),
+        table(rows, ["prior", "model", "P(≤ claimed)", "verdict on P alone", "how"],
+              numeric=[False, False, True, False, False], stack=True),
+    ])  # fmt: skip

@@ -311,7 +311,12 @@ def backtest_body(d: Mapping[str, Any]) -> Raw:
         )
         for r in runs
     ]
-    summ = [{"runs": k, **v} for k, v in d["summary"].items() if isinstance(v, Mapping)]
+    summ = [
+        {"runs": k, **{x: (" ".join(map(str, y)) if isinstance(y, list) else y)
+                       for x, y in v.items()}}
+        for k, v in d["summary"].items()
+        if isinstance(v, Mapping)
+    ]  # fmt: skip
     out: list[Any] = [
         tag("h1", "Backtest: published accelerator-hours predicted from size, tokens and hardware"),
         tag("p", f"Prior model {d['model']}; each run predicted without itself (leave-one-out)."),
@@ -342,20 +347,16 @@ def backtest_body(d: Mapping[str, Any]) -> Raw:
                 ),
             )
         )
-    keep = [
-        "id",
-        "gpu",
-        "active_params",
-        "tokens",
-        "reported_gpu_hours",
-        "predicted_p05",
-        "predicted_p50",
-        "predicted_p95",
-        "ratio",
-        "inside_90",
-        "gpu_hours_grade",
-    ]
-    out.append(section("runs", "Runs", records_table(sorted(runs, key=lambda r: r["id"]), keep)))
+    keep = ["id", "organization", "gpu", "active_params", "tokens", "reported_gpu_hours",
+            "predicted_p05", "predicted_p50", "predicted_p95", "ratio", "inside_90",
+            "hours_scope"]  # fmt: skip
+    out.append(
+        section(
+            "runs",
+            "Runs",
+            records_table(sorted(runs, key=lambda r: r["id"]), [k for k in keep if k in runs[0]]),
+        )
+    )
     return join(out)
 
 
