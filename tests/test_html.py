@@ -199,9 +199,9 @@ def _fragment_ok(frag: str) -> str:
 def test_repr_html_fragments():
     e = costmodel.estimate(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16",
                            mfu=0.35, price_usd_per_gpu_hour=2)  # fmt: skip
-    assert costmodel.units.format_usd(FLOP_6ND / (989.4e12 * 0.35 * 3600) * 2, 4) in _fragment_ok(
-        e._repr_html_()
-    )
+    text = _fragment_ok(e._repr_html_())
+    assert costmodel.units.format_usd(FLOP_6ND / (989.4e12 * 0.35 * 3600) * 2, 4) in text
+    assert "35.0% of the" in text and "989.4 TFLOP/s" in text  # the MFU's basis is named
     c = costmodel.check("deepseek-v3", samples=2000)
     assert f"{100 * MFU_6ND:.1f}%" in _fragment_ok(c._repr_html_())
     bt = costmodel.backtest()

@@ -16,6 +16,7 @@ from .html import (
     Raw,
     fmt,
     generic,
+    h,
     join,
     label,
     records_table,
@@ -60,16 +61,17 @@ def estimate_body(
         str(x) for x in (inp.get("run"), inp.get("gpu"), inp.get("precision")) if x is not None
     )
     key = [(label(k), fmt(d.get(k), k)) for k in ("cost_usd", "gpu_hours", "wall_clock_days")]
-    basis = d.get("mfu_basis") or {"precision": inp.get("precision"),
-                                   "peak_flop_per_s": d.get("peak_flop_per_s")}  # fmt: skip
-    peak = basis.get("peak_flop_per_s")
-    key += [
-        (
-            f"MFU ({d['flop_convention']} FLOP vs the {basis.get('precision') or ''} dense peak"
-            + (f", {peak / 1e12:,.0f} TFLOP/s)" if peak else ")"),
-            fmt(d.get("mfu"), "mfu"),
+    basis = d.get("mfu_basis") or {}
+    peak = basis.get("peak_flop_per_s") or d.get("peak_flop_per_s")
+    against = basis.get("text") or (
+        f"{basis.get('precision') or inp.get('precision') or ''} dense peak"
+        + (f", {peak / 1e12:,.1f} TFLOP/s" if isinstance(peak, int | float) else "")
+    )
+    mfu = d.get("mfu")
+    if mfu is not None:
+        key.append(
+            (f"MFU ({d['flop_convention']} FLOP)", Raw(f"{fmt(mfu, 'mfu')} of the {h(against)}"))
         )
-    ]
     q = d.get("quantiles") or {}
     qkeys = [k for k in next(iter(q.values()), {}) if k != "n"]
     outs = [k for k in _OUTPUTS if d.get(k) is not None and (k != "hfu" or d["hfu"] != d["mfu"])]
@@ -132,6 +134,7 @@ def estimate_body(
             )
         )
     handled = {"schema", "inputs", "assumptions", "flop_convention", "quantiles", *_OUTPUTS}
+    handled.add("mfu_basis")  # in the key numbers
     inputs = {k: v for k, v in inp.items() if v is not None and k != "architecture"}
     out += [
         section(
