@@ -107,7 +107,9 @@ def sobol_indices(
         raise InputError("sensitivity: no uncertain inputs; give at least one distribution")
     if not 0 <= n_boot <= 10_000:
         raise InputError(f"bootstrap: {n_boot} resamples; use 0 to 10,000")
-    rng = np.random.default_rng(rng)
+    from ..model.validate import rng as as_rng
+
+    rng = as_rng(rng)
     u = draw_uniforms(n, 2 * d, rng, qmc=qmc)
     a, b = u[:, :d], u[:, d:]
     blocks = [a, b]
@@ -365,11 +367,19 @@ recompute, mtp, seq_len
     Sensitivity
     """
     inputs = given_inputs(locals())
-    from ..model.scenario import Scenario
+    from ..model import validate
+    from ..model.scenario import DOMAINS, Scenario
     from ..model.uncertainty import MAX_SAMPLES, check_samples
 
+    validate.choice("output", output, SENSITIVITY_OUTPUTS)
     if output not in SENSITIVITY_OUTPUTS:
         raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
+    qmc, sobol = validate.flag("qmc", qmc), validate.flag("sobol", sobol)
+    validate.rng(rng)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer):
+        got = validate.shown(n_boot)
+        raise InputError(f"n_boot: expected a whole number of resamples, got {got}")
+    validate.single_values("sensitivity", inputs, (*DOMAINS, "gpu", "precision"))
     # a price only matters for cost: without one, the market default is for cost alone
     sc = Scenario(**inputs, default_price=output == "cost_usd")
     n = check_samples(n)

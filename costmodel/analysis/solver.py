@@ -212,7 +212,21 @@ recompute, mtp, seq_len
             "budget: give exactly one of budget_usd, budget_gpu_hours, budget_days"
         )
     ((bkey, budget),) = budgets.items()
-    budget = float(budget)
+    from ..model import validate
+    from ..model.scenario import DOMAINS
+    from ..model.uncertainty import check_samples
+
+    arr = validate.real_array(bkey, budget)
+    if arr.ndim:
+        raise InputError(f"{bkey}: expected one number, got an array of shape {arr.shape}")
+    budget = float(arr)
+    compute_optimal = validate.flag("compute_optimal", compute_optimal)
+    qmc = validate.flag("qmc", qmc)
+    samples = check_samples(samples)
+    validate.rng(rng)
+    if unknown is not None:
+        validate.choice("unknown", unknown, UNKNOWNS)
+    validate.single_values("solve", inputs, (*DOMAINS, "gpu", "precision"))
     if not (math.isfinite(budget) and budget > 0):
         raise InputError(f"{bkey}: {budget!r} must be a positive finite number")
     metric = _METRIC[bkey]

@@ -369,8 +369,8 @@ recompute, mtp, seq_len
     [3.69, 1.84]
     """
     fixed = given_inputs(locals())
-    if not isinstance(grid, dict):
-        grid = parse_grid(grid)
+    grid = _api_grid(grid)
+    _api_outputs(outputs, fixed)
     n = grid_size(grid)
     if n > MAX_IN_MEMORY_ROWS:
         raise InputError(
@@ -410,6 +410,38 @@ def _is_log(values) -> bool:
         return False
     r, d = v[1:] / v[:-1], np.diff(v)
     return bool(np.allclose(r, r[0], rtol=1e-6) and not np.allclose(d, d[0], rtol=1e-6))
+
+
+def _api_grid(grid: Any) -> dict[str, list]:
+    """A grid from the API: a dict of value lists, or ``NAME=SPEC`` strings (one or many)."""
+    from ..model.validate import shown
+
+    if isinstance(grid, str):
+        grid = [grid]
+    if isinstance(grid, dict):
+        out = {}
+        for k, v in grid.items():
+            if not isinstance(k, str):
+                raise InputError(f"grid: names must be strings, got {shown(k)}")
+            if isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__"):
+                raise InputError(f"grid: {k}: expected a list of values, got {shown(v)}")
+            out[_key(k)] = list(v)
+            if not out[_key(k)]:
+                raise InputError(f"grid: {k} has no values")
+        return out
+    if not isinstance(grid, list | tuple) or not all(isinstance(g, str) for g in grid):
+        raise InputError(
+            f"grid: expected a dict {{name: values}} or 'NAME=SPEC' strings, got {shown(grid)}"
+        )
+    return parse_grid(grid)
+
+
+def _api_outputs(outputs: Any, fixed: dict[str, Any]) -> None:
+    from ..model import validate
+
+    allowed = (*OUTPUT_KEYS, "ownership_usd_per_gpu_hour", "ownership_cost_usd")
+    validate.names("outputs", outputs, allowed)
+    validate.single_values("a sweep's fixed input", fixed, (*DOMAINS, "gpu", "precision"))
 
 
 def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..data import store
 from ..data.schemas import ClaimPreset
-from ..errors import InputError, PresetError
+from ..errors import InputError, PresetError, UnknownPresetError
 from ..model import priors
 from .compare import comparison, decomposition, history
 from .consistency import (
@@ -79,21 +79,29 @@ def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
         try:
             return ClaimPreset.model_validate(claim)
         except ValidationError as e:
-            from ..data.store import _describe
+            from ..data.store import describe_validation_error
 
-            raise PresetError(
-                _describe(e, "(claim given as flags)").replace(
-                    "preset file (claim given as flags)", "claim"
-                )
-            ) from None
-    s = str(claim)
-    if s.endswith(".toml") or os.path.sep in s:
-        if not os.path.exists(s):
-            raise InputError(f"claim: file {s} does not exist")
+            raise PresetError(describe_validation_error(e, "claim")) from None
+    if isinstance(claim, os.PathLike):  # a file only when the caller says so
         from pathlib import Path
 
-        return store.read_file(Path(s), "claims")
-    return store.get("claims", s)
+        p = Path(claim)
+        if not p.exists():
+            raise InputError(f"claim: file {p} does not exist")
+        return store.read_file(p, "claims")
+    from ..model.validate import shown
+
+    if not isinstance(claim, str):
+        raise InputError(
+            f"claim: expected a claim id, a pathlib.Path, a dict or a ClaimPreset, "
+            f"got {shown(claim)}"
+        )
+    if claim.endswith(".toml") or os.path.sep in claim:
+        raise UnknownPresetError(
+            f"claim: {shown(claim)} is read as a preset id, not a file; pass "
+            f"path={shown(claim)} or a pathlib.Path to read a file"
+        )
+    return store.get("claims", claim)
 
 
 @dataclass
@@ -157,8 +165,9 @@ class ClaimCheck:
 # ---------------------------------------------------------------- helpers
 # ---------------------------------------------------------------- the check
 def check(
-    claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset,
+    claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset | None = None,
     *,
+    path: str | os.PathLike[str] | None = None,
     samples: int = 20_000,
     rng: np.random.Generator | int | None = 0,
 ) -> ClaimCheck:
@@ -166,8 +175,11 @@ def check(
 
     Parameters
     ----------
-    claim : str, path, dict or ClaimPreset
-        A preset id (``"deepseek-v3"``), a TOML file with the claim schema, or the fields.
+    claim : str, pathlib.Path, dict or ClaimPreset
+        A preset id (``"deepseek-v3"``), a :class:`pathlib.Path` to a TOML file with the
+        claim schema, or the fields. A string is always an id, never a file name.
+    path : str or path, optional
+        Instead of ``claim``: a TOML file with the claim schema.
     samples : int, default 20000
         Monte Carlo samples for the likelihood (utilization prior × FLOP convention ×
         market price).
@@ -179,8 +191,18 @@ def check(
     ClaimCheck
     """
     from ..model.uncertainty import check_samples
+    from ..model.validate import rng as check_rng
 
+    if (claim is None) == (path is None):
+        raise InputError("claim: give exactly one of claim (an id, Path, dict) or path=")
+    if path is not None:
+        if not isinstance(path, str | os.PathLike):
+            raise InputError(f"path: expected a file name, got {path!r:.40}")
+        from pathlib import Path
+
+        claim = Path(path)
     samples = check_samples(samples)
+    check_rng(rng)
     if samples < MIN_SAMPLES:
         raise InputError(
             f"samples: {samples} is too few for the cost distribution; use at least {MIN_SAMPLES:,}"

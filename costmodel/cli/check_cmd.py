@@ -127,10 +127,11 @@ def check_cmd(
             source="command line",
             as_of="2026-11-28",
         )
-        target = own
+        result = check(own, samples=samples, rng=seed)
+    elif claim_file:
+        result = check(path=claim_file, samples=samples, rng=seed)
     else:
-        target = claim or claim_file
-    result = check(target, samples=int(samples), rng=seed)
+        result = check(claim, samples=samples, rng=seed)
     emit(result.to_dict(), result.table, fmt, as_json, output)
     if plot_path is not None:
         result.plot(plot_path)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import PresetError, UnknownPresetError, unknown
+from .tomlfile import read_toml
 
 __all__ = [
     "KINDS",
@@ -32,6 +31,7 @@ __all__ = [
     "clear_cache",
     "Catalog",
     "catalog",
+    "describe_validation_error",
 ]
 
 #: Preset kinds and their folders.
@@ -102,6 +102,12 @@ def _schema(kind: str) -> type[BaseModel]:
 
 def _describe(err: ValidationError, path: Path | str) -> str:
     """One line naming the file, every missing or unknown key, and the other problems."""
+    return describe_validation_error(err, f"preset file {path}")
+
+
+def describe_validation_error(err: ValidationError, where: str) -> str:
+    """A pydantic error as one line: ``where``, then every missing or unknown key and the
+    first other problems (used for preset files, claims and architectures)."""
     errors = err.errors()
     missing = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "missing"]
     extra = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
@@ -119,95 +125,7 @@ def _describe(err: ValidationError, path: Path | str) -> str:
         parts.append(f"{key}: {e['msg']}{shown}")
     if len(others) > 4:
         parts.append(f"and {len(others) - 4} more")
-    return f"preset file {path}: " + "; ".join(parts)
-
-
-#: Largest preset file read [bytes]; the biggest built-in one is a few KiB.
-MAX_PRESET_BYTES = 1 << 20
-#: A run of digits this long is no number a preset needs (the largest finite float has 309
-#: integer digits); Python also refuses to convert integers past 4,300 digits.
-_LONG_NUMBER = re.compile(r"[0-9_]{300,}")
-_DEEP = re.compile(r"[\[{][\s\[{]*[\[{]")
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_PRESET_BYTES`.
-
-    Opened without blocking (a FIFO named ``x.toml`` would wait for a writer forever) and
-    checked with ``fstat`` before reading (``/dev/zero`` never ends).
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as e:
-        raise PresetError(f"preset file {path}: cannot read: {e.strerror}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise PresetError(
-                f"preset file {path}: not a regular file (a FIFO, device or directory); "
-                "presets must be plain TOML files"
-            )
-        chunks, size = [], 0
-        while size <= MAX_PRESET_BYTES:
-            chunk = os.read(fd, MAX_PRESET_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_PRESET_BYTES:
-            raise PresetError(
-                f"preset file {path}: larger than {MAX_PRESET_BYTES // 1024} KiB; a preset "
-                "is one entry of a few KiB"
-            )
-        return b"".join(chunks)
-    except OSError as e:
-        raise PresetError(f"preset file {path}: cannot read: {e.strerror}") from None
-    finally:
-        os.close(fd)
-
-
-def _key_at(text: str, pos: int) -> str:
-    """``key (line N)`` for the TOML line holding character ``pos``."""
-    line_no = text.count("\n", 0, pos) + 1
-    line = text.splitlines()[line_no - 1] if text else ""
-    key = line.partition("=")[0].strip() if "=" in line else ""
-    return f"{key} (line {line_no})" if key else f"line {line_no}"
-
-
-def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line_no = data.count(b"\n", 0, e.start) + 1
-        raise PresetError(
-            f"preset file {path}: not UTF-8 text: byte 0x{data[e.start]:02x} on line {line_no}"
-        ) from None
-    m = _LONG_NUMBER.search(text)
-    if m:
-        raise PresetError(
-            f"preset file {path}: {_key_at(text, m.start())}: a number with "
-            f"{len(m.group().replace('_', '')):,} digits; numbers must be finite floats "
-            "(write a large value with an exponent, e.g. 1e21)"
-        )
-    deep = max(
-        _DEEP.finditer(text),
-        key=lambda m: m.group().count("[") + m.group().count("{"),
-        default=None,
-    )
-    if deep is not None and deep.group().count("[") + deep.group().count("{") > 32:
-        raise PresetError(
-            f"preset file {path}: {_key_at(text, deep.start())}: arrays or tables nested more "
-            "than 32 deep"
-        )
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise PresetError(f"preset file {path}: not valid TOML: {e}") from None
-    except RecursionError:  # nesting the scan above did not see (values between brackets)
-        raise PresetError(f"preset file {path}: not valid TOML: nested too deep") from None
-    except ValueError as e:  # a limit tomllib enforces through int() or float()
-        raise PresetError(f"preset file {path}: not valid TOML: {str(e)[:80]}") from None
+    return f"{where}: " + "; ".join(parts)
 
 
 def read_file(path: Path, kind: str) -> BaseModel:
@@ -218,7 +136,7 @@ def read_file(path: Path, kind: str) -> BaseModel:
     PresetError
         Naming the file, the key and the problem.
     """
-    data = _parse_toml(_read_bytes(path), path)
+    data = read_toml(path)
     try:
         return _schema(kind).model_validate(data)
     except ValidationError as e:

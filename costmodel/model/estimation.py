@@ -365,6 +365,11 @@ def estimate_scenario(
     quantiles: Sequence[float] = (),
 ) -> Estimate:
     """:func:`estimate` of a :class:`Scenario` already built (the analyses reuse theirs)."""
+    from . import validate
+
+    quantiles = validate.probabilities("quantiles", quantiles)
+    qmc = validate.flag("qmc", qmc)
+    rng = validate.rng(rng)
     n = 0
     if isinstance(samples, str):
         if samples != "auto":
@@ -372,7 +377,7 @@ def estimate_scenario(
 
             raise InputError(f"samples: {samples!r} is not a whole number or 'auto'")
         n = DEFAULT_SAMPLES if samplable(sc) else 0
-    elif samples:
+    else:
         from .uncertainty import check_samples
 
         n = check_samples(samples)

@@ -83,12 +83,9 @@ DOMAINS: dict[str, Domain] = {
 
 def check_array(name: str, value: Any) -> np.ndarray:
     """Convert to a float array and check the domain; raise one clear error otherwise."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"{name}: expected a number or an array of numbers, got {value!r}"
-        ) from None
+    from .validate import real_array
+
+    arr = real_array(name, value)
     dom = DOMAINS[name]
     if arr.size > 1 and not dom.integer and np.all(dom.contains(np.array([arr.min(), arr.max()]))):
         return arr  # every value lies between two allowed ones (a NaN would be the min)

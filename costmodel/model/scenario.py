@@ -91,6 +91,10 @@ class Scenario:
         if self.run is None:
             self.run_preset = None
             return
+        if not isinstance(self.run, str):
+            from .validate import shown
+
+            raise InputError(f"run: expected a run preset id (a string), got {shown(self.run)}")
         r = store.get("runs", self.run)
         self.run_preset = r
         self.run = r.id
@@ -111,22 +115,35 @@ class Scenario:
             self.architecture = r.architecture
 
     def _resolve_architecture(self) -> None:
-        if isinstance(self.architecture, dict):
-            from ..formulas.architecture import Architecture
+        from . import validate
 
-            self.architecture = Architecture.model_validate(self.architecture)
+        self.architecture = validate.architecture(self.architecture)
         if self.seq_len is not None:
             if self.architecture is None:
                 raise MissingInputError(
                     f"seq_len: only used by architecture-detailed conventions; give an "
                     f"architecture or {arg('run')}"
                 )
+            ok = isinstance(self.seq_len, int | float | np.integer | np.floating)
+            try:
+                ok = ok and not isinstance(self.seq_len, bool) and 0 < self.seq_len < 1e12
+            except OverflowError:
+                ok = False
+            if not ok:
+                got = validate.shown(self.seq_len)
+                raise InputError(f"seq_len: expected a whole number of tokens, got {got}")
             s = int(self.seq_len)
             if s <= 0 or s != self.seq_len:
                 raise InputError(f"seq_len: {self.seq_len!r} must be a positive integer")
             self.architecture = self.architecture.model_copy(update={"seq_len": s})
 
     def _check_options(self) -> None:
+        from . import validate
+
+        validate.choice("flop_convention", self.flop_convention, flops.CONVENTIONS)
+        validate.choice("recompute", self.recompute, RECOMPUTE)
+        self.mtp = validate.flag("mtp", self.mtp)
+        self.ownership = validate.flag("ownership", self.ownership)
         if self.flop_convention not in flops.CONVENTIONS:
             from ..errors import close_matches
 
@@ -178,6 +195,10 @@ class Scenario:
             )
 
     def _check_numeric(self) -> None:
+        from .validate import broadcast, ids
+
+        self.gpu = ids("gpu", self.gpu)
+        self.precision = ids("precision", self.precision)
         for name in DOMAINS:
             v = getattr(self, name)
             if v is None:
@@ -204,6 +225,7 @@ class Scenario:
                     self.assumptions.append(note)
             else:
                 setattr(self, name, check_array(name, v))
+        broadcast({k: getattr(self, k) for k in (*DOMAINS, "gpu", "precision")})
 
     def _resolve_hardware(self) -> None:
         self.accelerators: dict[str, Any] = {}

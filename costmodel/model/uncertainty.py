@@ -97,7 +97,9 @@ def draw_uniforms(n: int, d: int, rng=None, *, qmc: bool = False) -> np.ndarray:
 
     Sobol points are balanced only for ``n`` a power of two; other ``n`` are allowed.
     """
-    rng = np.random.default_rng(rng)
+    from .validate import rng as as_rng
+
+    rng = as_rng(rng)
     if d == 0:
         return np.empty((n, 0))
     if not qmc:
@@ -149,12 +151,18 @@ class Samples:
 
 def check_samples(n: Any) -> int:
     """Validate a sample count."""
+    import numbers
+
+    from .validate import shown
+
+    if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Real):
+        raise InputError(f"samples: expected a whole number, got {shown(n)}")
     try:
         k = int(n)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(f"samples: {n!r} is not a whole number") from None
+        raise InputError(f"samples: {shown(n)} is not a whole number") from None
     if k != n or k < 0:
-        raise InputError(f"samples: {n!r} must be a whole number >= 0")
+        raise InputError(f"samples: {shown(n)} must be a whole number >= 0")
     if k > MAX_SAMPLES:
         raise InputError(
             f"samples: {k:,} exceeds the limit of {MAX_SAMPLES:,}; "
@@ -252,6 +260,20 @@ def simulate(
     n = check_samples(n)
     if n == 0:
         raise InputError("samples: need at least 1 sample to simulate")
+    from .scenario import Scenario
+    from .validate import flag
+    from .validate import rng as as_rng
+
+    if not isinstance(scenario, Scenario):
+        raise InputError(
+            f"scenario: expected a costmodel.Scenario, got {type(scenario).__name__}; "
+            "build one with costmodel.Scenario(...)"
+        )
+    qmc = flag("qmc", qmc)
+    rng = as_rng(rng)
+    from .validate import names as output_names
+
+    keep = output_names("keep", keep)
     base = scenario.point_values()
     names = uncertain_names(scenario)
     for k, v in base.items():
