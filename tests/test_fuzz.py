@@ -5,6 +5,10 @@ reproducible; the examples are counted so the suite proves it ran at least 2,000
 """
 
 import json
+import os
+import stat
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -270,3 +274,98 @@ def test_fuzz_ran_enough():
     # the mutated valid invocations make sure the computing code, not only the argument
     # parsing, is exercised
     assert RUNS["ok"] >= 0.05 * RUNS["n"], RUNS  # 236 of 2,000 (11.8%) here
+
+
+# ---------------------------------------------------------------- hostile targets (issue 9,
+# items 22-29): special-file -o targets, corrupted preset directories, overflow and odd
+# values, and output streams that cannot encode every character
+
+
+H800 = (Path(__file__).resolve().parent.parent / "presets/accelerators/h800-sxm.toml").read_text()
+CORRUPT = {
+    "nan": H800.replace("tdp_w = 700", "tdp_w = nan"),
+    "inf": H800.replace("bf16 = 989.4", "bf16 = inf"),
+    "digits": H800.replace("tdp_w = 700", "tdp_w = " + "9" * 5000),
+    "nested": H800.replace('aliases = ["h800", "h800-sxm5", "h800-sxm5-80gb"]',
+                           "aliases = " + "[" * 500 + "]" * 500),
+    "latin1": H800.replace('"NVIDIA"', '"NVIDIA \\u00e9"').encode("latin-1", "replace"),
+}  # fmt: skip
+ODD_MORE = ["1e306E", "70m", "70b", "15t", "2.5k", "fixed:0.3", "0.1..0.2", "normal:5,0.1",
+            "1000.7", "-1", "1e400", "x" * 300]  # fmt: skip
+GRIDS = ["tokens=-1e308:1e308:3", "seq-len=1e400", "n-gpus=0.5:3:4", "mfu=0.2:0.5:3"]
+HOSTILE_RUNS = {"n": 0, "ok": 0}
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile")
+    (d / "real.json").write_text("old")
+    (d / "link.json").symlink_to("real.json")
+    (d / "null").symlink_to("/dev/null")
+    (d / "dangling.csv").symlink_to(d / "nowhere" / "x.csv")
+    (d / "adir").mkdir()
+    for name, text in CORRUPT.items():
+        folder = d / "presets" / name / "accelerators"
+        folder.mkdir(parents=True)
+        data = text if isinstance(text, bytes) else text.encode()
+        (folder / "h800-sxm.toml").write_bytes(data)
+    zero = d / "presets" / "zero" / "accelerators"
+    zero.mkdir(parents=True)
+    (zero / "x.toml").symlink_to("/dev/zero")
+    fifo = d / "presets" / "fifo" / "accelerators"
+    fifo.mkdir(parents=True)
+    os.mkfifo(fifo / "x.toml")
+    return d
+
+
+def _intact(d):
+    assert os.readlink(d / "null") == "/dev/null" and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert (d / "link.json").is_symlink() and os.readlink(d / "link.json") == "real.json"
+    assert (d / "adir").is_dir() and not (d / "x.json").exists()
+    assert not [p for p in d.iterdir() if p.name.endswith(".tmp")]
+
+
+@st.composite
+def hostile_invocation(draw, d):
+    args = draw(mutated())
+    if draw(st.booleans()):
+        i = draw(st.integers(1, len(args)))
+        args[i:i] = [draw(st.sampled_from(NUMERIC[args[0]] or ["--json"])),
+                     draw(st.sampled_from(ODD_MORE))]  # fmt: skip
+    if args[0] == "sweep" and draw(st.booleans()):
+        args += ["--grid", draw(st.sampled_from(GRIDS))]
+    if draw(st.booleans()):
+        target = draw(st.sampled_from(["", f"{d}/x.json/", "adir", "null", "link.json",
+                                       "dangling.csv", "out.csv", "missing/x.json"]))  # fmt: skip
+        args += ["-o", target if target in ("",) or target.startswith("/") else str(d / target)]
+    if draw(st.booleans()):
+        kind = draw(st.sampled_from([*CORRUPT, "zero", "fifo"]))
+        args = ["--presets", str(d / "presets" / kind), *args]
+    return args, draw(st.sampled_from(["utf-8", "latin-1", "ascii"]))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/null")
+def test_cli_hostile_never_crashes_nor_replaces_special_files(hostile_dir):
+    @settings(
+        max_examples=300,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(hostile_invocation(hostile_dir))
+    def run(case):
+        args, charset = case
+        HOSTILE_RUNS["n"] += 1
+        r = CliRunner(charset=charset).invoke(cli, args, catch_exceptions=True)
+        HOSTILE_RUNS["ok"] += r.exit_code == 0
+        assert r.exit_code in (0, 2), (args, charset, r.exit_code, r.stderr)
+        assert "Traceback" not in r.stderr, (args, r.stderr)
+        if r.exit_code == 2:
+            assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        else:
+            assert "Warning" not in r.stderr, (args, r.stderr)
+        _intact(hostile_dir)
+
+    run()
+    assert HOSTILE_RUNS["n"] >= 300 and HOSTILE_RUNS["ok"] >= 0.05 * HOSTILE_RUNS["n"], HOSTILE_RUNS

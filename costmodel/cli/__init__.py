@@ -105,6 +105,7 @@ class CostModelGroup(click.Group):
             raise click.exceptions.Exit(0) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        use_ascii_fallback()  # here, not only in main(): in-process callers get it too
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("COSTMODEL_DEBUG") == "1"
         # the exact arguments, for the command that regenerates an --html page
@@ -255,5 +256,4 @@ def main(argv: list[str] | None = None) -> int:
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     install_signal_handlers()
-    use_ascii_fallback()
     return cli.main(args=argv, prog_name="costmodel")
