@@ -302,3 +302,26 @@ def test_performance_model_what_if_columns():
     text = visible_text(page(d))
     assert "model MFU" in text and "31.2%" in text and "min GPUs" in text
     assert "tp1 pp16" not in text  # layout text stays in the JSON (too wide to print)
+
+
+def test_nvlink_section_when_the_result_has_it():
+    from costmodel.render.html_check import page
+
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    d["nvlink"] = {
+        "cut": "h800-sxm", "full": "h100-sxm", "n_gpus": 2048,
+        "layouts": {
+            "deepseek": {"h800-sxm": 0.40, "h100-sxm": 0.41, "fits": True, "speedup": 0.025,
+                         "layout": "tp=1 pp=16 dp=128 ep=64 schedule=dualpipe zero=1"},
+            "tp8_megatron": {"h800-sxm": 0.30, "h100-sxm": 0.345, "fits": True,
+                             "speedup": 0.15, "layout": "tp=8 pp=16 dp=16 ep=8"},
+        },
+        "recovered": 1 - 0.025 / 0.15, "deepseek_vs_tp8_on_cut": 0.40 / 0.30,
+        "assumptions": ["h800-sxm and h100-sxm differ only in NVLink bandwidth"],
+    }  # fmt: skip
+    text = visible_text(page(d))
+    assert "What did the NVLink cut cost?" in text
+    assert "DeepSeek's layout tp=1 pp=16" in text and "40.0% 41.0% +2.5%" in text
+    assert "avoid 83% of the TP-8 layout's NVLink penalty" in text  # 1 - 2.5/15
+    assert "1.3× the TP-8 layout's MFU" in text
+    assert "Other results None." in text  # not shown twice

@@ -48,6 +48,7 @@ _TOC = [
     ("reasons", "Why this verdict"),
     ("ledger", "What the figure leaves out"),
     ("hardware", "Hardware and export control"),
+    ("nvlink", "What did the NVLink cut cost?"),
     ("other", "Other results"),
     ("assumptions", "Warnings and assumptions"),
     ("sources", "Sources"),
@@ -55,7 +56,7 @@ _TOC = [
 _TOP = {"schema", "claim", "basis", "consistency", "flop", "peaks_flop_per_s", "fp8_fraction"}
 _TOP |= {"mfu", "implied_mfu_16bit", "throughput", "stated_mfu", "third_party", "comparison"}
 _TOP |= {"history", "decomposition", "likelihood", "verdict", "ledger", "hardware", "warnings"}
-_TOP |= {"assumptions", "not_analysed_because", "throughput_derived_hours"}
+_TOP |= {"assumptions", "not_analysed_because", "throughput_derived_hours", "nvlink"}
 
 
 def odds(p: float) -> str:
@@ -227,7 +228,14 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
         tag(
             "nav",
             tag("strong", "Contents"),
-            tag("ol", *(tag("li", tag("a", t, href=f"#{i}")) for i, t in _TOC)),
+            tag(
+                "ol",
+                *(
+                    tag("li", tag("a", t, href=f"#{i}"))
+                    for i, t in _TOC
+                    if i != "nvlink" or d.get("nvlink")
+                ),
+            ),
         ),
     ]
     other = {k: x for k, x in d.items() if k not in _TOP}
@@ -251,6 +259,9 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
             ),
             section("ledger", "What the figure leaves out", costs.ledger(d)),
             section("hardware", "Hardware and export control", costs.hardware(d)),
+            section("nvlink", "What did the NVLink cut cost?", costs.nvlink(d))
+            if d.get("nvlink")
+            else "",
             section("other", "Other results", rest(other, ()) or tag("p", "None.")),
             section("assumptions", "Warnings and assumptions", *notes),
             section("sources", "Sources", sources_list(d)),

@@ -7,10 +7,10 @@ from typing import Any
 
 from ..formulas.units import format_si, format_usd
 from . import svg
-from .html import Raw, fmt, label, records_table, rest, table, tag
+from .html import Raw, fmt, generic, label, records_table, rest, table, tag
 from .html import join as _join
 
-__all__ = ["ledger", "hardware"]
+__all__ = ["ledger", "hardware", "nvlink"]
 
 
 def ledger(d: Mapping[str, Any]) -> Raw:
@@ -134,3 +134,41 @@ def _what_if(w: Mapping[str, Any]) -> dict[str, Any]:
                 mark = "*" if "proxy" in str(w.get("price_basis", "")) else ""
                 out["cost_usd"] = _usd_range(*cost) + mark
     return out
+
+
+def nvlink(d: Mapping[str, Any]) -> Raw:
+    """The performance model's answer to "what did the NVLink cut cost?" (``d["nvlink"]``)."""
+    nv = d["nvlink"]
+    cut, full = nv.get("cut", "cut"), nv.get("full", "full")
+    names = {"deepseek": "DeepSeek's layout", "tp8_megatron": "TP-8 Megatron-style"}
+    lays = nv.get("layouts", {})
+    rows = [
+        (names.get(k, label(k)), r.get("layout", ""), fmt(r.get(cut), "mfu"),
+         fmt(r.get(full), "mfu"), f"{100 * r['speedup']:+.1f}%" if "speedup" in r else "—")
+        for k, r in lays.items()
+    ]  # fmt: skip
+    out: list[Any] = [
+        table(rows, ["layout", "", f"MFU on {cut}", f"MFU on {full}", f"{full} faster by"],
+              numeric=[False, False, True, True, True], stack=True),
+    ]  # fmt: skip
+    ds, tp = lays.get("deepseek"), lays.get("tp8_megatron")
+    if ds and tp:
+        rec = nv.get("recovered")
+        text = (
+            f"With the NVLink bandwidth of the {full}, DeepSeek's layout would be "
+            f"{100 * ds['speedup']:.1f}% faster and a TP-8 layout {100 * tp['speedup']:.1f}% "
+            f"faster. DeepSeek's choices (no tensor parallelism, DualPipe, node-limited routing) "
+            f"avoid {'all' if rec is None else f'{100 * rec:.0f}%'} of the TP-8 layout's NVLink "
+            f"penalty"
+        )
+        if nv.get("deepseek_vs_tp8_on_cut"):
+            text += (
+                f", and on the {cut} its layout is predicted to reach "
+                f"{nv['deepseek_vs_tp8_on_cut']:.1f}× the TP-8 layout's MFU"
+            )
+        out.append(tag("p", text + "."))
+    if nv.get("assumptions"):
+        out += [tag("p", "Assumptions of this comparison:", class_="muted"),
+                generic(list(nv["assumptions"]))]  # fmt: skip
+    handled = {"cut", "full", "layouts", "recovered", "deepseek_vs_tp8_on_cut", "assumptions"}
+    return _join([*out, rest(nv, handled)])
