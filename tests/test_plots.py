@@ -308,3 +308,14 @@ def test_axis_labels_for_every_sweepable_input():
     for k in (*VECTOR_KEYS, *SCENARIO_KEYS):
         assert "_" not in axis_label(k), k
     assert math.isfinite(_number("21%"))
+
+
+def test_sweep_subtitle_shows_the_median_price_it_used(figures, tmp_path):
+    # no price: the market range $1.99–$4.916 (5th–95th percentiles of a lognormal,
+    # presets/prices/h100-sxm.toml) is evaluated at its median, sqrt(1.99 · 4.916) = $3.13
+    r = costmodel.sweep({"mfu": [0.2, 0.4]}, active_params=37e9, tokens=14.8e12,
+                        gpu="h100-sxm", precision="bf16")  # fmt: skip
+    r.plot(str(tmp_path / "s.png"))
+    title = figures[0].axes[0].get_title(loc="left")
+    assert f"${math.sqrt(1.99 * 4.916):.2f} per GPU-hour" in title
+    assert "lognormal" not in title

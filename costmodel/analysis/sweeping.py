@@ -310,6 +310,11 @@ class SweepResult:
             d = estimate(**{**self.fixed, **first}).to_dict()
         except Exception:  # noqa: BLE001 - a subtitle never blocks the chart
             return ""
+        # a sweep evaluates each input at its median (a market price, say): show that value
+        d["inputs"] = {
+            k: v.get("median", v) if isinstance(v, dict) and "dist" in v else v
+            for k, v in d["inputs"].items()
+        }
         return scenario_subtitle(d, swept=self.swept)
 
 
