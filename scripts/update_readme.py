@@ -86,7 +86,33 @@ def check_block() -> str:
     return "```text\n$ costmodel check deepseek-v3\n" + r.stdout.rstrip() + "\n```"
 
 
-BLOCKS = {"backtest": backtest_block, "check": check_block}
+def perf_block() -> str:
+    from costmodel.data import store
+    from costmodel.perf import validation
+    from costmodel.perf.compare import nvlink_cost
+
+    s = validation.summary(validation.load_rows(ROOT / "tests/data/perf_validation_rows.csv"))
+    nv = nvlink_cost(store.get("runs", "deepseek-v3").architecture, 2048)
+    ds, tp = nv["layouts"]["deepseek"], nv["layouts"]["tp8_megatron"]
+    return "\n".join(
+        [
+            "- At DeepSeek's layout (no TP, PP16 with DualPipe, EP64 with routing limited to",
+            f"  4 nodes) the model predicts {ds['h800-sxm']:.1%} MFU on 2,048 H800s (DeepSeek",
+            f"  measured 38.94%) and {ds['h100-sxm']:.1%} on H100s: the H100 would be "
+            f"{ds['speedup']:.1%} faster.",
+            f"- At a TP-8 Megatron-style layout the H100 would be {tp['speedup']:.1%} faster "
+            f"({tp['h800-sxm']:.1%} vs",
+            f"  {tp['h100-sxm']:.1%} MFU): DeepSeek's choices avoid "
+            f"{nv['recovered']:.0%} of that NVLink penalty.",
+            f"- Validation: {s['n']} published layouts from {len(s['sources'])} sources; "
+            f"median |log10(predicted/measured)|",
+            f"  {s['overall_loso']:.3f} leave-one-source-out (target 0.06; "
+            f"[docs/perf_validation.md](docs/perf_validation.md)).",
+        ]
+    )
+
+
+BLOCKS = {"backtest": backtest_block, "check": check_block, "perf": perf_block}
 
 
 def render(text: str) -> str:

@@ -348,6 +348,10 @@ def check(
         run,
         data["basis"]["stage"],
     )
+    if arch is not None and arch.moe is not None and acc.id == "h800-sxm" and n_gpus:
+        from ..perf.compare import nvlink_cost
+
+        data["nvlink"] = nvlink_cost(arch, int(n_gpus))
     data["warnings"] = warnings
     data["assumptions"] = assumptions
     return ClaimCheck(data, cost_samples, hours_samples)

@@ -123,16 +123,24 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
     prior = _prior_without(run.id if run else None)[0]  # the same prior as the likelihood
     rows = []
     peak_claim = priors.sixteen_bit_peak(acc)
+    perf = _perf_speeds(acc, n_gpus, run) if n_gpus else None
     for gid in (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id]):
         g = store.get("accelerators", gid)
         p16 = priors.sixteen_bit_peak(g)
-        h = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
-        row = {
-            "gpu": gid,
-            "peak_16bit_tflop_per_s": p16 / 1e12,
-            "gpu_hours": h,
-            "days_on_same_cluster": h / n_gpus / 24 if n_gpus else None,
-        }
+        same_share = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
+        h = same_share
+        row = {"gpu": gid, "peak_16bit_tflop_per_s": p16 / 1e12}
+        if perf is not None:
+            # the performance model: the same work at each accelerator's best layout on the
+            # same GPU count, scaled by predicted throughput relative to the claimed GPU
+            p = perf["rows"].get(gid)
+            row["perf_mfu_16bit"] = p and p["mfu_16bit"]
+            row["perf_layout"] = p and p["layout"]
+            row["min_gpus_to_fit"] = perf["min_gpus"].get(gid)
+            h = hours * perf["base_tps"] / p["tps"] if p else None
+        row["gpu_hours"] = h
+        row["same_share_gpu_hours"] = same_share
+        row["days_on_same_cluster"] = h / n_gpus / 24 if (n_gpus and h) else None
         if active and tokens:
             d = prior.dist(active, g.family, upper=g.matmul_ceiling_fraction or 1.0)
             w = 6.0 * active * tokens
@@ -145,7 +153,7 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
             m = market_price(gid)
         except InputError:
             m = None
-        if m is not None:
+        if m is not None and h:
             row["price_basis"] = (
                 "market rental range"
                 if not m.proxy
@@ -159,12 +167,56 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
         rows.append(row)
     out["what_if"] = rows
     out["what_if_stage"] = stage
-    out["what_if_basis"] = (
-        f"the {stage}'s work at the same share of each accelerator's 16-bit dense peak as "
-        f"the claim implies; prior_gpu_hours is the data-derived 90% range (6ND basis) for "
-        f"that accelerator family"
-    )
+    if perf is not None:
+        out["what_if_basis"] = (
+            f"the {stage}'s hours scaled by the performance model's predicted throughput at "
+            f"the best layout that fits on {n_gpus:,} of each accelerator relative to "
+            f"{acc.id} ({perf['base_layout']}); min GPUs: fewest (power of two) on which "
+            f"any layout fits in memory; prior_gpu_hours is the data-derived 90% range "
+            f"(6ND basis) for that accelerator family"
+        )
+        out["what_if_model"] = "performance model (docs/perf_validation.md)"
+    else:
+        out["what_if_basis"] = (
+            f"no model shape, so no performance model: the {stage}'s work at the same share "
+            f"of each accelerator's 16-bit dense peak as the claim implies; prior_gpu_hours "
+            f"is the data-derived 90% range (6ND basis) for that accelerator family"
+        )
     return out
+
+
+def _perf_speeds(acc, n_gpus, run) -> dict | None:
+    """Predicted throughput of the run's architecture at the best fitting layout on
+    ``n_gpus`` of the claimed and every what-if accelerator, and the fewest GPUs that fit."""
+    if run is None or run.architecture is None:
+        return None
+    from ..perf import compare
+
+    arch, prec = run.architecture, run.precision or "bf16"
+    prec = prec if prec in ("bf16", "fp8", "mixed") else "bf16"
+    gids = (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id])
+    rows, mins = {}, {}
+    for gid in gids:
+        g = store.get("accelerators", gid)
+        try:
+            b = compare.best_layout(arch, g, int(n_gpus), precision=prec)
+            mins[gid] = compare.min_gpus_to_fit(arch, g, precision=prec)
+        except InputError:  # no published scale-up bandwidth: not modelled
+            b, mins[gid] = None, None
+        if b is not None:
+            rows[gid] = {
+                "tps": b["tokens_per_s_per_gpu"],
+                "mfu_16bit": b["mfu_16bit"],
+                "layout": compare.describe(b["layout"]),
+            }
+    if acc.id not in rows:
+        return None
+    return {
+        "rows": rows,
+        "min_gpus": mins,
+        "base_tps": rows[acc.id]["tps"],
+        "base_layout": rows[acc.id]["layout"],
+    }
 
 
 def _prior_without(run_id, model=None):

@@ -18,7 +18,9 @@ def _pow2_upto(n: int) -> list[int]:
     return [2**i for i in range(int(math.log2(max(n, 1))) + 1)]
 
 
-def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[str, np.ndarray]:
+def candidate_layouts(
+    arch, n_gpus: int, *, seq_len: int, domain: int, small: bool = False
+) -> dict[str, np.ndarray]:
     """All valid layouts of ``arch`` on ``n_gpus`` accelerators, as arrays.
 
     Parameters
@@ -29,6 +31,10 @@ def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[s
         Sequence length [tokens].
     domain : int
         Scale-up domain size; tensor parallelism stays inside it [1].
+    small : bool, default False
+        A coarser grid for repeated searches (``check``'s hardware table): 2 virtual
+        stages, ZeRO 1 or 3, micro-batch 1-4, selective or full recomputation, pipeline
+        stages in powers of two.
 
     Returns
     -------
@@ -42,12 +48,23 @@ def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[s
         if arch.n_heads % t == 0 and (kv % t == 0 or t % kv == 0) and n_gpus % t == 0
     ]
     pps = [p for p in range(1, min(arch.n_layers, n_gpus) + 1) if n_gpus % p == 0 and p <= 64]
+    if small:
+        pps = [p for p in pps if p & (p - 1) == 0]
+    vpps, zeros, mbs, rcs = (
+        ((2,), (1, 3), (1, 2, 4), (1, 2))
+        if small
+        else ((2, 4), (0, 1, 2, 3), (1, 2, 4, 8), (0, 1, 2))
+    )
     cps = [c for c in (1, 2, 4, 8, 16) if seq_len % c == 0 and seq_len // c >= 1024]
+    if small:
+        cps = [c for c in cps if c == 1 or seq_len // c >= 8192]
     eps = [1]
     if arch.moe is not None:
         eps = [
             e for e in _pow2_upto(arch.moe.n_routed_experts) if arch.moe.n_routed_experts % e == 0
         ]
+    if small and arch.moe is not None:
+        eps = [e for e in eps if 8 <= e <= 64] or eps
     rows = []
     for tp, pp, cp in itertools.product(tps, pps, cps):
         if n_gpus % (tp * pp * cp):
@@ -58,12 +75,10 @@ def candidate_layouts(arch, n_gpus: int, *, seq_len: int, domain: int) -> dict[s
                 continue
             scheds = [(0, 1)]
             if pp > 1:
-                scheds += [(1, v) for v in (2, 4) if pp * v <= arch.n_layers]
+                scheds += [(1, v) for v in vpps if pp * v <= arch.n_layers]
                 if pp % 2 == 0:
                     scheds.append((2, 1))
-            for (s, v), zero, mb, rc in itertools.product(
-                scheds, (0, 1, 2, 3), (1, 2, 4, 8), (0, 1, 2)
-            ):
+            for (s, v), zero, mb, rc in itertools.product(scheds, zeros, mbs, rcs):
                 rows.append((tp, pp, dp, ep, cp, v, s, zero, mb, rc))
     a = np.array(rows, dtype=np.int64).reshape(-1, 10)
     keys = ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero", "micro_batch", "recompute")

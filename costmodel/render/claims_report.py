@@ -253,13 +253,23 @@ def render(d: dict[str, Any]) -> str:
         out.append(_wrap(f"{x['rule_name']}: {x['status']} - {x['reason']}"))
     if h.get("what_if"):
         rows = []
+        model = "what_if_model" in h
         for w in h["what_if"]:
             pg = w.get("prior_gpu_hours")
+            perf_cols = (
+                (
+                    f"{w['perf_mfu_16bit']:.0%}" if w.get("perf_mfu_16bit") else "no fit",
+                    f"{w['min_gpus_to_fit']:,}" if w.get("min_gpus_to_fit") else "n/a",
+                )
+                if model
+                else ()
+            )
             rows.append(
                 (
                     w["gpu"],
                     f"{w['peak_16bit_tflop_per_s']:,.0f}",
-                    format_si(w["gpu_hours"], 3),
+                    *perf_cols,
+                    format_si(w["gpu_hours"], 3) if w.get("gpu_hours") else "n/a",
                     f"{w['days_on_same_cluster']:.0f}" if w.get("days_on_same_cluster") else "",
                     (f"{format_si(pg['p05'], 2)}-{format_si(pg['p95'], 2)}" if pg else ""),
                     _usd_range(*w["cost_usd"])
@@ -278,6 +288,7 @@ def render(d: dict[str, Any]) -> str:
                 [
                     f"same {h.get('what_if_stage', 'run')} on",
                     "16-bit TF/s",
+                    *(("model MFU", "min GPUs") if model else ()),
                     "GPU-hours",
                     "days",
                     "prior range",
@@ -291,6 +302,35 @@ def render(d: dict[str, Any]) -> str:
                 f"({h['what_if_basis']}; * no rental quote, Epoch ownership-cost rate as a proxy)"
             ),
         ]
+    nv = d.get("nvlink")
+    if nv:
+        cut, full = nv["cut"], nv["full"]
+        ds, tp = nv["layouts"]["deepseek"], nv["layouts"]["tp8_megatron"]
+        out += [
+            "",
+            f"7. WHAT DID THE NVLINK CUT COST? ({cut} vs {full}, performance model)",
+            table(
+                [
+                    (
+                        name,
+                        r["layout"],
+                        f"{r[cut]:.1%}",
+                        f"{r[full]:.1%}",
+                        f"{r['speedup']:+.1%}",
+                    )
+                    for name, r in (("DeepSeek's layout", ds), ("TP-8 Megatron-style", tp))
+                ],
+                ["layout", "", f"MFU {cut}", f"MFU {full}", f"{full} faster by"],
+            ),
+            _wrap(
+                f"At DeepSeek's layout the {full} would be {ds['speedup']:.1%} faster; at a "
+                f"TP-8 layout {tp['speedup']:.1%}. DeepSeek's choices (no TP, DualPipe, "
+                f"node-limited routing) avoid "
+                + (f"{nv['recovered']:.0%}" if nv.get("recovered") is not None else "all")
+                + f" of the TP-8 layout's NVLink penalty, and on the {cut} its layout "
+                f"predicts {nv['deepseek_vs_tp8_on_cut']:.1f}x the TP-8 layout's MFU."
+            ),
+        ] + [_wrap(f"- {a}") for a in nv["assumptions"]]
     if d.get("warnings"):
         out += ["", "WARNINGS"] + [_wrap(f"- {w}") for w in d["warnings"]]
     if d.get("assumptions"):
