@@ -103,8 +103,11 @@ TYPICAL = [
     "presets claims deepseek-v3",
     "export-control h800-sxm",
     "export-control h20",
+    "perf --run llama-3.1-405b --gpu h100-sxm --n-gpus 8192 --tp 8 --pp 16",
+    "plan --run llama-3.1-405b --gpu h100-sxm --n-gpus 1024",
     "--help",
     *[f"{c} --help" for c in ("estimate", "check", "solve", "sweep", "sensitivity")],
+    *[f"{c} --help" for c in ("perf", "plan")],
     *[f"{c} --help" for c in ("backtest", "gpus", "presets", "export-control")],
 ]
 
@@ -415,3 +418,14 @@ def test_sensitivity_and_solve_state_the_mfu_basis(invoke):
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "bf16 dense peak of h800-sxm, 989.4 TFLOP/s" in r.out
+
+
+def test_perf_states_the_peaks_its_mfus_divide_by(invoke):
+    args = ["perf", "--run", "llama-3.1-405b", "--gpu", "h100-sxm", "--n-gpus", "8192",
+            "--tp", "8", "--pp", "16"]  # fmt: skip
+    d = invoke(*args, "--json").json()
+    b = d["mfu_basis"]
+    # H100 SXM dense BF16: 1,979 TFLOP/s with sparsity in NVIDIA's datasheet, halved
+    assert b["precision"] == "bf16" and b["peak_flop_per_s"] == pytest.approx(989.4e12)
+    assert d["mfu"] * b["peak_flop_per_s"] == pytest.approx(d["model_flop_per_s_per_gpu"])
+    assert "MFU basis: bf16 dense peak, 989.4 TFLOP/s" in invoke(*args).out

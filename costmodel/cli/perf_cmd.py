@@ -106,6 +106,16 @@ def perf_cmd(
     emit(d, lambda: perf_table(d), fmt, as_json, output)
 
 
+def _basis_lines(d: dict) -> list[str]:
+    """The peaks the MFUs divide by (issue 9, item 13)."""
+    b = d.get("mfu_basis") or {}
+    if not b.get("text"):
+        return []
+    p16 = b.get("peak_16bit_flop_per_s")
+    tail = f"; 16-bit basis: {p16 / 1e12:,.1f} TFLOP/s" if p16 else ""
+    return [f"  MFU basis: {b['text']}{tail}"]
+
+
 def perf_table(d: dict) -> str:
     """Human-readable summary of a ``costmodel.perf/1`` result."""
     lay = d["layout"]
@@ -114,6 +124,7 @@ def perf_table(d: dict) -> str:
         f"{d.get('model', '')} on {lay['n_gpus']} x {d.get('gpu', '')}: {shown}",
         f"  MFU {d['mfu']:.1%} (16-bit basis {d['mfu_16bit']:.1%}), HFU {d['hfu']:.1%}; "
         f"{d['tokens_per_s_per_gpu']:,.0f} tokens/s/GPU; step {d['step_time_s']:.3g} s",
+        *_basis_lines(d),
         f"  bottleneck: {d['bottleneck']}",
         "  step time by component (exposed seconds; hidden by overlap in brackets):",
     ]
@@ -201,7 +212,7 @@ def plan_cmd(
                 + f"\n  none fits: the leanest layout needs {d['min_memory_gb']:.1f} GB per GPU "
                 f"of {acc.memory_gb:g} GB; use more GPUs"
             )
-        rows = [head]
+        rows = [head, *_basis_lines(d["layouts"][0])]
         for i, x in enumerate(d["layouts"], 1):
             lay = x["layout"]
             rows.append(

@@ -401,10 +401,22 @@ def result_dict(out: dict, i, layout: dict, assumptions: list[str], hw: Hardware
             if np.isfinite(hw.peak_fp8_flop_per_s)
             else hw.peak_bf16_flop_per_s
         )
+    rate = f("model_flop_per_s_per_gpu")
+    basis = {  # the peaks the two MFUs divide by (issue 9, item 13)
+        "precision": prec,
+        "peak_flop_per_s": rate / mfu if mfu > 0 else None,
+        "peak_16bit_flop_per_s": rate / f("mfu_16bit") if f("mfu_16bit") > 0 else None,
+    }
+    if basis["peak_flop_per_s"]:
+        basis["text"] = (
+            f"{'blended FP8/BF16' if prec == 'mixed' else prec} dense peak, "
+            f"{basis['peak_flop_per_s'] / 1e12:,.1f} TFLOP/s"
+        )
     return {
         "schema": "costmodel.perf/1",
         "mfu": mfu,
         "mfu_16bit": f("mfu_16bit"),
+        "mfu_basis": basis,
         "hfu": f("hfu"),
         "tokens_per_s_per_gpu": f("tokens_per_s_per_gpu"),
         "model_flop_per_s_per_gpu": f("model_flop_per_s_per_gpu"),
