@@ -390,7 +390,13 @@ def estimate_scenario(
     )
     from .explain import mfu_basis, require_something
 
-    require_something(result.to_dict())  # nothing computable: every missing input, at once
+    # nothing computable: every missing input, at once (presence only: arrays stay arrays)
+    require_something(
+        {
+            "inputs": {k: None if v is None else True for k, v in result.inputs.items()},
+            **{k: None if getattr(result, k) is None else True for k in OUTPUT_KEYS},
+        }
+    )
     result.extras["mfu_basis"] = mfu_basis(sc, point)
     if sc.ownership:
         parts = point.get("ownership_parts")
