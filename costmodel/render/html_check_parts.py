@@ -261,6 +261,7 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | None) -> Raw:
             rows,
             ["predicted", "p05", "p50", "p95", "claimed", "P(≤ claimed)"],
             numeric=[False] + [True] * 5,
+            stack=True,
         ),
     ]
     if "price" in lik:
