@@ -27,37 +27,22 @@ R = TypeVar("R")
 
 def _layouts(arch, acc, n_gpus: int, precision: str) -> dict:
     """Best fitting layout's result dict (``costmodel.perf/1``)."""
-    import math
-
     import numpy as np
 
     from . import bind
-    from .step import evaluate
+    from .compare import score_layouts
 
     hw, notes = bind.hardware(acc)
-    from . import search
-
-    cand = search.candidate_layouts(arch, n_gpus, seq_len=arch.seq_len, domain=hw.scale_up_domain)
-    target = max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
-    unit = cand["dp"] * cand["micro_batch"]
-    gb = np.ceil(target / unit).astype(np.int64) * unit
-    out = evaluate(
-        bind.model_shape(arch),
-        hw,
-        global_batch=gb,
-        seq_len=arch.seq_len,
-        fp8_linear=0.0 if precision == "bf16" else 1.0,
-        **cand,
-        **bind._recipe({"precision": precision}),
-    )
-    # a layout whose data-parallel replicas need more sequences than the target batch
-    # would only fit by training with a larger batch than asked: not a candidate
-    fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
-    if not fits.any():
+    cand, gb, out, fits = score_layouts(arch, hw, n_gpus, precision)
+    if out is None or not fits.any():
+        leanest = (
+            f" (leanest needs {float(np.min(out['mem_total'])) / 1e9:.0f} GB per GPU)"
+            if out is not None
+            else " (no valid layout of it on that many GPUs)"
+        )
         raise InputError(
-            f"mfu: 'model' found no layout of this architecture that fits {n_gpus} x {acc.id} "
-            f"(leanest needs {float(np.min(out['mem_total'])) / 1e9:.0f} GB per GPU); "
-            "give more --n-gpus or a number for --mfu"
+            f"mfu: 'model' found no layout of this architecture that fits {n_gpus} x {acc.id}"
+            f"{leanest}; give more --n-gpus or a number for --mfu"
         )
     i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
     lay = {k: (int(v[i]) if k != "schedule" else v[i]) for k, v in cand.items()}

@@ -16,7 +16,14 @@ import numpy as np
 from . import bind, pipeline, search
 from .step import evaluate
 
-__all__ = ["best_layout", "min_gpus_to_fit", "nvlink_cost", "DEEPSEEK_LAYOUT", "TP8_LAYOUT"]
+__all__ = [
+    "score_layouts",
+    "best_layout",
+    "min_gpus_to_fit",
+    "nvlink_cost",
+    "DEEPSEEK_LAYOUT",
+    "TP8_LAYOUT",
+]
 
 #: DeepSeek-V3's layout (arXiv 2412.19437 §3.2 and §4.2): no TP, PP16 with DualPipe, EP64
 #: over 8 nodes, node-limited routing to 4 nodes, ZeRO-1, 15,360 sequences per step,
@@ -53,6 +60,41 @@ TP8_LAYOUT = dict(
 )
 
 
+def score_layouts(arch, hw, n_gpus: int, precision: str, *, small: bool = False):
+    """Every candidate layout of ``arch`` on ``n_gpus`` of ``hw``, evaluated at once.
+
+    Each layout's global batch is the default tokens per step rounded up to a whole
+    number of data-parallel micro-batches; a layout whose replicas need more sequences
+    than that target would only fit by training with a larger batch than asked, so it does
+    not count as fitting.
+
+    Returns
+    -------
+    (dict, ndarray, dict, ndarray)
+        The candidate layouts (arrays), their global batches [sequences], the step
+        model's outputs (``None`` when there is no candidate), and which layouts fit.
+    """
+    cand = search.candidate_layouts(
+        arch, n_gpus, seq_len=arch.seq_len, domain=hw.scale_up_domain, small=small
+    )
+    if not len(cand["tp"]):
+        return cand, np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
+    target = max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
+    unit = cand["dp"] * cand["micro_batch"]
+    gb = np.ceil(target / unit).astype(np.int64) * unit
+    out = evaluate(
+        bind.model_shape(arch),
+        hw,
+        global_batch=gb,
+        seq_len=arch.seq_len,
+        fp8_linear=0.0 if precision == "bf16" else 1.0,
+        **cand,
+        **bind._recipe({"precision": precision}),
+    )
+    fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
+    return cand, gb, out, fits
+
+
 def best_layout(arch, acc, n_gpus: int, *, precision: str = "bf16", small: bool = True):
     """Best fitting layout by predicted MFU, or ``None`` when none fits.
 
@@ -64,24 +106,7 @@ def best_layout(arch, acc, n_gpus: int, *, precision: str = "bf16", small: bool 
     """
     hw, notes = bind.hardware(acc)
     prec = precision if "fp8" in acc.peak_dense_tflop_per_s else "bf16"
-    cand = search.candidate_layouts(
-        arch, n_gpus, seq_len=arch.seq_len, domain=hw.scale_up_domain, small=small
-    )
-    if not len(cand["tp"]):
-        return None
-    target = max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
-    unit = cand["dp"] * cand["micro_batch"]
-    gb = np.ceil(target / unit).astype(np.int64) * unit
-    out = evaluate(
-        bind.model_shape(arch),
-        hw,
-        global_batch=gb,
-        seq_len=arch.seq_len,
-        fp8_linear=0.0 if prec == "bf16" else 1.0,
-        **cand,
-        **bind._recipe({"precision": prec}),
-    )
-    fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
+    cand, gb, out, fits = score_layouts(arch, hw, n_gpus, prec, small=small)
     if not fits.any():
         return None
     i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
