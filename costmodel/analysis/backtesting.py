@@ -77,6 +77,13 @@ class BacktestRow:
         return None if self.looo_p50 is None else self.looo_p50 / self.reported_gpu_hours
 
     @property
+    def looo_inside(self) -> bool | None:
+        """Reported hours inside the leave-one-organization-out 90 % interval."""
+        if self.looo_p05 is None or self.looo_p95 is None:
+            return None
+        return self.looo_p05 <= self.reported_gpu_hours <= self.looo_p95
+
+    @property
     def derived(self) -> bool:
         """Hours derived from a cluster size × a duration, not published as hours."""
         return self.gpu_hours_basis == "derived"
@@ -97,7 +104,9 @@ def _hours(r: priors.FitRow, log_mfu: float) -> float:
     return 6.0 * r.active_params * r.tokens / (r.peak_flop_per_s * math.exp(log_mfu) * 3600.0)
 
 
-def _quantiles(r, mu, sd, df):
+def _quantiles(
+    r: priors.FitRow, mu: float, sd: float, df: float | None
+) -> tuple[tuple[float, float, float], float]:
     """(p05, p50, p95) of hours and the PIT of the reported hours, truncated at ``upper``."""
     from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
@@ -190,9 +199,7 @@ class Backtest:
                     f"{r.ratio:.2f}",
                     "yes" if r.inside else "NO",
                     "" if r.looo_ratio is None else f"{r.looo_ratio:.2f}",
-                    ""
-                    if r.looo_p05 is None
-                    else ("yes" if r.looo_p05 <= r.reported_gpu_hours <= r.looo_p95 else "NO"),
+                    {None: "", True: "yes", False: "NO"}[r.looo_inside],
                 ]
             )
         out = [
@@ -324,28 +331,33 @@ def backtest(*, model: str | None = None) -> Backtest:
                 float(v)
                 for v in full.log_params(r.active_params, r.family, r.moe, r.n_gpus, r.organization)
             )
-        hours, pit = _quantiles(r, mu, sd, df)
-        extra: dict[str, Any] = {}
+        (p05, p50, p95), pit = _quantiles(r, mu, sd, df)
+        looo_q: tuple[float | None, ...] = (None, None, None, None)
         if inside:
             (lo, med, hi), lpit = _quantiles(r, *looo[r.id], df)
-            extra = {"looo_p05": lo, "looo_p50": med, "looo_p95": hi, "looo_pit": lpit}
+            looo_q = (lo, med, hi, lpit)
         out.append(
             BacktestRow(
-                r.id,
-                store.get("runs", r.id).gpu,
-                r.family,
-                r.organization,
-                r.active_params,
-                r.tokens,
-                r.n_gpus,
-                r.gpu_hours,
-                r.basis,
-                r.grade,
-                r.hours_scope,
-                inside,
-                *hours,
-                pit,
-                **extra,
+                id=r.id,
+                gpu=store.get("runs", r.id).gpu,
+                family=r.family,
+                organization=r.organization,
+                active_params=r.active_params,
+                tokens=r.tokens,
+                n_gpus=r.n_gpus,
+                reported_gpu_hours=r.gpu_hours,
+                gpu_hours_basis=r.basis,
+                gpu_hours_grade=r.grade,
+                hours_scope=r.hours_scope,
+                leave_one_out=inside,
+                predicted_p05=p05,
+                predicted_p50=p50,
+                predicted_p95=p95,
+                pit=pit,
+                looo_p05=looo_q[0],
+                looo_p50=looo_q[1],
+                looo_p95=looo_q[2],
+                looo_pit=looo_q[3],
                 baseline_gpu_hours=_hours(r, math.log(min(priors.BASELINE_MFU, r.upper))),
             )
         )

@@ -14,10 +14,25 @@ from ..model import priors
 __all__ = ["comparison", "history", "decomposition"]
 
 
-def comparison(run, acc, implied):
-    rows = [
+def comparison(run, acc, implied: float) -> dict[str, Any]:
+    """The claim's implied utilization among published runs of a comparable hours scope.
+
+    Only runs whose hours measure the work of their stated tokens
+    (:data:`~costmodel.data.schemas.runs.COMPARABLE_SCOPES`: final pre-training, all
+    pre-training, a stated wall-clock span) are compared against, like the claim's basis
+    hours for its basis tokens. Runs whose hours also cover post-training, other models
+    (distillation teachers) or were derived from an assumed throughput have a deflated or
+    circular "utilization"; they are listed under ``excluded`` with their scope, not ranked.
+    Every row states its ``hours_scope``; ``claim_hours_scope`` is the scope of the claim's
+    run preset, when it has one.
+    """
+    from ..data.schemas.runs import COMPARABLE_SCOPES
+
+    every = [
         r for r in priors.run_rows(grades=("primary", "secondary")) if not run or r.id != run.id
     ]
+    rows = [r for r in every if r.hours_scope in COMPARABLE_SCOPES]
+    excluded = [r for r in every if r.hours_scope not in COMPARABLE_SCOPES]
     mfus = np.array([r.mfu for r in rows])
     pct = float(np.mean(mfus < implied))
     runs = store.load("runs")
@@ -29,6 +44,7 @@ def comparison(run, acc, implied):
             "gpu": runs[r.id].gpu,
             "mfu": r.mfu,
             "active_params": r.active_params,
+            "hours_scope": r.hours_scope,
         }
 
     def full(r):
@@ -36,16 +52,23 @@ def comparison(run, acc, implied):
 
     near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
     same = [r for r in near if r.family == acc.family]
+    claim_scope = run.reported.hours_scope if run is not None else None
     return {
-        "convention": "6nd over reported hours × 16-bit dense peak (as the prior)",
+        "convention": "6nd over reported hours × 16-bit dense peak (as the prior); runs whose "
+        "hours cover the work of their stated tokens",
         "implied_mfu": implied,
         "percentile": pct,
         "n_runs": len(rows),
+        "hours_scopes": list(COMPARABLE_SCOPES),
+        "claim_hours_scope": claim_scope,
+        "like_with_like": claim_scope is None or claim_scope in COMPARABLE_SCOPES,
         "max_published": float(mfus.max()),
         "nearest": [item(r) for r in near[:3]],
         "nearest_same_family": [item(r) for r in same[:3]],
         # every run compared against (for the chart of the claim among them), by MFU
         "runs": [full(r) for r in sorted(rows, key=lambda r: r.mfu)],
+        # runs with hours of another scope: not ranked against (their "mfu" is not 6ND work)
+        "excluded": [item(r) for r in sorted(excluded, key=lambda r: r.id)],
     }
 
 

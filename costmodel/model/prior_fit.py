@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -210,16 +211,16 @@ def loo_predictions(rows: list[FitRow], model: str = "family+size"):
     ]
 
 
-def looo_predictions(rows: list[FitRow], model: str = "family+size"):
+def looo_predictions(rows: list[FitRow], model: str = "family+size") -> list[tuple[float, float]]:
     """Leave-one-organization-out: each row predicted by the prior fitted without any run
     of its organization (so as a new organization), as ``(mu, sd)`` of ln mfu."""
-    out: list[tuple[float, float] | None] = [None] * len(rows)
+    out: dict[int, tuple[float, float]] = {}
     for org in sorted({r.organization for r in rows}):
         prior = fit([r for r in rows if r.organization != org], model)
         for i, r in enumerate(rows):
             if r.organization == org:
                 out[i] = _predict(prior, r, known_org=False)
-    return out  # type: ignore[return-value]
+    return [out[i] for i in range(len(rows))]
 
 
 def baseline_predictions(rows: list[FitRow]):
@@ -236,7 +237,7 @@ def score(rows: list[FitRow], preds, *, df: float | None = None) -> dict:
     cdf = (lambda z: ndtr(z)) if df is None else (lambda z: stdtr(df, z))
     ppf = (lambda p: ndtri(p)) if df is None else (lambda p: stdtrit(df, p))
     errs, pit, widths = [], [], []
-    inside = {50: [], 80: [], 90: []}
+    inside: dict[int, list[bool]] = {50: [], 80: [], 90: []}
     for r, (mu, sd) in zip(rows, preds, strict=True):
         y, lu = math.log(r.mfu), math.log(r.upper)
         if sd <= 0:  # a point prediction
@@ -252,10 +253,8 @@ def score(rows: list[FitRow], preds, *, df: float | None = None) -> dict:
         q05 = mu + sd * float(ppf(0.05 * cu))
         q95 = min(mu + sd * float(ppf(0.95 * cu)), lu)
         widths.append(math.exp(q95 - q05))
-    out = {"n": len(rows), "median_abs_log10_error": float(np.median(errs))}
+    out: dict[str, Any] = {"n": len(rows), "median_abs_log10_error": float(np.median(errs))}
     if pit:
-        out.update(
-            {f"coverage_{c}": float(np.mean(v)) for c, v in inside.items()}
-            | {"median_width_90": float(np.median(widths)), "pit": [float(p) for p in pit]}
-        )
+        out.update({f"coverage_{c}": float(np.mean(v)) for c, v in inside.items()})
+        out.update(median_width_90=float(np.median(widths)), pit=[float(p) for p in pit])
     return out
