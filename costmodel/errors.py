@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterable, Iterator
+from types import ModuleType
 
 __all__ = [
     "CostModelError",
@@ -91,7 +92,7 @@ def cli_spelling() -> Iterator[None]:
         _CLI_SPELLING.reset(token)
 
 
-def require_pandas(what: str = "to_pandas"):
+def require_pandas(what: str = "to_pandas") -> ModuleType:
     """Import pandas, or raise :class:`OptionalDependencyError` naming the extra."""
     try:
         import pandas

@@ -95,7 +95,7 @@ def _resolve(p: Path, text: str) -> tuple[Path, bool]:
 
 def atomic_writer(
     path: str | os.PathLike,
-    write: Callable[[IO[Any]], None],
+    write: Callable[[IO[Any]], object],
     *,
     newline: str | None = None,
     binary: bool = False,
@@ -108,14 +108,16 @@ def atomic_writer(
     """
     how, target = check_output_path(path)
     mode = "wb" if binary else "w"
-    text_kw = {} if binary else {"encoding": "utf-8", "newline": newline}
+    encoding = None if binary else "utf-8"
+    if binary:
+        newline = None
     if how == "through":
-        with open(target, mode, **text_kw) as f:
+        with open(target, mode, encoding=encoding, newline=newline) as f:
             write(f)
         return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode, **text_kw) as f:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

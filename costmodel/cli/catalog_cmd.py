@@ -64,9 +64,9 @@ def gpus_cmd(gpu, fmt, as_json, output):
         ("TDP W", lambda a: "-" if a.tdp_w is None else f"{a.tdp_w:g}"),
         ("aliases", lambda a: ", ".join(a.aliases)),
     ]
-    rows = [{k: v for k, v in d.items() if k not in ("source", "notes")} for d in data]
+    csv_rows = [{k: v for k, v in d.items() if k not in ("source", "notes")} for d in data]
     doc = {"schema": "costmodel.gpus/1", "accelerators": data}
-    emit(doc, lambda: listing(accs, cols), fmt, as_json, output, csv_rows=rows)
+    emit(doc, lambda: listing(accs, cols), fmt, as_json, output, csv_rows=csv_rows)
 
 
 @cli.command("presets")
@@ -94,10 +94,10 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
 
     if kind is None:
         rows = [(k, str(len(store.ids(k)))) for k in store.KINDS]
-        data = {"schema": "costmodel.presets/1"}
-        data.update({k: store.ids(k) for k in store.KINDS})
         snapshot = max(e.as_of for k in store.KINDS for e in store.load(k).values())
-        data["snapshot"] = snapshot.isoformat()
+        summary: dict[str, str | list[str]] = {"schema": "costmodel.presets/1"}
+        summary.update({k: store.ids(k) for k in store.KINDS})
+        summary["snapshot"] = snapshot.isoformat()
         text = (
             f"catalog snapshot {snapshot.isoformat()} (the latest as_of; see CHANGELOG.md)\n"
             "preset directories: "
@@ -106,18 +106,23 @@ def presets_cmd(kind, preset_id, fmt, as_json, output):
             + table(rows, ["kind", "entries"])
         )
         emit(
-            data, text, fmt, as_json, output, csv_rows=[{"kind": k, "entries": n} for k, n in rows]
+            summary,
+            text,
+            fmt,
+            as_json,
+            output,
+            csv_rows=[{"kind": k, "entries": n} for k, n in rows],
         )
         return
     if preset_id is None:
         entries = store.load(kind)
-        data = [
+        listed = [
             {"id": e.id, "name": getattr(e, "name", ""), "as_of": str(e.as_of), "source": e.source}
             for e in entries.values()
         ]
-        rows = [(d["id"], d["name"], d["as_of"]) for d in sorted(data, key=lambda d: d["id"])]
-        doc = {"schema": "costmodel.presets/1", "preset_kind": kind, "entries": data}
-        emit(doc, table(rows, ["id", "name", "as_of"]), fmt, as_json, output, csv_rows=data)
+        lines = [(d["id"], d["name"], d["as_of"]) for d in sorted(listed, key=lambda d: d["id"])]
+        doc = {"schema": "costmodel.presets/1", "preset_kind": kind, "entries": listed}
+        emit(doc, table(lines, ["id", "name", "as_of"]), fmt, as_json, output, csv_rows=listed)
         return
     entry = store.get(kind, preset_id)
     d = {

@@ -51,13 +51,15 @@ def ownership_rate(acc) -> tuple[float, float, str] | None:
     if acc.tdp_w is None:
         return None
     rates = [
-        cost.ownership_usd_per_gpu_hour(
-            p,
-            acc.tdp_w,
-            OWNERSHIP_USD_PER_KWH,
-            pue=OWNERSHIP_PUE,
-            server_power_factor=acc.server_power_factor,
-        )["total"]
+        float(  # scalar inputs give a scalar rate
+            cost.ownership_usd_per_gpu_hour(
+                p,
+                acc.tdp_w,
+                OWNERSHIP_USD_PER_KWH,
+                pue=OWNERSHIP_PUE,
+                server_power_factor=acc.server_power_factor,
+            )["total"]
+        )
         for p in (lo, hi)
     ]
     price = f"${lo:,.0f}" if hi == lo else f"${lo:,.0f}-${hi:,.0f}"

@@ -61,8 +61,9 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     -------
     dict
         ``p05``, ``p50``, ``p95`` (or the requested ones), ``mean``, ``stderr``
-        (standard deviation / √n; for QMC an upper bound; exactly 0 for a constant) and
-        ``n``.
+        (standard deviation / √n; for QMC an upper bound; exactly 0 for a constant;
+        ``None`` for a single sample) and ``n``. With no finite sample, every value but
+        ``n`` is ``None``.
 
     Examples
     --------
@@ -76,7 +77,7 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     if n == 0:
         return {_qname(q): None for q in quantiles} | {"mean": None, "stderr": None, "n": 0}
     qs = np.quantile(x, quantiles)
-    out = {_qname(q): float(v) for q, v in zip(quantiles, qs, strict=True)}
+    out: dict[str, float | None] = {_qname(q): float(v) for q, v in zip(quantiles, qs, strict=True)}
     # moments of the data shifted by one sample (the "shifted data" variance algorithm):
     # no cancellation against a large mean, so a constant output has mean = the constant
     # and standard error exactly 0, not the rounding noise of summing 1e22-sized numbers
@@ -158,7 +159,9 @@ def check_samples(n: Any) -> int:
     if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Real):
         raise InputError(f"samples: expected a whole number, got {shown(n)}")
     try:
-        k = int(n)
+        # an Integral converts exactly; any other Real (float, Fraction, numpy float)
+        # through float, which every Real supports
+        k = int(n) if isinstance(n, numbers.Integral) else int(float(n))
     except (TypeError, ValueError, OverflowError):
         raise InputError(f"samples: {shown(n)} is not a whole number") from None
     if k != n or k < 0:

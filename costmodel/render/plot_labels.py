@@ -159,7 +159,8 @@ def scenario_subtitle(d: dict[str, Any], swept: tuple[str, ...] = ()) -> str:
 
     more: list[str] = []
     prec = inp.get("precision") or ""
-    basis = d.get("mfu_basis") if isinstance(d.get("mfu_basis"), dict) else {}
+    raw_basis = d.get("mfu_basis")
+    basis: dict[str, Any] = raw_basis if isinstance(raw_basis, dict) else {}
     peak = basis.get("peak_flop_per_s") or d.get("peak_flop_per_s")
     of_peak = (
         f" of the {basis.get('precision') or prec} dense peak {float(peak) / 1e12:,.0f} TFLOP/s"

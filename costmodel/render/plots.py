@@ -67,8 +67,12 @@ def check_plot_target(path: str) -> Path:
     return p
 
 
-#: Dollar signs are money, never TeX math; SVG text stays editable text.
-_RC = {"text.parse_math": False, "svg.fonttype": "none"}
+def _plain_rc():
+    """An rc context in which dollar signs are money, never TeX math, and SVG text stays
+    editable text."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none"})
 
 
 def plain_text(build):
@@ -78,9 +82,7 @@ def plain_text(build):
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
         _plt()
-        import matplotlib
-
-        with matplotlib.rc_context(_RC):
+        with _plain_rc():
             return build(*args, **kwargs)
 
     return wrapper
@@ -108,13 +110,11 @@ def value_formatter(name: str):
 def save(fig, path: str) -> None:
     """Save atomically (temporary file, then rename; see :func:`costmodel.io.atomic_writer`);
     SVG keeps its text as text."""
-    import matplotlib
-
     from ..io import atomic_writer
 
     p = _check_path(path)
     try:
-        with matplotlib.rc_context(_RC):
+        with _plain_rc():
             atomic_writer(
                 path,
                 lambda f: fig.savefig(f, format=p.suffix[1:].lower(), dpi=150, bbox_inches="tight"),

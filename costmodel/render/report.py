@@ -231,7 +231,7 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     out.append(table(rows))
     q = d.get("quantiles") or {}
     out += ["", "outputs"]
-    rows = []
+    out_rows: list[list[str]] = []
     header = None
     qkeys: list[str] = []
     if q:
@@ -269,8 +269,8 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
         if q:
             s = q.get(k)
             cells += [fmt_value(s.get(p), kind) for p in qkeys] if s else [""] * len(qkeys)
-        rows.append(cells)
-    out.append(table(rows, header))
+        out_rows.append(cells)
+    out.append(table(out_rows, header))
     basis = (d.get("mfu_basis") or {}).get("text")
     if basis and d.get("mfu") is not None:
         out.append(f"  MFU basis: {basis}")

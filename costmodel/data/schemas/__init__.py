@@ -7,7 +7,7 @@ entry carries ``source`` and ``as_of``. Units are in the field names.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -77,6 +77,11 @@ def schema_for(kind: str):
 #: Numeric formats with a tensor (matrix) peak. ``int8`` rates are TOP/s.
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8")
 Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8"]
+
+
+def _is_precision(name: str) -> TypeGuard[Precision]:
+    return name in PRECISIONS
+
 
 #: Bit length of each precision's multiply inputs, for the BIS TPP metric
 #: (15 CFR 774, ECCN 3A090 Technical Note: TPP = 2 × MacTOPS × bit length).
@@ -210,10 +215,9 @@ class Accelerator(BaseModel):
         UnsupportedPrecisionError
             When the accelerator has no published dense peak at that precision.
         """
-        try:
+        if _is_precision(precision) and precision in self.peak_dense_tflop_per_s:
             return self.peak_dense_tflop_per_s[precision] * 1e12
-        except KeyError:
-            raise UnsupportedPrecisionError(
-                f"precision: {self.id} has no published dense {precision} peak; "
-                f"available: {', '.join(self.precisions)}"
-            ) from None
+        raise UnsupportedPrecisionError(
+            f"precision: {self.id} has no published dense {precision} peak; "
+            f"available: {', '.join(self.precisions)}"
+        )

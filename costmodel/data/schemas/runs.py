@@ -10,7 +10,16 @@ from ...formulas.architecture import Architecture
 from .base import Sourced, Strict
 
 #: What a run's published accelerator-hours cover (closed list; ``hours_scope``).
-HOURS_SCOPES: dict[str, str] = {
+HoursScope = Literal[
+    "final_pretraining",
+    "all_pretraining",
+    "all_training",
+    "incl_other_models",
+    "assumed_throughput",
+    "wall_clock_span",
+]
+#: Each :data:`HoursScope` and what it means.
+HOURS_SCOPES: dict[HoursScope, str] = {
     "final_pretraining": "the pre-training run (or stated segment of it) that the stated "
     "tokens describe; no later stages, no post-training",
     "all_pretraining": "all pre-training including annealing, mid-training or "
@@ -24,8 +33,11 @@ HOURS_SCOPES: dict[str, str] = {
     "whatever else ran on them",
 }
 #: Scopes whose hours measure the work of the stated tokens (the prior's fit set).
-COMPARABLE_SCOPES = ("final_pretraining", "all_pretraining", "wall_clock_span")
-HoursScope = Literal[tuple(HOURS_SCOPES)]  # type: ignore[valid-type]
+COMPARABLE_SCOPES: tuple[HoursScope, ...] = (
+    "final_pretraining",
+    "all_pretraining",
+    "wall_clock_span",
+)
 
 
 class Reported(Strict):
