@@ -15,6 +15,8 @@ SIZE_REFERENCE = 1e10
 GPUS_REFERENCE = 256
 #: accelerators per billion active parameters at which the ``gpb`` term is zero [1/B].
 GPB_REFERENCE = 30.0
+#: predicted MFU ceiling at which the ``ceiling`` term is zero [1].
+CEILING_REFERENCE = 0.5
 #: degrees of freedom of the Student-t predictive (``t`` term); fixed, not fitted.
 T_DF = 5.0
 #: the constant-utilization baseline: 40 % of the 16-bit dense peak.
@@ -27,6 +29,8 @@ TERMS = {
     "not published",
     "gpb": "slope on log10(accelerators per billion active parameters / 30), with a shift "
     "for runs whose cluster size is not published",
+    "ceiling": "slope on log10(predicted MFU ceiling / 0.5): the performance model's best "
+    "layout for the run's shape (published, else derived) on its accelerator and GPU count",
     "org": "organization random intercept (partial pooling, REML)",
     "t": f"Student-t predictive with {T_DF:g} degrees of freedom instead of normal",
 }
@@ -46,7 +50,50 @@ CANDIDATES = (
     "family+size+org+t",
     "family+size+gpb+org+t",
 )
+#: Candidates with the physics-informed ``ceiling`` term (issue 12, item 4). Scored by the
+#: fit script like the others, but they need each run's predicted ceiling, which only the
+#: performance model (a layer above this one) computes
+#: (:func:`costmodel.analysis.prior_ceiling.with_ceilings`), so they are kept apart from
+#: :data:`CANDIDATES` (which ``check`` refits for every claim without the performance model).
+CEILING_CANDIDATES = (
+    "ceiling+size",
+    "ceiling+size+org",
+    "family+size+ceiling",
+    "family+size+ceiling+org",
+    "ceiling+size+org+t",
+)
 _STD = NormalDist()
+#: up to this many values, quantiles and tails are computed in pure Python (no scipy import
+#: for a point estimate)
+_SMALL = 64
+
+
+def t5_cdf(t: float) -> float:
+    """CDF of Student's t with 5 degrees of freedom, closed form (Abramowitz & Stegun
+    26.7.4, odd ν): ``1/2 + (θ + sin θ (cos θ + ⅔ cos³ θ)) / π`` with ``θ = atan(t/√5)``."""
+    th = math.atan(t / math.sqrt(5.0))
+    c = math.cos(th)
+    return 0.5 + (th + math.sin(th) * (c + (2.0 / 3.0) * c**3)) / math.pi
+
+
+def t5_ppf(p: float) -> float:
+    """Inverse of :func:`t5_cdf` by bisection then Newton steps (pdf
+    ``8 / (3π√5) · (1 + t²/5)⁻³``), to about 1e-12 [1]."""
+    if not 0.0 < p < 1.0:
+        return -math.inf if p <= 0.0 else math.inf
+    lo, hi = -1e3, 1e3
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if t5_cdf(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+    t = 0.5 * (lo + hi)
+    for _ in range(3):
+        t -= (t5_cdf(t) - p) / (8.0 / (3.0 * math.pi * math.sqrt(5.0)) * (1 + t * t / 5.0) ** -3)
+    return t
+
+
 _LAMBDA_GRID = np.concatenate([[0.0], np.logspace(-3, 2, 81)])
 
 
@@ -141,13 +188,21 @@ class MFUPrior:
         x = np.log10(np.asarray(active_params, float) / SIZE_REFERENCE)
         return np.clip(x, *self.x_range)
 
-    def design(self, active_params, family, moe=False, n_gpus=None):
-        """Design rows ``X`` (…, p) and the extra variance of unseen families (arrays)."""
-        n, f, m, g = np.broadcast_arrays(
+    def design(self, active_params, family, moe=False, n_gpus=None, ceiling=None):
+        """Design rows ``X`` (…, p) and the extra variance of unseen families (arrays).
+
+        ``ceiling``: the predicted MFU ceiling, needed by (only) a ``ceiling`` model."""
+        if "ceiling" in self.names and ceiling is None:
+            raise ValueError(
+                f"ceiling: the {self.model} prior needs the predicted MFU ceiling of the run "
+                "(costmodel.analysis.prior_ceiling)"
+            )
+        n, f, m, g, c = np.broadcast_arrays(
             np.asarray(active_params, float),
             np.asarray(family, dtype=object),
             np.asarray(moe, dtype=float),
             np.asarray(np.nan if n_gpus is None else n_gpus, dtype=float),
+            np.asarray(np.nan if ceiling is None else ceiling, dtype=float),
         )
         X = np.zeros(n.shape + (len(self.names),))
         extra = np.zeros(n.shape)
@@ -159,6 +214,8 @@ class MFUPrior:
                 X[..., i] = self._x(n)
             elif name == "moe":
                 X[..., i] = m
+            elif name == "ceiling":
+                X[..., i] = np.log10(c / CEILING_REFERENCE)
             elif name in ("gpus", "gpb"):
                 X[..., i] = _log_gpus(g, n, name)[0]
             elif name in ("gpus_unknown", "gpb_unknown"):
@@ -175,13 +232,14 @@ class MFUPrior:
             extra = np.where(seen, 0.0, self.between_family_sd**2)
         return X, extra
 
-    def log_params(self, active_params, family, moe=False, n_gpus=None, org=None):
+    def log_params(self, active_params, family, moe=False, n_gpus=None, org=None, ceiling=None):
         """Location and scale of ``ln(mfu)`` (arrays broadcast).
 
         ``org``: an organization the prior was fitted to gets its own effect; anything else
         (the default) is a new organization and carries the between-organization variance.
+        ``ceiling``: the predicted MFU ceiling (``ceiling`` models only).
         """
-        X, extra = self.design(active_params, family, moe, n_gpus)
+        X, extra = self.design(active_params, family, moe, n_gpus, ceiling)
         mu = X @ self.coef
         var = self.residual_sd**2 + extra + np.einsum("...i,ij,...j->...", X, self.coef_cov, X)
         if org is not None and org in self.org_effects:
@@ -198,11 +256,15 @@ class MFUPrior:
             from math import erf
 
             return np.vectorize(lambda t: 0.5 * (1.0 + erf(t / math.sqrt(2.0))))(z)
+        if self.df == 5 and np.size(z) <= _SMALL:
+            return np.vectorize(t5_cdf)(z)
         from scipy.special import stdtr
 
         return stdtr(self.df, z)
 
     def _ppf(self, p):
+        if self.df == 5 and np.size(p) <= _SMALL:
+            return np.vectorize(t5_ppf)(p)
         if self.df is None:
             from scipy.special import ndtri
 
@@ -230,7 +292,7 @@ class MFUPrior:
         """
         mu, sd = self.log_params(active_params, family, moe)
         lu = np.log(np.broadcast_to(np.asarray(upper, float), mu.shape))
-        if mu.size > 64 or self.df is not None:
+        if mu.size > _SMALL or self.df is not None:
             z = self._ppf(0.5 * self._cdf((lu - mu) / sd))
             return np.minimum(np.exp(mu + sd * z), np.exp(lu))
         out = np.empty(mu.shape)

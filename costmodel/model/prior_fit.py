@@ -13,6 +13,7 @@ import numpy as np
 from .prior_dist import (
     _LAMBDA_GRID,
     BASELINE_MFU,
+    CEILING_REFERENCE,
     SIZE_REFERENCE,
     MFUPrior,
     _log_gpus,
@@ -38,6 +39,11 @@ class FitRow:
     hours_scope: str = ""
     n_gpus: int | None = None
     upper: float = 1.0
+    #: the performance model's predicted MFU ceiling (16-bit peak) for the run's shape on
+    #: its accelerator and GPU count; filled by costmodel.analysis.prior_ceiling [1]
+    ceiling: float | None = None
+    #: the shape behind ``ceiling`` was derived from the parameter count, not published
+    ceiling_derived: bool = False
 
     @property
     def mfu(self) -> float:
@@ -112,6 +118,15 @@ def _columns(rows: list[FitRow], terms: set[str], families: list[str]):
     if "moe" in terms:
         names.append("moe")
         cols.append([float(r.moe) for r in rows])
+    if "ceiling" in terms:
+        missing = [r.id for r in rows if r.ceiling is None]
+        if missing:
+            raise ValueError(
+                f"ceiling: no predicted MFU ceiling for {missing[:3]}; attach them with "
+                "costmodel.analysis.prior_ceiling.with_ceilings"
+            )
+        names.append("ceiling")
+        cols.append([math.log10(float(r.ceiling or 0) / CEILING_REFERENCE) for r in rows])
     for kind in ("gpus", "gpb"):
         if kind in terms:
             g = [np.nan if r.n_gpus is None else r.n_gpus for r in rows]
@@ -197,7 +212,12 @@ def fit(rows: list[FitRow], model: str = "family+size") -> MFUPrior:
 
 def _predict(prior: MFUPrior, r: FitRow, *, known_org: bool):
     mu, sd = prior.log_params(
-        r.active_params, r.family, r.moe, r.n_gpus, r.organization if known_org else None
+        r.active_params,
+        r.family,
+        r.moe,
+        r.n_gpus,
+        r.organization if known_org else None,
+        r.ceiling,
     )
     return float(mu), float(sd)
 
@@ -231,7 +251,8 @@ def baseline_predictions(rows: list[FitRow]):
 def score(rows: list[FitRow], preds, *, df: float | None = None) -> dict:
     """Error and calibration of predictions ``(mu, sd)`` of ln mfu, each truncated at its
     row's ``upper``: median |log10 error| of the median, share of reported values inside the
-    central 50/80/90 % intervals, median 90 % width (p95/p05), and the PIT values."""
+    central 50/80/90 % intervals, median 90 % width (p95/p05), the PIT values, and per row
+    the |log10 error| (``abs_log10_errors``) and whether it fell inside the 90 % interval."""
     from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
     cdf = (lambda z: ndtr(z)) if df is None else (lambda z: stdtr(df, z))
@@ -253,8 +274,13 @@ def score(rows: list[FitRow], preds, *, df: float | None = None) -> dict:
         q05 = mu + sd * float(ppf(0.05 * cu))
         q95 = min(mu + sd * float(ppf(0.95 * cu)), lu)
         widths.append(math.exp(q95 - q05))
-    out: dict[str, Any] = {"n": len(rows), "median_abs_log10_error": float(np.median(errs))}
+    out: dict[str, Any] = {
+        "n": len(rows),
+        "median_abs_log10_error": float(np.median(errs)),
+        "abs_log10_errors": [float(e) for e in errs],
+    }
     if pit:
+        out["inside_90"] = [bool(v) for v in inside[90]]
         out.update({f"coverage_{c}": float(np.mean(v)) for c, v in inside.items()})
         out.update(median_width_90=float(np.median(widths)), pit=[float(p) for p in pit])
     return out

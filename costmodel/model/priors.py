@@ -41,6 +41,8 @@ import numpy as np
 from .prior_dist import (
     BASELINE_MFU,
     CANDIDATES,
+    CEILING_CANDIDATES,
+    CEILING_REFERENCE,
     GPB_REFERENCE,
     GPUS_REFERENCE,
     SIZE_REFERENCE,
@@ -66,6 +68,8 @@ __all__ = [
     "GPB_REFERENCE",
     "TERMS",
     "CANDIDATES",
+    "CEILING_CANDIDATES",
+    "CEILING_REFERENCE",
     "BASELINE_MFU",
     "T_DF",
     "FitRow",
