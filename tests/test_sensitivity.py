@@ -7,7 +7,7 @@ import pytest
 
 import costmodel
 from costmodel import dist
-from costmodel.analysis.sensitivities import sobol_indices
+from costmodel.analysis.sobol import sobol_indices
 
 from .cli_args import V3_BF16
 

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from costmodel.analysis.grid import GridAxis
-from costmodel.analysis.sweeping import iter_sweep, parse_grid, stream_sweep
+from costmodel.analysis.sweep_eval import iter_sweep
+from costmodel.analysis.sweep_grid import parse_grid
+from costmodel.analysis.sweep_output import stream_sweep
 from costmodel.errors import InputError
 from costmodel.model.scenario import check_array
 

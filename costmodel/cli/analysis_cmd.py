@@ -164,7 +164,8 @@ def sweep_cmd(grids, fmt, as_json, output, plot_path, plot_output, **kw):
       costmodel sweep --run deepseek-v3 --price-usd-per-gpu-hour 2 \\
           --grid mfu=0.2:0.5:31 --plot cost.png
     """
-    from ..analysis.sweeping import grid_size, output_format, parse_grid, stream_sweep, write_sweep
+    from ..analysis.sweep_grid import grid_size, parse_grid
+    from ..analysis.sweep_output import output_format, stream_sweep, write_sweep
     from ..data import store
     from ..errors import CostModelError
     from ..formulas.distbase import Dist
@@ -243,7 +244,7 @@ class _NoBar:
 
 
 def _check_sweep_plot(path, grid, n) -> None:
-    from ..analysis.sweeping import check_sweep_shape
+    from ..analysis.sweep_grid import check_sweep_shape
     from ..render.plots import check_plot_target
 
     check_plot_target(path)

@@ -159,7 +159,7 @@ def _bars(ax, cols, other, output):
 
 @plain_text
 def sweep_figure(result, output: str = "cost_usd", subtitle: str = ""):
-    """The chart for a :class:`~costmodel.sweeping.SweepResult`.
+    """The chart for a :class:`~costmodel.analysis.sweeping.SweepResult`.
 
     One swept number: lines over it, one per combination of the other swept values
     (identical lines are drawn once and labelled with all of them). Two swept numbers: a
