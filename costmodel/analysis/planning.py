@@ -79,7 +79,7 @@ def plan(
     unit = cand["dp"] * cand["micro_batch"]
     gb = np.ceil(target / unit).astype(np.int64) * unit
     f8 = 0.0 if precision == "bf16" else (1.0 if fp8_fraction is None else fp8_fraction)
-    recipe = bind._recipe({"precision": precision})
+    recipe = bind.recipe({"precision": precision})
     out = evaluate(
         bind.model_shape(arch),
         hw,

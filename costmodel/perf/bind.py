@@ -10,26 +10,42 @@ the ``costmodel.perf/1`` JSON contract.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from ..errors import InputError
 from ..formulas.architecture import Architecture
-from . import pipeline
-from .step import Hardware, ModelShape, evaluate
+from .layout import (
+    DEFAULT_TOKENS_PER_STEP,
+    LAYOUT_KEYS,
+    MIN_MICROBATCHES_PER_STAGE,
+    PRECISIONS,
+    RECOMPUTE,
+    _bad,
+    codes,
+    recipe,
+    resolve_layout,
+)
+from .result import BREAKDOWN, MEMORY, result_dict
+from .shapes import Hardware, ModelShape
+from .step import evaluate
 
 __all__ = [
     "DEFAULT_SCALE_OUT_GBIT_PER_S",
     "DEFAULT_SCALE_UP_DOMAIN",
     "DEFAULT_TOKENS_PER_STEP",
+    "MIN_MICROBATCHES_PER_STAGE",
+    "LAYOUT_KEYS",
+    "BREAKDOWN",
+    "MEMORY",
     "RECOMPUTE",
     "PRECISIONS",
+    "codes",
+    "recipe",
     "model_shape",
     "hardware",
     "resolve_layout",
     "perf",
     "result_dict",
+    "standard_assumptions",
+    "load_architecture",
 ]
 
 #: Scale-out bandwidth per accelerator when the preset has none [Gbit/s, one direction]:
@@ -38,31 +54,6 @@ __all__ = [
 DEFAULT_SCALE_OUT_GBIT_PER_S = 400.0
 #: Scale-up domain when the preset has none [1]: an 8-GPU HGX/DGX node.
 DEFAULT_SCALE_UP_DOMAIN = 8
-#: Default tokens per step when no global batch is given [tokens]: 16M (2²⁴), Llama 3
-#: 405B's batch (arXiv 2407.21783 §3.4.1: 16M tokens at 8K sequences), between GPT-3's
-#: 3.2M and DeepSeek-V3's 63M (15,360 × 4,096; arXiv 2412.19437 §4.2).
-DEFAULT_TOKENS_PER_STEP = 16 * 1024 * 1024
-#: Default minimum micro-batches per pipeline: 8 per stage keeps the 1F1B bubble
-#: ``(p−1)/m`` under 1/8 (Narayanan et al. 2021 §3.3.1).
-MIN_MICROBATCHES_PER_STAGE = 8
-
-RECOMPUTE = ("none", "selective", "full")
-PRECISIONS = ("bf16", "fp8", "mixed")
-LAYOUT_KEYS = (
-    "tp",
-    "pp",
-    "dp",
-    "ep",
-    "cp",
-    "vpp",
-    "schedule",
-    "zero",
-    "micro_batch",
-    "global_batch",
-    "seq_len",
-    "recompute",
-    "precision",
-)
 
 
 def model_shape(arch: Architecture) -> ModelShape:
@@ -166,273 +157,6 @@ def hardware(acc, *, scale_out_gbit_per_s: float | None = None) -> tuple[Hardwar
     return hw, notes
 
 
-def _bad(flag: str, value, allowed: str) -> InputError:
-    return InputError(f"{flag}: {value} is not allowed; {allowed}")
-
-
-def _divisors(n: int) -> list[int]:
-    return [i for i in range(1, n + 1) if n % i == 0]
-
-
-def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dict, list[str]]:
-    """Fill omitted layout values with documented defaults and check the layout.
-
-    Parameters
-    ----------
-    arch : Architecture
-    n_gpus : int, optional
-        Accelerators; default ``tp·pp·dp·cp`` when ``dp`` is given, else an error.
-    **given
-        Any of ``tp pp dp ep cp vpp schedule zero micro_batch global_batch seq_len
-        recompute precision fp8_fraction`` (``None`` = omitted).
-
-    Returns
-    -------
-    (dict, list of str)
-        The full layout and the assumptions made.
-
-    Raises
-    ------
-    InputError
-        One line naming the flag, the bad value and what is allowed.
-    """
-    g = {k: v for k, v in given.items() if v is not None}
-    notes: list[str] = []
-
-    def default(key, value, why):
-        if key not in g:
-            g[key] = value
-            notes.append(f"{key.replace('_', '-')} = {value} (default: {why})")
-
-    for key in ("tp", "pp", "cp", "vpp", "micro_batch", "global_batch", "seq_len", "dp", "ep"):
-        if key in g and (not isinstance(g[key], (int, np.integer)) or g[key] < 1):
-            raise _bad(f"--{key.replace('_', '-')}", g[key], "give a positive integer")
-    default("tp", 1, "no tensor parallelism")
-    default("pp", 1, "no pipeline parallelism")
-    default("cp", 1, "no context parallelism")
-    tp, pp, cp = g["tp"], g["pp"], g["cp"]
-    kv = arch.n_heads if arch.mla else arch.n_kv_heads_
-    if arch.n_heads % tp or (kv % tp and tp % kv):
-        ok = [t for t in _divisors(arch.n_heads) if kv % t == 0 or t % kv == 0]
-        raise _bad("--tp", tp, f"must divide the {arch.n_heads} attention heads; allowed: {ok}")
-    if pp > arch.n_layers:
-        raise _bad("--pp", pp, f"exceeds the {arch.n_layers} layers")
-    default("seq_len", arch.seq_len, "the architecture's training sequence length")
-    if g["seq_len"] % cp:
-        raise _bad("--cp", cp, f"must divide seq-len {g['seq_len']}")
-    if n_gpus is None:
-        if "dp" not in g:
-            raise InputError("--n-gpus: missing; give --n-gpus or --dp")
-        n_gpus = tp * pp * cp * g["dp"]
-    if n_gpus < 1:
-        raise _bad("--n-gpus", n_gpus, "give a positive integer")
-    if "dp" not in g:
-        if n_gpus % (tp * pp * cp):
-            raise _bad(
-                "--n-gpus",
-                n_gpus,
-                f"must be a multiple of tp·pp·cp = {tp * pp * cp} (dp = n_gpus/(tp·pp·cp))",
-            )
-        default("dp", n_gpus // (tp * pp * cp), "n_gpus/(tp·pp·cp)")
-    dp = g["dp"]
-    if tp * pp * cp * dp != n_gpus:
-        raise _bad(
-            "--dp",
-            dp,
-            f"tp·pp·dp·cp = {tp}·{pp}·{dp}·{cp} = {tp * pp * dp * cp} must equal n_gpus = {n_gpus}",
-        )
-    moe = arch.moe
-    if moe is None:
-        default("ep", 1, "dense model")
-        if g["ep"] != 1:
-            raise _bad("--ep", g["ep"], "a dense model has no experts; use 1")
-    else:
-        cand = [e for e in _divisors(moe.n_routed_experts) if e <= 8 and (n_gpus // pp) % e == 0]
-        default("ep", max(cand) if cand else 1, "experts spread over one 8-GPU node")
-        ep = g["ep"]
-        if moe.n_routed_experts % ep:
-            raise _bad(
-                "--ep",
-                ep,
-                f"must divide the {moe.n_routed_experts} routed experts; allowed: "
-                f"{_divisors(moe.n_routed_experts)}",
-            )
-        if (n_gpus // pp) % ep:
-            raise _bad("--ep", ep, f"must divide the {n_gpus // pp} GPUs of a pipeline stage")
-    sched = g.get("schedule")
-    if sched is None:
-        default("schedule", "interleaved" if g.get("vpp", 1) > 1 else "1f1b", "1F1B")
-    if g["schedule"] not in pipeline.SCHEDULES:
-        raise _bad("--schedule", g["schedule"], f"choose one of {', '.join(pipeline.SCHEDULES)}")
-    if g["schedule"] == "interleaved":
-        default("vpp", 2, "two model chunks per device")
-    default("vpp", 1, "one model chunk per device")
-    if g["schedule"] != "interleaved" and g["vpp"] != 1:
-        raise _bad("--vpp", g["vpp"], "virtual stages need --schedule interleaved")
-    if g["schedule"] == "interleaved" and pp * g["vpp"] > arch.n_layers:
-        raise _bad(
-            "--vpp", g["vpp"], f"pp·vpp = {pp * g['vpp']} exceeds the {arch.n_layers} layers"
-        )
-    if g["schedule"] == "dualpipe" and pp % 2:
-        raise _bad("--pp", pp, "DualPipe needs an even number of stages")
-    default("zero", 1, "optimizer states sharded over data parallelism (distributed optimizer)")
-    if g["zero"] not in (0, 1, 2, 3):
-        raise _bad("--zero", g["zero"], "choose 0, 1, 2 or 3")
-    default("micro_batch", 1, "one sequence per micro-batch")
-    mb = g["micro_batch"]
-    seqs = max(1, math.ceil(DEFAULT_TOKENS_PER_STEP / g["seq_len"]))
-    m_min = MIN_MICROBATCHES_PER_STAGE * pp if pp > 1 else 1
-    m = max(math.ceil(seqs / (dp * mb)), m_min)
-    default(
-        "global_batch",
-        m * dp * mb,
-        f"≥ {DEFAULT_TOKENS_PER_STEP / 1e6:.1f}M tokens and ≥ {MIN_MICROBATCHES_PER_STAGE} "
-        "micro-batches per pipeline stage",
-    )
-    if g["global_batch"] % (dp * mb):
-        raise _bad(
-            "--global-batch",
-            g["global_batch"],
-            f"must be a multiple of dp·micro-batch = {dp * mb}",
-        )
-    default(
-        "recompute",
-        "selective",
-        "selective recomputation, the recommended default (Korthikanti et al. 2022 §5)",
-    )
-    if g["recompute"] not in RECOMPUTE:
-        raise _bad("--recompute", g["recompute"], f"choose one of {', '.join(RECOMPUTE)}")
-    default("precision", "bf16", "16-bit training")
-    if g["precision"] not in PRECISIONS:
-        raise _bad("--precision", g["precision"], f"choose one of {', '.join(PRECISIONS)}")
-    if g["precision"] == "mixed":
-        default("fp8_fraction", 1.0, "all block linears in FP8 (DeepSeek-V3 recipe)")
-    f = g.get("fp8_fraction", 1.0 if g["precision"] == "fp8" else 0.0)
-    if not 0.0 <= f <= 1.0:
-        raise _bad("--fp8-fraction", f, "give a fraction in [0, 1]")
-    g["fp8_fraction"] = f if g["precision"] != "bf16" else 0.0
-    g["n_gpus"] = n_gpus
-    return g, notes
-
-
-def _codes(layout: dict) -> dict:
-    return {
-        "tp": layout["tp"],
-        "pp": layout["pp"],
-        "dp": layout["dp"],
-        "ep": layout["ep"],
-        "cp": layout["cp"],
-        "vpp": layout["vpp"],
-        "schedule": pipeline.SCHEDULES.index(layout["schedule"]),
-        "zero": layout["zero"],
-        "micro_batch": layout["micro_batch"],
-        "global_batch": layout["global_batch"],
-        "seq_len": layout["seq_len"],
-        "recompute": RECOMPUTE.index(layout["recompute"]),
-        "fp8_linear": layout["fp8_fraction"],
-    }
-
-
-def _recipe(layout: dict) -> dict:
-    """Memory recipe of a precision: ``mixed`` is DeepSeek-V3's FP8 framework (BF16 Adam
-    moments, FP8-cached expert activations; arXiv 2412.19437 §3.3.4); ``bf16`` and ``fp8``
-    (Transformer Engine style) keep fp32 moments."""
-    if layout["precision"] == "mixed":
-        return {"optimizer_bytes": 8.0, "expert_act_bytes": 1.0, "recompute_norms": True}
-    return {"optimizer_bytes": 12.0, "expert_act_bytes": 2.0}
-
-
-BREAKDOWN = (
-    "gemm",
-    "attention",
-    "memory_bound",
-    "tp_comm",
-    "ep_comm",
-    "cp_comm",
-    "pp_comm",
-    "pipeline_bubble",
-    "dp_comm",
-    "optimizer",
-    "other_overhead",
-)
-MEMORY = ("weights", "gradients", "optimizer", "activations", "moe_buffers", "runtime_reserved")
-_WORDS = {
-    "gemm": "matmul compute",
-    "attention": "attention core",
-    "memory_bound": "memory-bound kernels (HBM bandwidth)",
-    "tp_comm": "tensor-parallel communication on the scale-up link",
-    "ep_comm": "expert-parallel all-to-all",
-    "cp_comm": "context-parallel ring exchange",
-    "pp_comm": "pipeline point-to-point traffic",
-    "pipeline_bubble": "pipeline bubble",
-    "dp_comm": "data-parallel gradient/parameter collectives",
-    "optimizer": "optimizer step",
-    "other_overhead": "unmodelled overhead",
-}
-
-
-def result_dict(out: dict, i, layout: dict, assumptions: list[str], hw: Hardware) -> dict:
-    """One layout's result as the ``costmodel.perf/1`` JSON object."""
-
-    def f(key):
-        return float(np.asarray(out[key]).reshape(-1)[i] if np.ndim(out[key]) else out[key])
-
-    bd = {k: f(f"bf_{k}") for k in BREAKDOWN}
-    hidden = {k: f(f"hidden_{k}") for k in ("tp_comm", "ep_comm", "cp_comm", "pp_comm", "dp_comm")}
-    memgb = {k: f(f"mem_{k}") / 1e9 for k in MEMORY}
-    memgb["total"] = f("mem_total") / 1e9
-    memgb["capacity"] = hw.memory_bytes / 1e9
-    fits = bool(f("fits"))
-    big = max((k for k in BREAKDOWN if k != "other_overhead"), key=lambda k: bd[k])
-    step = f("step_time_s")
-    bottleneck = f"{_WORDS[big]} ({bd[big] / step:.0%} of the step)"
-    overflow = None
-    if not fits:
-        parts = sorted(MEMORY, key=lambda k: -memgb[k])[:2]
-        overflow = (
-            f"needs {memgb['total']:.1f} GB per GPU of {memgb['capacity']:.0f} GB; largest: "
-            + ", ".join(f"{k} {memgb[k]:.1f} GB" for k in parts)
-        )
-    prec = layout["precision"]
-    mfu = f("mfu")
-    if prec == "fp8":
-        mfu = f("model_flop_per_s_per_gpu") / (
-            hw.peak_fp8_flop_per_s
-            if np.isfinite(hw.peak_fp8_flop_per_s)
-            else hw.peak_bf16_flop_per_s
-        )
-    rate = f("model_flop_per_s_per_gpu")
-    basis = {  # the peaks the two MFUs divide by (issue 9, item 13)
-        "precision": prec,
-        "peak_flop_per_s": rate / mfu if mfu > 0 else None,
-        "peak_16bit_flop_per_s": rate / f("mfu_16bit") if f("mfu_16bit") > 0 else None,
-    }
-    if basis["peak_flop_per_s"]:
-        basis["text"] = (
-            f"{'blended FP8/BF16' if prec == 'mixed' else prec} dense peak, "
-            f"{basis['peak_flop_per_s'] / 1e12:,.1f} TFLOP/s"
-        )
-    return {
-        "schema": "costmodel.perf/1",
-        "mfu": mfu,
-        "mfu_16bit": f("mfu_16bit"),
-        "mfu_basis": basis,
-        "hfu": f("hfu"),
-        "tokens_per_s_per_gpu": f("tokens_per_s_per_gpu"),
-        "model_flop_per_s_per_gpu": f("model_flop_per_s_per_gpu"),
-        "step_time_s": step,
-        "breakdown": bd,
-        "hidden_by_overlap": hidden,
-        "memory_gb_per_gpu": memgb,
-        "fits": fits,
-        "overflow": overflow,
-        "bottleneck": bottleneck,
-        "layout": {k: layout[k] for k in LAYOUT_KEYS} | {"n_gpus": layout["n_gpus"]},
-        "flop_convention": "megatron (causal, MTP excluded)",
-        "assumptions": list(assumptions),
-    }
-
-
 def perf(
     arch: Architecture,
     acc,
@@ -461,7 +185,7 @@ def perf(
         raise _bad("--precision", lay["precision"], f"{acc.id} has no FP8 peak; use bf16")
     hw, hw_notes = hardware(acc, scale_out_gbit_per_s=scale_out_gbit_per_s)
     shape = model_shape(arch)
-    out = evaluate(shape, hw, node_limit=node_limit, **_codes(lay), **_recipe(lay))
+    out = evaluate(shape, hw, node_limit=node_limit, **codes(lay), **recipe(lay))
     notes = notes + hw_notes + standard_assumptions(arch, node_limit)
     return result_dict(out, 0, lay, notes, hw)
 
@@ -515,7 +239,7 @@ def load_architecture(run: str | None, path: str | None) -> tuple[Architecture, 
     from pydantic import ValidationError
 
     try:
-        with open(path, "rb") as fh:
+        with open(str(path), "rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"--architecture: {path} is not valid TOML ({e})") from None

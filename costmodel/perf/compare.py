@@ -10,10 +10,11 @@ DeepSeek's layout and at a Megatron-style tensor-parallel one.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from . import bind, pipeline, search
+from . import bind, layout, pipeline, search
 from .step import evaluate
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 #: DeepSeek-V3's layout (arXiv 2412.19437 §3.2 and §4.2): no TP, PP16 with DualPipe, EP64
 #: over 8 nodes, node-limited routing to 4 nodes, ZeRO-1, 15,360 sequences per step,
 #: selective recomputation, FP8 mixed precision.
-DEEPSEEK_LAYOUT = dict(
+DEEPSEEK_LAYOUT: dict[str, Any] = dict(
     tp=1,
     pp=16,
     ep=64,
@@ -44,7 +45,7 @@ DEEPSEEK_LAYOUT = dict(
 )
 #: A Megatron-style layout on the same cluster: TP8 inside the node (on NVLink), PP16 with
 #: 1F1B, EP8, ZeRO-1, same batch, no node-limited routing, no DualPipe.
-TP8_LAYOUT = dict(
+TP8_LAYOUT: dict[str, Any] = dict(
     tp=8,
     pp=16,
     ep=8,
@@ -89,7 +90,7 @@ def score_layouts(arch, hw, n_gpus: int, precision: str, *, small: bool = False)
         seq_len=arch.seq_len,
         fp8_linear=0.0 if precision == "bf16" else 1.0,
         **cand,
-        **bind._recipe({"precision": precision}),
+        **layout.recipe({"precision": precision}),
     )
     fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
     return cand, gb, out, fits
@@ -110,7 +111,7 @@ def best_layout(arch, acc, n_gpus: int, *, precision: str = "bf16", small: bool 
     if not fits.any():
         return None
     i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
-    lay = {k: int(v[i]) for k, v in cand.items()}
+    lay: dict[str, Any] = {k: int(v[i]) for k, v in cand.items()}
     lay["schedule"] = pipeline.SCHEDULES[lay["schedule"]]
     lay["recompute"] = bind.RECOMPUTE[lay["recompute"]]
     lay["global_batch"] = int(gb[i])
@@ -159,7 +160,7 @@ def min_gpus_to_fit(arch, acc, *, precision: str = "bf16", max_gpus: int = 65536
             seq_len=arch.seq_len,
             fp8_linear=0.0 if prec == "bf16" else 1.0,
             **cand,
-            **bind._recipe({"precision": prec}),
+            **layout.recipe({"precision": prec}),
         )
         return bool(np.any(np.asarray(out["fits"], dtype=bool) & (unit <= max(target, n))))
 

@@ -29,6 +29,8 @@ __all__ = [
     "model_state_bytes",
     "activation_bytes_per_token",
     "inflight_microbatches",
+    "stage_params",
+    "per_gpu_bytes",
 ]
 
 #: Mixed-precision Adam bytes per parameter (Rajbhandari et al. 2020, §3.1): 16-bit
@@ -162,3 +164,99 @@ def inflight_microbatches(pp, microbatches, *, schedule, vpp=1):
     inter = base * (1.0 + (p - 1.0) / (p * v))
     dual = np.minimum(p + 1.0, m)
     return _out(np.where(sched == 2, dual, np.where(sched == 1, inter, base)))
+
+
+def stage_params(m_, *, tp, pp, ep, schedule):
+    """Parameters one GPU of the busiest stage holds before ZeRO sharding [count].
+
+    The stage's ``ceil(L/p)`` layers' share of the non-expert body and the MTP modules,
+    split by TP, plus half the embedding/head (all of it when ``p = 1``); the routed
+    experts' share split by EP. DualPipe keeps two stages per device [3].
+
+    Parameters
+    ----------
+    m_ : costmodel.perf.shapes.ModelShape
+    tp, pp, ep : ndarray
+        Parallel degrees [1].
+    schedule : ndarray of int
+        2 = DualPipe.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Non-expert and expert parameters per GPU [count].
+    """
+    L = float(m_.n_layers)
+    p_exp_all = m_.params_expert
+    p_emb = m_.params_embedding
+    p_body = m_.params_total - p_exp_all - p_emb
+    stage_frac = np.ceil(L / pp) / L
+    mtp_exp = m_.params_mtp * (p_exp_all / max(m_.params_total - p_emb, 1.0))
+    p_dense = (p_body * stage_frac + (m_.params_mtp - mtp_exp)) / tp + p_emb / 2.0 / tp * np.where(
+        pp > 1, 1.0, 2.0
+    )
+    p_exp = (p_exp_all * stage_frac + mtp_exp) / ep
+    copies = np.where(np.asarray(schedule) == 2, 2.0, 1.0)
+    return p_dense * copies, p_exp * copies
+
+
+def per_gpu_bytes(m_, c: dict, *, Tg, pp, ep, micro, schedule, vpp, rec, states, recompute_norms):
+    """Memory per GPU of the busiest stage, by part [byte].
+
+    Parameters
+    ----------
+    m_ : costmodel.perf.shapes.ModelShape
+    c : dict
+        :func:`costmodel.perf.compute.microbatch_compute`'s result (saved-activation sizes,
+        stage layers, dense/MoE shares).
+    Tg : ndarray
+        Tokens per GPU of one micro-batch [1].
+    pp, ep, micro, schedule, vpp, rec : ndarray
+        Layout [1].
+    states : tuple of ndarray
+        ``(weights, gradients, optimizer)`` bytes (:func:`model_state_bytes`).
+    recompute_norms : bool
+        Selective recomputation also redoes the norms (their outputs are not kept).
+
+    Returns
+    -------
+    dict of ndarray
+        ``weights``, ``gradients``, ``optimizer``, ``activations``, ``moe_buffers``,
+        ``runtime_reserved``, ``total`` [byte].
+    """
+    d = float(m_.d_model)
+    sel = rec == 1
+    in_b = c["input_bytes"]
+    in_keep = np.where(sel & bool(recompute_norms), 0.0, in_b)
+    a_dense = activation_bytes_per_token(
+        d, c["attn_saved"], c["dense_saved"], recompute=rec, input_bytes=in_keep
+    )
+    a_moe = activation_bytes_per_token(
+        d, c["attn_saved"], c["moe_saved"], recompute=rec, input_bytes=in_keep
+    )
+    per_tok_layer = c["share_dense"] * a_dense + c["share_moe"] * a_moe
+    inflight = inflight_microbatches(pp, micro, schedule=schedule, vpp=vpp)
+    acts = per_tok_layer * Tg * c["stage_layers"] * inflight
+    biggest = np.maximum(c["dense_saved"], c["moe_saved"])
+    working = np.where(
+        rec == 2,
+        Tg * activation_bytes_per_token(d, c["attn_saved"], biggest, recompute=0, input_bytes=in_b),
+        0.0,
+    )
+    # fp32 logits of the micro-batch on the last stage; the fused vocab-parallel cross
+    # entropy writes their gradient in place (Megatron-LM ``fused_vocab_parallel_cross_entropy``)
+    logits = Tg * m_.vocab_size * 4.0
+    acts = acts + working + logits
+    moe_buf = 8.0 * Tg * (m_.top_k * d) if m_.n_moe_layers else 0.0
+    moe_buf = np.where(ep > 1, moe_buf, 0.0)
+    w, g, o = states
+    total = w + g + o + acts + moe_buf + RUNTIME_RESERVED_BYTES
+    return {
+        "weights": w,
+        "gradients": g,
+        "optimizer": o,
+        "activations": acts,
+        "moe_buffers": moe_buf,
+        "runtime_reserved": RUNTIME_RESERVED_BYTES,
+        "total": total,
+    }

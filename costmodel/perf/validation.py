@@ -161,7 +161,7 @@ def raw_predictions(rows: list[dict]) -> np.ndarray:
         hw, _ = bind.hardware(store.get("accelerators", r["accelerator"]))
         shape = bind.model_shape(arch)
         prec = r["precision"]
-        recipe = bind._recipe({"precision": prec})
+        recipe = bind.recipe({"precision": prec})
         res = evaluate(
             shape,
             hw,
