@@ -94,8 +94,8 @@ def plan(
     # would only fit by training with a larger batch than asked: not a candidate
     fits = np.asarray(out["fits"], dtype=bool) & (unit <= target)
     score = np.where(fits, out["mfu"], -np.inf)
-    order = np.argsort(-score, kind="stable")[: max(top, 0)]
-    order = [i for i in order if fits[i]]
+    ranked = np.argsort(-score, kind="stable")[: max(top, 0)]
+    order = [int(i) for i in ranked if fits[i]]
     assumptions = notes + bind.standard_assumptions(arch, node_limit)
     assumptions.append(
         f"global batch: {target} sequences of {s} tokens, rounded up to a multiple of "

@@ -34,6 +34,7 @@ from .sobol import sobol_indices
 
 if TYPE_CHECKING:
     from ..formulas.architecture import Architecture
+    from ..model.scenario import Scenario
 
 __all__ = [
     "sobol_indices",
@@ -56,7 +57,7 @@ SENSITIVITY_OUTPUTS = (
 
 
 def tornado(
-    scenario, output: str = "cost_usd", *, low: float = 0.05, high: float = 0.95
+    scenario: Scenario, output: str = "cost_usd", *, low: float = 0.05, high: float = 0.95
 ) -> tuple[list[dict[str, Any]], float]:
     """Each uncertain input at its ``low`` and ``high`` quantiles, the rest at medians.
 
@@ -81,7 +82,7 @@ def tornado(
         u[2 + 2 * i, i] = high
     inputs = inputs_from_uniforms(scenario, names, u)
     y = _output(scenario, inputs, output, u.shape[0])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, name in enumerate(names):
         lo_y, hi_y = y[1 + 2 * i], y[2 + 2 * i]
         rows.append(
@@ -98,7 +99,7 @@ def tornado(
     return rows, float(y[0])
 
 
-def _output(scenario, inputs, output, n) -> np.ndarray:
+def _output(scenario: Scenario, inputs: dict[str, np.ndarray], output: str, n: int) -> np.ndarray:
     res = evaluate_inputs(scenario, inputs, (output,), n)
     if output not in res:
         raise InputError(
@@ -298,7 +299,7 @@ recompute, mtp, seq_len
         raise InputError(f"output: {output} cannot be computed here: {missing_hint(output, point)}")
     rows, median = tornado(sc, output)
     names = uncertain_names(sc)
-    result = None
+    result: dict[str, Any] | None = None
     if sobol:
         if n < 16:
             raise InputError("samples: Sobol indices need at least 16 base samples")
@@ -308,12 +309,12 @@ recompute, mtp, seq_len
                 f"{n * (len(names) + 2):,} evaluations exceeds {MAX_SAMPLES:,}"
             )
 
-        def f(u):
+        def f(u: np.ndarray) -> np.ndarray:
             return _output(sc, inputs_from_uniforms(sc, names, u), output, u.shape[0])
 
-        result = sobol_indices(f, len(names), n, rng, qmc=qmc, n_boot=n_boot)
-        result["inputs"] = names
-        result["method"] = "Saltelli 2010 S1, Jansen 1999 ST" + (", Sobol QMC" if qmc else "")
+        indices = sobol_indices(f, len(names), n, rng, qmc=qmc, n_boot=n_boot)
+        method = "Saltelli 2010 S1, Jansen 1999 ST" + (", Sobol QMC" if qmc else "")
+        result = {**indices, "inputs": names, "method": method}
     return Sensitivity(
         output=output,
         inputs=names,

@@ -15,25 +15,41 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
 from ..errors import InputError
+from ..model.inputs import Rng
 from ..model.uncertainty import draw_uniforms
 
-__all__ = ["sobol_indices"]
+__all__ = ["SobolIndices", "sobol_indices"]
+
+
+class SobolIndices(TypedDict):
+    """What :func:`sobol_indices` returns."""
+
+    #: first-order and total indices, one per input
+    S1: np.ndarray
+    ST: np.ndarray
+    #: the output's variance over the base samples
+    variance: float
+    n_evaluations: int
+    #: bootstrap confidence intervals (d × 2), when ``n_boot > 0``
+    S1_ci: NotRequired[np.ndarray]
+    ST_ci: NotRequired[np.ndarray]
 
 
 def sobol_indices(
     f: Callable[[np.ndarray], np.ndarray],
     d: int,
     n: int,
-    rng=None,
+    rng: Rng = None,
     *,
     qmc: bool = True,
     n_boot: int = 200,
     conf: float = 0.95,
-) -> dict[str, np.ndarray]:
+) -> SobolIndices:
     """First-order and total Sobol indices of ``f`` on the unit hypercube.
 
     Parameters
@@ -80,8 +96,8 @@ def sobol_indices(
         raise InputError(f"bootstrap: {n_boot} resamples; use 0 to 10,000")
     from ..model.validate import rng as as_rng
 
-    rng = as_rng(rng)
-    u = draw_uniforms(n, 2 * d, rng, qmc=qmc)
+    gen = as_rng(rng)
+    u = draw_uniforms(n, 2 * d, gen, qmc=qmc)
     a, b = u[:, :d], u[:, d:]
     blocks = [a, b]
     for i in range(d):
@@ -99,7 +115,7 @@ def sobol_indices(
         )
     fab = y[2 * n :].reshape(d, n)
 
-    def estimate(idx):
+    def estimate(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         fa_, fb_, fab_ = fa[idx], fb[idx], fab[:, idx]
         var = np.var(np.concatenate([fa_, fb_], axis=-1), axis=-1, ddof=1)
         s1 = np.mean(fb_ * (fab_ - fa_), axis=-1) / var
@@ -107,11 +123,16 @@ def sobol_indices(
         return s1, st, var
 
     s1, st, var = estimate(np.arange(n))
-    out = {"S1": s1, "ST": st, "variance": float(var), "n_evaluations": int(y.size)}
+    out: SobolIndices = {
+        "S1": s1,
+        "ST": st,
+        "variance": float(var),
+        "n_evaluations": int(y.size),
+    }
     if n_boot > 0:
         bs1, bst = np.empty((n_boot, d)), np.empty((n_boot, d))
         for r in range(n_boot):
-            idx = rng.integers(0, n, n)
+            idx = gen.integers(0, n, n)
             bs1[r], bst[r], _ = estimate(idx)
         lo, hi = (1 - conf) / 2 * 100, (1 + conf) / 2 * 100
         out["S1_ci"] = np.percentile(bs1, [lo, hi], axis=0).T

@@ -154,7 +154,7 @@ def validate_grid(grid: GridLike, fixed: Mapping[str, Any]) -> None:
 
             # an axis is monotone: its ends bound every value
             check_array(k, np.asarray(vals.bounds() if isinstance(vals, GridAxis) else vals, float))
-        elif k == "gpu":
+        elif k == "gpu" and not isinstance(vals, GridAxis):  # ids are never a range
             from ..data import store
 
             for g in vals:

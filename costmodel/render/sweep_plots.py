@@ -6,6 +6,9 @@ heatmaps use log axes for log-spaced grids and print the value in each cell.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 import numpy as np
 
 from ..errors import InputError
@@ -13,7 +16,22 @@ from . import plots
 from .plot_labels import axis_label, format_value
 from .plots import BLUE, _plt, _title, legend_outside, plain_text, value_formatter
 
-__all__ = ["sweep_figure", "sweep_plot", "plot_kind", "MAX_CELL_LABELS"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["SweepColumns", "sweep_figure", "sweep_plot", "plot_kind", "MAX_CELL_LABELS"]
+
+
+class SweepColumns(Protocol):
+    """What a sweep chart reads (a :class:`~costmodel.analysis.sweeping.SweepResult`)."""
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]: ...
+
+    @property
+    def swept(self) -> tuple[str, ...]: ...
+
 
 #: Heatmaps with at most this many cells print each cell's value.
 MAX_CELL_LABELS = 400
@@ -45,7 +63,7 @@ def _edges(v: np.ndarray, log: bool) -> np.ndarray:
     return np.exp(e) if log else e
 
 
-def _combo_label(keys, combo) -> str:
+def _combo_label(keys: Sequence[str], combo: Sequence[Any]) -> str:
     return ", ".join(
         f"{format_value(k, v)}"
         if k in ("gpu", "precision", "run")
@@ -54,7 +72,15 @@ def _combo_label(keys, combo) -> str:
     )
 
 
-def _heatmap(ax, fig, cols, xk, yk, output, log_keys):
+def _heatmap(
+    ax: Axes,
+    fig: Figure,
+    cols: dict[str, np.ndarray],
+    xk: str,
+    yk: str,
+    output: str,
+    log_keys: Collection[str],
+) -> None:
     xs, ys = np.unique(cols[xk]), np.unique(cols[yk])
     z = np.full((ys.size, xs.size), np.nan)
     z[np.searchsorted(ys, cols[yk]), np.searchsorted(xs, cols[xk])] = cols[output]
@@ -98,7 +124,9 @@ def _heatmap(ax, fig, cols, xk, yk, output, log_keys):
                 )
 
 
-def _lines(ax, cols, xk, other, output):
+def _lines(
+    ax: Axes, cols: dict[str, np.ndarray], xk: str, other: Sequence[str], output: str
+) -> None:
     n = len(cols[xk])
     keys = list(zip(*(cols[k].tolist() for k in other), strict=True)) if other else [()] * n
     groups: list[tuple[np.ndarray, np.ndarray, list[tuple]]] = []
@@ -132,7 +160,7 @@ def _lines(ax, cols, xk, other, output):
         legend_outside(ax)
 
 
-def _bars(ax, cols, other, output):
+def _bars(ax: Axes, cols: dict[str, np.ndarray], other: Sequence[str], output: str) -> None:
     n = len(cols[output])
     keys = list(zip(*(cols[k].tolist() for k in other), strict=True))
     labels = [_combo_label(other, c) for c in keys]
@@ -158,7 +186,7 @@ def _bars(ax, cols, other, output):
 
 
 @plain_text
-def sweep_figure(result, output: str = "cost_usd", subtitle: str = ""):
+def sweep_figure(result: SweepColumns, output: str = "cost_usd", subtitle: str = "") -> Figure:
     """The chart for a :class:`~costmodel.analysis.sweeping.SweepResult`.
 
     One swept number: lines over it, one per combination of the other swept values
@@ -178,7 +206,8 @@ def sweep_figure(result, output: str = "cost_usd", subtitle: str = ""):
     plt = _plt()
     if kind == "heatmap":
         fig, ax = plt.subplots(figsize=(8, 6))
-        _heatmap(ax, fig, cols, *numeric, output, log_keys)
+        xk, yk = numeric
+        _heatmap(ax, fig, cols, xk, yk, output, log_keys)
         what = f"{axis_label(numeric[0])} and {axis_label(numeric[1])}"
     elif kind == "lines":
         fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -195,7 +224,9 @@ def sweep_figure(result, output: str = "cost_usd", subtitle: str = ""):
     return fig
 
 
-def sweep_plot(result, path: str, output: str = "cost_usd", scenario: str = "") -> None:
+def sweep_plot(
+    result: SweepColumns, path: str, output: str = "cost_usd", scenario: str = ""
+) -> None:
     """Save :func:`sweep_figure` to ``path`` (.png or .svg)."""
     plots.check_plot_target(path)
     plots.save(sweep_figure(result, output, scenario), path)
