@@ -28,8 +28,10 @@ __all__ = [
     "SCENARIO_KEYS",
     "CATEGORICAL",
     "INTEGER_KEYS",
+    "GRID_ALIASES",
     "MAX_GRID_ROWS",
     "MAX_IN_MEMORY_ROWS",
+    "grid_name",
     "parse_grid",
     "grid_size",
     "validate_grid",
@@ -56,14 +58,30 @@ SCENARIO_KEYS = ("run", "flop_convention", "recompute", "seq_len")
 CATEGORICAL = ("gpu", "precision", "run", "flop_convention", "recompute")
 #: Whole-number inputs: their grid values are rounded, and repeats dropped.
 INTEGER_KEYS = (*(k for k, d in DOMAINS.items() if d.integer), "seq_len")
+#: Short names a grid takes, as the CLI's flags do (``--price``, ``--gpus``).
+GRID_ALIASES = {"price": "price_usd_per_gpu_hour", "gpus": "n_gpus"}
 #: Largest grid written to a file (about a day of streaming); larger is refused.
 MAX_GRID_ROWS = 10**9
 #: Largest grid :func:`~costmodel.analysis.sweeping.sweep` keeps in memory.
 MAX_IN_MEMORY_ROWS = 10**7
 
 
-def _key(name: str) -> str:
-    return name.strip().replace("-", "_")
+def grid_name(name: str) -> str:
+    """The input a grid name sweeps (``price`` → ``price_usd_per_gpu_hour``); an unknown
+    name is one :class:`InputError` with the closest match and every sweepable name."""
+    key = name.strip().replace("-", "_")
+    key = GRID_ALIASES.get(key, key)
+    if key not in (*VECTOR_KEYS, *SCENARIO_KEYS):
+        from ..errors import close_matches
+
+        near = close_matches(key, [*VECTOR_KEYS, *SCENARIO_KEYS, *GRID_ALIASES])
+        hint = f" did you mean {near[0].replace('_', '-')}?" if near else ""
+        raise InputError(
+            f"grid: cannot sweep {name!r};{hint} sweepable: "
+            f"{', '.join(k.replace('_', '-') for k in (*VECTOR_KEYS, *SCENARIO_KEYS))} "
+            f"(short names: {', '.join(GRID_ALIASES)})"
+        )
+    return key
 
 
 def parse_grid(specs: Sequence[str]) -> Grid:
@@ -74,6 +92,8 @@ def parse_grid(specs: Sequence[str]) -> Grid:
     ``precision``, ``run``, ``flop-convention``, ``recompute``). Ranges become lazy
     :class:`~costmodel.analysis.grid.GridAxis` objects (values computed a chunk at a time); ranges
     of whole-number inputs (``n-gpus``, ``seq-len``) are rounded and repeats dropped.
+    ``NAME`` may be a short name the CLI's flags also take: ``price`` for
+    ``price-usd-per-gpu-hour``, ``gpus`` for ``n-gpus``.
 
     Examples
     --------
@@ -84,24 +104,17 @@ def parse_grid(specs: Sequence[str]) -> Grid:
     [1000000000000.0, 10000000000000.0, 100000000000000.0]
     >>> parse_grid(["n-gpus=512:4096:4:log"])["n_gpus"].tolist()
     [512.0, 1024.0, 2048.0, 4096.0]
+    >>> parse_grid(["price=1,2"])
+    {'price_usd_per_gpu_hour': [1.0, 2.0]}
     """
     grid: Grid = {}
     for spec in specs:
         name, eq, values = str(spec).partition("=")
-        key = _key(name)
         if not eq or not values.strip():
             raise InputError(
                 f"grid: {spec!r} must look like NAME=start:stop:count or NAME=v1,v2,..."
             )
-        if key not in (*VECTOR_KEYS, *SCENARIO_KEYS):
-            from ..errors import close_matches
-
-            near = close_matches(key, [*VECTOR_KEYS, *SCENARIO_KEYS])
-            hint = f" did you mean {near[0].replace('_', '-')}?" if near else ""
-            raise InputError(
-                f"grid: cannot sweep {name!r};{hint} sweepable: "
-                f"{', '.join(k.replace('_', '-') for k in (*VECTOR_KEYS, *SCENARIO_KEYS))}"
-            )
+        key = grid_name(name)
         if key in grid:
             raise InputError(f"grid: {name} given twice")
         axis: Axis
@@ -198,10 +211,13 @@ def api_grid(grid: object) -> Grid:
                 raise InputError(f"grid: names must be strings, got {shown(k)}")
             if isinstance(v, str | bytes | dict) or not hasattr(v, "__iter__"):
                 raise InputError(f"grid: {k}: expected a list of values, got {shown(v)}")
+            key = grid_name(k)
+            if key in out:
+                raise InputError(f"grid: {k} given twice")
             values = list(v)
             if not values:
                 raise InputError(f"grid: {k} has no values")
-            out[_key(k)] = values
+            out[key] = values
         return out
     if not isinstance(grid, list | tuple) or not all(isinstance(g, str) for g in grid):
         raise InputError(

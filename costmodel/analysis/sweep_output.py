@@ -32,9 +32,21 @@ __all__ = [
 ]
 
 
+#: Row formats by file suffix.
+FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+ROW_FORMATS = ("csv", "jsonl", "json")
+#: The JSON document's ``schema``, and every JSON Lines row's (each line stands alone).
+SCHEMA = "costmodel.sweep/1"
+
+
 def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
-    """Format one chunk as CSV or JSON-object lines (one C-level ``%`` format per chunk)."""
-    parts, values = [], []
+    """Format one chunk as CSV or JSON-object lines (one C-level ``%`` format per chunk).
+
+    A JSON Lines row starts with ``"schema"``, as every JSON output does; rows inside the
+    JSON document do not repeat the document's.
+    """
+    parts: list[str] = []
+    values: list[list[Any]] = []
     for v in cols.values():
         if v.dtype == object:
             parts.append("%s")
@@ -51,18 +63,13 @@ def _format_columns(cols: dict[str, np.ndarray], fmt: str) -> str:
     else:
         row = (
             "{"
+            + (f'"schema": "{SCHEMA}", ' if fmt == "jsonl" else "")
             + ", ".join(f"{json.dumps(k)}: {p}" for k, p in zip(cols, parts, strict=True))
             + "}\n"
         )
     m = len(values[0]) if values else 0
     flat = tuple(itertools.chain.from_iterable(zip(*values, strict=True)))
     return (row * m) % flat
-
-
-#: Row formats by file suffix.
-FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
-ROW_FORMATS = ("csv", "jsonl", "json")
-SCHEMA = "costmodel.sweep/1"
 
 
 def output_format(path: str | os.PathLike | None, fmt: str | None) -> str:
@@ -108,7 +115,8 @@ def stream_sweep(
 ) -> int:
     """Write a grid's rows to the text stream ``f`` chunk by chunk; returns the rows.
 
-    ``fmt`` is ``csv`` (a header line, then rows), ``jsonl`` (one JSON object per line) or
+    ``fmt`` is ``csv`` (a header line, then rows), ``jsonl`` (one JSON object per line, each
+    with ``"schema": "costmodel.sweep/1"``) or
     ``json`` (one document, ``{"schema": "costmodel.sweep/1", "swept": [...], "rows":
     [...]}``, still written a chunk at a time). ``on_first()`` runs once the first chunk
     has evaluated, before anything is written; ``progress(rows)`` after each chunk.
@@ -135,7 +143,9 @@ def stream_sweep(
         if progress:
             progress(m)
     if fmt == "json":
-        f.write("\n]}\n" if rows else f'{{"schema": "{SCHEMA}", "rows": []}}\n')
+        swept = ", ".join(json.dumps(k) for k in grid)
+        empty = f'{{"schema": "{SCHEMA}", "swept": [{swept}], "rows": []}}\n'
+        f.write("\n]}\n" if rows else empty)
         f.flush()
     return rows
 

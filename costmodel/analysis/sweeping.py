@@ -100,6 +100,7 @@ class SweepResult:
         """The whole scenario in words, the swept inputs marked as swept."""
         from ..model.estimation import estimate
         from ..render.plot_labels import scenario_subtitle
+        from ..render.sweep_plots import mfu_basis_line
 
         first = {k: v[0] for k, v in self.columns.items() if k in self.swept and len(v)}
         try:
@@ -111,7 +112,10 @@ class SweepResult:
             k: v.get("median", v) if isinstance(v, dict) and "dist" in v else v
             for k, v in d["inputs"].items()
         }
-        return scenario_subtitle(d, swept=self.swept)
+        lines = [scenario_subtitle(d, swept=self.swept)]
+        if "dense peak" not in lines[0]:  # the MFU's basis, as estimate charts state it
+            lines.append(mfu_basis_line(d, self.swept))
+        return "\n".join(x for x in lines if x)
 
 
 def sweep(

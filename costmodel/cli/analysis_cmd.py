@@ -113,7 +113,8 @@ def sensitivity_cmd(
     metavar="NAME=SPEC",
     help="A swept input: start:stop:count, start:stop:count:log, or v1,v2,... "
     "Repeat for a cartesian grid. Ranges of whole-number inputs (n-gpus, seq-len) are "
-    "rounded and repeats dropped.",
+    "rounded and repeats dropped. NAME is an input (mfu, gpu, price-usd-per-gpu-hour, ...) "
+    "or a short name the flags take: price, gpus.",
 )
 @click.option(
     "--format",

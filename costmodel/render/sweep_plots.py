@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["SweepColumns", "sweep_figure", "sweep_plot", "plot_kind", "MAX_CELL_LABELS"]
+__all__ = [
+    "SweepColumns",
+    "sweep_figure",
+    "sweep_plot",
+    "plot_kind",
+    "mfu_basis_line",
+    "MAX_CELL_LABELS",
+]
 
 
 class SweepColumns(Protocol):
@@ -51,6 +58,29 @@ def plot_kind(numeric: list[str], ids: list[str], swept: list[str]) -> str:
         f"swept) or only ids such as gpu (bars); this sweep varies "
         f"{', '.join(k.replace('_', '-') for k in (*numeric, *ids)) or 'nothing'}"
     )
+
+
+def mfu_basis_line(d: dict[str, Any], swept: Collection[str]) -> str:
+    """The peak a sweep's MFU is a fraction of, for a chart's subtitle ("" when no MFU is
+    shown). ``d`` is the ``Estimate.to_dict()`` at the grid's first point.
+
+    With the accelerator or precision swept, each point has its own peak, so the line says
+    so rather than naming the first point's.
+    """
+    if "mfu" not in swept and d.get("mfu") is None:
+        return ""
+    raw = d.get("mfu_basis")
+    basis: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    prec = basis.get("precision") or (d.get("inputs") or {}).get("precision") or ""
+    if "gpu" in swept or "precision" in swept:
+        whose = (
+            "each accelerator's" if "gpu" in swept else f"{(d.get('inputs') or {}).get('gpu')}'s"
+        )
+        at = " at each precision" if "precision" in swept else ""
+        kind = f"{prec} " if prec and "precision" not in swept else ""
+        return f"MFU is a fraction of {whose} {kind}dense peak{at}"
+    text = basis.get("text")
+    return f"MFU is a fraction of the {text}" if text else ""
 
 
 def _edges(v: np.ndarray, log: bool) -> np.ndarray:
