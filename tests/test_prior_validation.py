@@ -18,7 +18,7 @@ from scipy import stats
 
 import costmodel
 from costmodel.analysis.backtesting import backtest
-from costmodel.claims.check import _fragility
+from costmodel.claims.verdict import fragility
 from costmodel.data import store
 from costmodel.data.schemas.runs import COMPARABLE_SCOPES, HOURS_SCOPES, RunPreset
 from costmodel.model import priors
@@ -297,10 +297,10 @@ def test_fragility_names_the_side_of_each_alternative():
         {"prior": "baseline", "model": "family+size", "p_gpu_hours_le_claimed": 0.11},
         {"prior": "candidate", "model": "pooled", "p_gpu_hours_le_claimed": 0.30},
     ]
-    text = _fragility(alts, "p_optimistic", 0.10)
+    text = fragility(alts, "p_optimistic", 0.10)
     assert "1 of 3" in text
     assert "chosen 9.0% → optimistic" in text
     assert "family+size (baseline) 11.0% → consistent" in text
     assert "pooled 30.0% → consistent" in text
-    text = _fragility(alts, "p_implausible", 0.10)
+    text = fragility(alts, "p_implausible", 0.10)
     assert "chosen 9.0% → implausible" in text and "pooled 30.0% → optimistic" in text

@@ -2,22 +2,10 @@
 
 Everything is computed from the claim preset, the run preset (the model's shape), the
 accelerator catalog, the price presets, the utilization prior and the export rules; nothing
-in the report is typed in. See ``docs/methodology.md`` and the verdict rules below.
-
-Verdict rules (on the analysis stage, the one whose tokens are known)
---------------------------------------------------------------------
-``implausible``
-    the implied 6ND utilization of the 16-bit peak exceeds the accelerator's best measured
-    dense matmul throughput (its ``matmul_ceiling_fraction``; the peak itself where none is
-    measured), or P(GPU-hours ≤ claimed) under the prior is below 1 %.
-``optimistic``
-    P(GPU-hours ≤ claimed) is below 10 %, or the implied utilization is above 95 % of
-    published runs, or the claim's own numbers disagree with each other.
-``consistent``
-    otherwise.
-``unverifiable``
-    the claim states nothing the check can test (no utilization analysis is possible and
-    none of its numbers can be cross-checked).
+in the report is typed in. See ``docs/methodology.md``. The parts: ``facts`` and
+``consistency`` (what the claim's numbers imply and whether they agree), ``implied`` (FLOPs
+and utilization), ``compare`` (published runs), ``likelihood`` (the prior), ``verdict`` (the
+rules), ``ledger`` (cost and hardware what-ifs).
 """
 
 from __future__ import annotations
@@ -31,17 +19,12 @@ import numpy as np
 from ..data import store
 from ..data.schemas import ClaimPreset
 from ..errors import InputError, PresetError, UnknownPresetError
-from ..model import priors
 from .compare import comparison, decomposition, history
-from .consistency import (
-    TOLERANCE,
-    TOLERANCE_APPROXIMATE,
-    check_row,
-    consistency,
-    resolve,
-)
+from .consistency import TOLERANCE, check_row, consistency, resolve
 from .implied import implied
-from .ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, _prior_without, hardware, ledger
+from .ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
+from .likelihood import likelihood
+from .verdict import THRESHOLDS, verdict_of
 
 __all__ = [
     "ClaimCheck",
@@ -57,16 +40,6 @@ SCHEMA = "costmodel.check/1"
 #: Fewest Monte Carlo samples the check accepts (the verdict's probability is exact; the
 #: samples give the cost distribution at market prices).
 MIN_SAMPLES = 1000
-#: Verdict thresholds (see the module docstring).
-THRESHOLDS = {
-    "p_implausible": 0.01,
-    "p_optimistic": 0.10,
-    "percentile_optimistic": 0.95,
-    "max_mfu": 1.0,  # × the accelerator's measured matmul ceiling (1 where unmeasured)
-}
-#: A probability within this relative distance of a verdict threshold (±20 %: 8-12 % around
-#: 10 %, 0.8-1.2 % around 1 %) is reported as borderline.
-BORDERLINE = 0.2
 
 
 def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
@@ -162,8 +135,6 @@ class ClaimCheck:
         )
 
 
-# ---------------------------------------------------------------- helpers
-# ---------------------------------------------------------------- the check
 def check(
     claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset | None = None,
     *,
@@ -291,9 +262,9 @@ def check(
     data["consistency"] = consistency(facts)
     data["derived"] = facts.derived_notes(facts.used())
 
-    analysable = tokens is not None and basis_hours is not None and active is not None
-    cost_samples = hours_samples = None
-    if analysable:
+    cost_samples: np.ndarray | None = None
+    hours_samples: np.ndarray | None = None
+    if tokens is not None and basis_hours is not None and active is not None:
         data.update(
             implied(c, acc, arch, active, tokens, basis_hours, n_gpus, fp8_fraction, warnings)
         )
@@ -306,7 +277,7 @@ def check(
                 data["consistency"].append(
                     check_row(f"stated model FLOP vs {conv}", st.value, data["flop"][conv]["total"])
                 )
-        lik, cost_samples, hours_samples = _likelihood(
+        lik, cost_samples, hours_samples = likelihood(
             total_cost,
             acc,
             run,
@@ -336,7 +307,7 @@ def check(
             f"throughput figure, so downtime and restarts are not in them "
             f"(published runs' hours usually include them)"
         )
-    data["verdict"] = _verdict(data)
+    data["verdict"] = verdict_of(data)
     data["ledger"] = ledger(c, acc, total_hours, price, total_cost, c.n_gpus or n_gpus)
     data["hardware"] = hardware(
         acc,
@@ -372,302 +343,3 @@ def _why_not_analysed(c, tokens, basis_hours, active) -> str:
         else:
             missing.append("no GPU-hours (nor GPUs × duration, nor cost and price) for it")
     return "the claim gives " + "; ".join(missing)
-
-
-def _alternatives(p_under, prior, rows, run, org, model) -> list[dict[str, Any]]:
-    """P(GPU-hours ≤ claimed) under the chosen prior and the alternatives to it: the
-    claimant's own organization effect, the chosen model refitted without any run of the
-    claimant's organization (leave-one-organization-out), the family+size baseline and
-    every other candidate model (each refitted without the claim's run)."""
-    out = [
-        {
-            "prior": "chosen",
-            "model": model,
-            "note": "refitted without the claim's run; the claimant as a new organization",
-            "p_gpu_hours_le_claimed": p_under(prior),
-        }
-    ]
-    if org and org in prior.org_effects:
-        u, _ = prior.org_effects[org]
-        out.append(
-            {
-                "prior": "chosen, own organization",
-                "model": model,
-                "note": f"with {org}'s fitted effect ({u:+.2f} on ln mfu) from its other runs",
-                "p_gpu_hours_le_claimed": p_under(prior, org),
-            }
-        )
-    if org and any(r.organization == org for r in rows):
-        others = [r for r in rows if r.organization != org]
-        out.append(
-            {
-                "prior": "leave-one-organization-out",
-                "model": model,
-                "note": f"refitted without any {org} run",
-                "p_gpu_hours_le_claimed": p_under(priors.fit(others, model)),
-            }
-        )
-    for m in priors.CANDIDATES:
-        if m == model:
-            continue
-        out.append(
-            {
-                "prior": "baseline" if m == priors.CANDIDATES[0] else "candidate",
-                "model": m,
-                "note": "refitted without the claim's run",
-                "p_gpu_hours_le_claimed": p_under(priors.fit(rows, m)),
-            }
-        )
-    return out
-
-
-def _likelihood(
-    cost_usd,
-    acc,
-    run,
-    arch,
-    active,
-    tokens,
-    basis_hours,
-    other_hours,
-    price,
-    n,
-    rng,
-    assumptions,
-    n_gpus=None,
-):
-    """P(GPU-hours ≤ claimed) exactly; the cost distribution at market prices by sampling."""
-    from ..model.uncertainty import draw_uniforms, summarize
-
-    prior, refit, rows = _prior_without(run.id if run else None)
-    if refit:
-        assumptions.append(
-            f"the prior is refitted without {run.id} itself, so the claim is "
-            f"not judged against its own number"
-        )
-    upper = acc.matmul_ceiling_fraction or 1.0
-    peak16 = priors.sixteen_bit_peak(acc)
-    work_6nd = 6.0 * active * tokens
-    # (weight, work multiplier) of each FLOP-convention branch
-    branches = [(1.0, 1.0)]
-    conv_note = "6nd only (no architecture)"
-    if arch is not None:
-        # typical megatron/6ND ratio of the prior's runs: a shape with more attention work
-        # than typical needs more hours at the same utilization (as in estimate)
-        ref, n_ref = priors.convention_ratio("megatron", rows)
-        own = arch.flop_per_token("megatron") / (6.0 * active)
-        branches = [(0.5, 1.0), (0.5, own / ref)]
-        conv_note = (
-            f"half the weight counts work as 6ND, half as megatron relative to the "
-            f"prior's runs (this shape: {own:.3f} × 6ND; median of "
-            f"{n_ref} runs with shapes: {ref:.3f} × 6ND)"
-        )
-
-    def p_hours_le(h: float, pr=None, org=None) -> float:
-        """Exact: hours ≤ h  ⟺  mfu ≥ work·k / (peak · h · 3600), per branch."""
-        if h <= 0:
-            return 0.0
-        return sum(
-            w
-            * (pr or prior).p_at_least(
-                work_6nd * k / (peak16 * h * 3600.0),
-                active,
-                acc.family,
-                upper=upper,
-                org=org,
-                n_gpus=n_gpus,
-            )
-            for w, k in branches
-        )
-
-    u = draw_uniforms(n, 3, rng)
-    mfu = prior.ppf(u[:, 0], active, acc.family, upper=upper)
-    mult = np.where(u[:, 1] < branches[0][0], branches[0][1], branches[-1][1])
-    hours = work_6nd * mult / (peak16 * mfu * 3600.0)
-    total_hours = hours + other_hours
-    d = prior.dist(active, acc.family, upper=upper)
-    out: dict[str, Any] = {
-        "samples": n,
-        "prior": {
-            "family": acc.family,
-            "median_mfu": d.median(),
-            "mfu_p05": d.quantile(0.05),
-            "mfu_p95": d.quantile(0.95),
-            "upper": upper,
-            "n_runs": prior.n_runs,
-        },
-        "flop_convention_mixture": conv_note,
-        "predicted_gpu_hours": summarize(hours),
-        "claimed_gpu_hours": basis_hours,
-        "p_gpu_hours_le_claimed": p_hours_le(basis_hours),
-        "p_method": "exact (truncated-lognormal tails, weighted over the FLOP-convention branches)",
-        "other_stages_gpu_hours": other_hours,
-        "alternatives": _alternatives(
-            lambda pr, org=None: p_hours_le(basis_hours, pr, org),
-            prior,
-            rows,
-            run,
-            run.organization if run else None,
-            prior.model,
-        ),
-    }
-    if other_hours:
-        assumptions.append(
-            f"stages other than the analysed one ({other_hours:,.0f} GPU-hours) are taken as stated"
-        )
-    cost_samples = None
-    from ..model.market import market_price
-
-    try:
-        market = market_price(acc.id)
-    except InputError:
-        market = None
-    if market is not None:
-        pd = market.dist()
-        cost_samples = total_hours * pd.ppf(u[:, 2])
-        lo, hi = market.low_usd_per_gpu_hour, market.high_usd_per_gpu_hour
-        out["price"] = {
-            "basis": (
-                f"{acc.id} rental range ${lo:g}-${hi:g} as 5th-95th percentiles: {market.basis}"
-                if not market.proxy
-                else f"{acc.id} has no rental quote: its ownership-cost rate ${lo:.2f}-"
-                f"${hi:.2f} as 5th-95th percentiles ({market.basis})"
-            ),
-            "kind": market.kind,
-            "median": pd.median(),
-        }
-        out["predicted_cost_usd_market"] = summarize(cost_samples)
-        if cost_usd:
-            out["p_cost_le_claimed_at_market_price"] = float(np.mean(cost_samples <= cost_usd))
-    if price and cost_usd:
-        out["p_cost_le_claimed_at_claimed_price"] = p_hours_le(
-            cost_usd * (1 + 1e-9) / price - other_hours
-        )
-    return out, cost_samples, hours
-
-
-#: The verdict on each side of a probability threshold.
-_SIDES = {
-    "p_implausible": ("implausible", "optimistic"),
-    "p_optimistic": ("optimistic", "consistent"),
-}
-
-
-def _fragility(alternatives, name: str, t: float) -> str:
-    """Which way each alternative prior falls at a threshold the verdict is close to."""
-    below, above = _SIDES[name]
-    parts = [
-        f"{a['prior'] if a['prior'] not in ('candidate', 'baseline') else a['model']}"
-        f"{' (baseline)' if a['prior'] == 'baseline' else ''} "
-        f"{a['p_gpu_hours_le_claimed']:.1%} → {below if a['p_gpu_hours_le_claimed'] < t else above}"
-        for a in alternatives
-    ]
-    n_below = sum(a["p_gpu_hours_le_claimed"] < t for a in alternatives)
-    return (
-        f"at the {t:.0%} threshold {n_below} of {len(alternatives)} priors fall on the "
-        f"'{below}' side: " + "; ".join(parts)
-    )
-
-
-def _verdict(d) -> dict[str, Any]:
-    reasons = []
-    bad_checks = [r for r in d["consistency"] if not r["ok"]]
-    lik = d.get("likelihood")
-    verdict = "consistent"
-    if lik is None:
-        why = d.get("not_analysed_because", "the claim lacks the inputs")
-        if not d["consistency"]:
-            return {
-                "verdict": "unverifiable",
-                "reasons": [
-                    f"nothing to test: {why}, and it states nothing that can be cross-checked"
-                ],
-                "thresholds": THRESHOLDS,
-                "tolerance": TOLERANCE,
-            }
-        reasons.append(
-            f"utilization cannot be checked ({why}); the verdict rests on the claim's "
-            f"internal arithmetic"
-        )
-    else:
-        p = lik["p_gpu_hours_le_claimed"]
-        m = d["implied_mfu_16bit"]
-        pct = d["comparison"]["percentile"]
-        ceiling = lik["prior"]["upper"]
-        if m > ceiling * THRESHOLDS["max_mfu"]:
-            verdict = "implausible"
-            what = (
-                f"the best measured dense matmul throughput of this accelerator ({ceiling:.1%})"
-                if ceiling < 1
-                else "the dense peak itself"
-            )
-            reasons.append(
-                f"the claimed hours would need {m:.0%} of the 16-bit dense peak (6ND), above "
-                f"{what}: more work than the hardware can do"
-            )
-        elif p < THRESHOLDS["p_implausible"]:
-            verdict = "implausible"
-            reasons.append(f"only {p:.2%} of prior draws need as few GPU-hours as claimed")
-        else:
-            if p < THRESHOLDS["p_optimistic"]:
-                verdict = "optimistic"
-                reasons.append(f"only {p:.1%} of prior draws need as few GPU-hours as claimed")
-            else:
-                reasons.append(f"{p:.0%} of prior draws need as few GPU-hours as claimed or fewer")
-            if d.get("throughput_derived_hours"):
-                reasons.append(
-                    "the claimed hours are a steady-state throughput figure with "
-                    "no downtime, which flatters them against published runs"
-                )
-            if pct > THRESHOLDS["percentile_optimistic"]:
-                verdict = "optimistic"
-                reasons.append(
-                    f"the implied utilization ({m:.1%}) is above {pct:.0%} of published runs"
-                )
-            else:
-                near = d["comparison"]["nearest"][0]
-                reasons.append(
-                    f"the implied utilization ({m:.1%} of the 16-bit peak, 6ND) "
-                    f"is above {pct:.0%} of "
-                    f"{d['comparison']['n_runs']} published runs, next to "
-                    f"{near['name']} ({near['mfu']:.1%})"
-                )
-    if lik is not None:
-        p = lik["p_gpu_hours_le_claimed"]
-        for name in ("p_implausible", "p_optimistic"):
-            t = THRESHOLDS[name]
-            if abs(p - t) < BORDERLINE * t:
-                reasons.append(
-                    f"borderline: {p:.2%} is within {BORDERLINE:.0%} of the {t:.0%} threshold, "
-                    f"so read the verdict together with the probability"
-                )
-                reasons.append(_fragility(lik.get("alternatives", ()), name, t))
-    if bad_checks:
-        if verdict == "consistent":
-            verdict = "optimistic"
-        reasons.append(
-            "the claim's own numbers disagree: "
-            + "; ".join(f"{r['check']} off by {r['rel_diff']:+.1%}" for r in bad_checks)
-        )
-    elif d["consistency"]:
-        rows = d["consistency"]
-        loose = sum(r["tolerance"] > TOLERANCE for r in rows)
-        bounds = sum("within" in r["check"] for r in rows)
-        detail = []
-        if loose:
-            detail.append(
-                f"{loose} round duration{'s' if loose > 1 else ''} within "
-                f"{TOLERANCE_APPROXIMATE:.0%}"
-            )
-        if bounds:
-            detail.append(f"{bounds} stated bound{'s' if bounds > 1 else ''} respected")
-        reasons.append(
-            f"the claim's {len(rows)} arithmetic cross-checks agree (equalities within "
-            f"{TOLERANCE:.0%}" + (f"; {'; '.join(detail)}" if detail else "") + ")"
-        )
-    return {
-        "verdict": verdict,
-        "reasons": reasons,
-        "thresholds": THRESHOLDS,
-        "tolerance": TOLERANCE,
-    }

@@ -71,7 +71,7 @@ def metrics(acc) -> dict[str, Any]:
     per = {p: tpp(v, BIT_LENGTH[p]) for p, v in acc.peak_dense_tflop_per_s.items()}
     value = max(per.values())
     # ties (A100: BF16 312 × 16 = INT8 624 × 8) go to the lowest bit length
-    best = min((p for p, v in per.items() if v >= value * (1 - 1e-4)), key=BIT_LENGTH.get)
+    best = min((p for p, v in per.items() if v >= value * (1 - 1e-4)), key=BIT_LENGTH.__getitem__)
     pd = performance_density(value, acc.die_area_mm2) if acc.die_area_mm2 else None
     return {
         "tpp": value,

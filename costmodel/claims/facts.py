@@ -142,7 +142,8 @@ class Relation:
             total = _fmt(self.lhs[1], v[self.lhs].value)
             others = [_fmt(x[1], v[x].value) for x in self.rhs if x != target]
             return f"the total {total}" + "".join(f" - {o}" for o in others)
-        num, den = [], []
+        num: list[str] = []
+        den: list[str] = []
         if target != self.lhs:
             num.append(_fmt(self.lhs[1], v[self.lhs].value))
         for x, e in zip(self.rhs, self.exps, strict=True):

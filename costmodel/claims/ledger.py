@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..formulas import cost
 from ..model import priors
 from ..model.market import OWNERSHIP_PUE, OWNERSHIP_USD_PER_KWH, market_price, ownership_rate
+from .likelihood import prior_without
 
 __all__ = ["RESEARCH_MULTIPLIER", "WHAT_IF_GPUS", "ownership_rate", "ledger", "hardware"]
 
@@ -120,7 +121,7 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
     out: dict[str, Any] = {"claimed_gpu": acc.id, "export_control": status(acc.id)}
     if not hours:
         return out
-    prior = _prior_without(run.id if run else None)[0]  # the same prior as the likelihood
+    prior = prior_without(run.id if run else None)[0]  # the same prior as the likelihood
     rows = []
     peak_claim = priors.sixteen_bit_peak(acc)
     perf = _perf_speeds(acc, n_gpus, run) if n_gpus else None
@@ -217,12 +218,3 @@ def _perf_speeds(acc, n_gpus, run) -> dict | None:
         "base_tps": rows[acc.id]["tps"],
         "base_layout": rows[acc.id]["layout"],
     }
-
-
-def _prior_without(run_id, model=None):
-    """The prior (``model``, default the committed one) refitted to its fit set without
-    ``run_id``: (prior, whether the run was in the fit set, the rows kept)."""
-    rows = priors.fit_rows()
-    model = model or store.get("priors", "mfu-6nd").model
-    kept = [r for r in rows if r.id != run_id]
-    return priors.fit(kept, model), len(kept) < len(rows), kept

@@ -316,7 +316,7 @@ class MFUPrior:
         moe: bool = False,
         upper: float = 1.0,
         org: str | None = None,
-        n_gpus: int | None = None,
+        n_gpus: float | None = None,
     ) -> float:
         """P(MFU ≥ ``mfu``) under the truncated prior, exactly (no sampling); ``org`` and
         ``n_gpus`` as in :meth:`log_params`."""

@@ -9,7 +9,7 @@ does not know are shown generically (see :func:`.html.rest`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formulas.units import format_si, format_usd
 from . import html_check_costs as costs
@@ -27,6 +27,9 @@ from .html import (
 from .html import page as _page
 from .html_check_parts import pct, side
 from .html_sources import sources_list
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["body", "page", "plain_verdict", "odds"]
 
@@ -211,7 +214,7 @@ def _key_numbers(d: Mapping[str, Any]) -> Raw:
     return table(rows, cls="kv")
 
 
-def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
+def body(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None = None) -> Raw:
     """The report's content (no page chrome)."""
     v = d["verdict"]["verdict"]
     c = d["claim"]
@@ -270,7 +273,9 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | None = None) -> Raw:
 
 
 def page(
-    d: Mapping[str, Any], hours: Sequence[float] | None = None, command: str | None = None
+    d: Mapping[str, Any],
+    hours: Sequence[float] | np.ndarray | None = None,
+    command: str | None = None,
 ) -> str:
     """A whole self-contained HTML page for a claim check."""
     return _page(f"Claim check: {d['claim']['name']}", body(d, hours), command=command)

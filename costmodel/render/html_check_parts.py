@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formulas.units import format_si, format_usd
 from . import svg
 from .html import Raw, fmt, generic, label, records_table, rest, table, tag
 from .html import join as _join
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["claim", "implied", "consistency", "runs", "likelihood"]
 
@@ -77,10 +80,10 @@ def implied(d: Mapping[str, Any]) -> Raw:
         + (f" ({pct(d.get('fp8_fraction'), 0)} FP8)" if k == "blended" else "")
         for k, v in peaks.items()
     ]
-    rows = [[conv(k)] + [pct(m.get(p)) for p in peaks] for k, m in d["mfu"].items()]
+    mfu_rows = [[conv(k)] + [pct(m.get(p)) for p in peaks] for k, m in d["mfu"].items()]
     out += [
         tag("h3", "Implied MFU: FLOP convention × peak"),
-        table(rows, head, numeric=[False] + [True] * len(peaks)),
+        table(mfu_rows, head, numeric=[False] + [True] * len(peaks)),
         tag(
             "p",
             "MFU = model FLOP / (GPU-hours × 3,600 s × dense peak FLOP/s of the named "
@@ -174,7 +177,7 @@ def runs(d: Mapping[str, Any]) -> Raw:
     return _join([*out, rest(cm, handled | {"nearest", "nearest_same_family"})])
 
 
-def likelihood(d: Mapping[str, Any], hours: Sequence[float] | None) -> Raw:
+def likelihood(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None) -> Raw:
     lik = d.get("likelihood")
     if not lik:
         return tag("p", f"Not analysed: {d.get('not_analysed_because', 'inputs missing')}.")

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import Raw, h
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Axis", "strip", "histogram", "ranges", "tornado", "scatter", "bars"]
 
@@ -153,7 +156,7 @@ def strip(
 
 
 def histogram(
-    values: Sequence[float],
+    values: ArrayLike,
     *,
     marker: float | None,
     marker_text: str,

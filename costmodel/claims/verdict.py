@@ -1,0 +1,163 @@
+"""The verdict of a claim check, from the likelihood, the utilization comparison and the
+claim's own arithmetic.
+
+Verdict rules (on the analysis stage, the one whose tokens are known)
+--------------------------------------------------------------------
+``implausible``
+    the implied 6ND utilization of the 16-bit peak exceeds the accelerator's best measured
+    dense matmul throughput (its ``matmul_ceiling_fraction``; the peak itself where none is
+    measured), or P(GPU-hours ≤ claimed) under the prior is below 1 %.
+``optimistic``
+    P(GPU-hours ≤ claimed) is below 10 %, or the implied utilization is above 95 % of
+    published runs, or the claim's own numbers disagree with each other.
+``consistent``
+    otherwise.
+``unverifiable``
+    the claim states nothing the check can test (no utilization analysis is possible and
+    none of its numbers can be cross-checked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .consistency import TOLERANCE, TOLERANCE_APPROXIMATE
+
+#: Verdict thresholds (see the module docstring).
+THRESHOLDS = {
+    "p_implausible": 0.01,
+    "p_optimistic": 0.10,
+    "percentile_optimistic": 0.95,
+    "max_mfu": 1.0,  # × the accelerator's measured matmul ceiling (1 where unmeasured)
+}
+#: A probability within this relative distance of a verdict threshold (±20 %: 8-12 % around
+#: 10 %, 0.8-1.2 % around 1 %) is reported as borderline.
+BORDERLINE = 0.2
+
+#: The verdict on each side of a probability threshold.
+_SIDES = {
+    "p_implausible": ("implausible", "optimistic"),
+    "p_optimistic": ("optimistic", "consistent"),
+}
+
+
+def fragility(alternatives: Sequence[Mapping[str, Any]], name: str, t: float) -> str:
+    """Which way each alternative prior falls at a threshold the verdict is close to."""
+    below, above = _SIDES[name]
+    parts = [
+        f"{a['prior'] if a['prior'] not in ('candidate', 'baseline') else a['model']}"
+        f"{' (baseline)' if a['prior'] == 'baseline' else ''} "
+        f"{a['p_gpu_hours_le_claimed']:.1%} → {below if a['p_gpu_hours_le_claimed'] < t else above}"
+        for a in alternatives
+    ]
+    n_below = sum(a["p_gpu_hours_le_claimed"] < t for a in alternatives)
+    return (
+        f"at the {t:.0%} threshold {n_below} of {len(alternatives)} priors fall on the "
+        f"'{below}' side: " + "; ".join(parts)
+    )
+
+
+def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict and its reasons, from a check's data (the rules in the module docstring)."""
+    reasons = []
+    bad_checks = [r for r in d["consistency"] if not r["ok"]]
+    lik = d.get("likelihood")
+    verdict = "consistent"
+    if lik is None:
+        why = d.get("not_analysed_because", "the claim lacks the inputs")
+        if not d["consistency"]:
+            return {
+                "verdict": "unverifiable",
+                "reasons": [
+                    f"nothing to test: {why}, and it states nothing that can be cross-checked"
+                ],
+                "thresholds": THRESHOLDS,
+                "tolerance": TOLERANCE,
+            }
+        reasons.append(
+            f"utilization cannot be checked ({why}); the verdict rests on the claim's "
+            f"internal arithmetic"
+        )
+    else:
+        p = lik["p_gpu_hours_le_claimed"]
+        m = d["implied_mfu_16bit"]
+        pct = d["comparison"]["percentile"]
+        ceiling = lik["prior"]["upper"]
+        if m > ceiling * THRESHOLDS["max_mfu"]:
+            verdict = "implausible"
+            what = (
+                f"the best measured dense matmul throughput of this accelerator ({ceiling:.1%})"
+                if ceiling < 1
+                else "the dense peak itself"
+            )
+            reasons.append(
+                f"the claimed hours would need {m:.0%} of the 16-bit dense peak (6ND), above "
+                f"{what}: more work than the hardware can do"
+            )
+        elif p < THRESHOLDS["p_implausible"]:
+            verdict = "implausible"
+            reasons.append(f"only {p:.2%} of prior draws need as few GPU-hours as claimed")
+        else:
+            if p < THRESHOLDS["p_optimistic"]:
+                verdict = "optimistic"
+                reasons.append(f"only {p:.1%} of prior draws need as few GPU-hours as claimed")
+            else:
+                reasons.append(f"{p:.0%} of prior draws need as few GPU-hours as claimed or fewer")
+            if d.get("throughput_derived_hours"):
+                reasons.append(
+                    "the claimed hours are a steady-state throughput figure with "
+                    "no downtime, which flatters them against published runs"
+                )
+            if pct > THRESHOLDS["percentile_optimistic"]:
+                verdict = "optimistic"
+                reasons.append(
+                    f"the implied utilization ({m:.1%}) is above {pct:.0%} of published runs"
+                )
+            else:
+                near = d["comparison"]["nearest"][0]
+                reasons.append(
+                    f"the implied utilization ({m:.1%} of the 16-bit peak, 6ND) "
+                    f"is above {pct:.0%} of "
+                    f"{d['comparison']['n_runs']} published runs, next to "
+                    f"{near['name']} ({near['mfu']:.1%})"
+                )
+    if lik is not None:
+        p = lik["p_gpu_hours_le_claimed"]
+        for name in ("p_implausible", "p_optimistic"):
+            t = THRESHOLDS[name]
+            if abs(p - t) < BORDERLINE * t:
+                reasons.append(
+                    f"borderline: {p:.2%} is within {BORDERLINE:.0%} of the {t:.0%} threshold, "
+                    f"so read the verdict together with the probability"
+                )
+                reasons.append(fragility(lik.get("alternatives", ()), name, t))
+    if bad_checks:
+        if verdict == "consistent":
+            verdict = "optimistic"
+        reasons.append(
+            "the claim's own numbers disagree: "
+            + "; ".join(f"{r['check']} off by {r['rel_diff']:+.1%}" for r in bad_checks)
+        )
+    elif d["consistency"]:
+        rows = d["consistency"]
+        loose = sum(r["tolerance"] > TOLERANCE for r in rows)
+        bounds = sum("within" in r["check"] for r in rows)
+        detail = []
+        if loose:
+            detail.append(
+                f"{loose} round duration{'s' if loose > 1 else ''} within "
+                f"{TOLERANCE_APPROXIMATE:.0%}"
+            )
+        if bounds:
+            detail.append(f"{bounds} stated bound{'s' if bounds > 1 else ''} respected")
+        reasons.append(
+            f"the claim's {len(rows)} arithmetic cross-checks agree (equalities within "
+            f"{TOLERANCE:.0%}" + (f"; {'; '.join(detail)}" if detail else "") + ")"
+        )
+    return {
+        "verdict": verdict,
+        "reasons": reasons,
+        "thresholds": THRESHOLDS,
+        "tolerance": TOLERANCE,
+    }
