@@ -63,6 +63,16 @@ def _out(x: np.ndarray) -> np.ndarray | float:
     return x.item() if np.ndim(x) == 0 else x
 
 
+def _product(*factors: ArrayLike) -> np.ndarray:
+    """The product of ``factors``, smallest first: scalars and per-accelerator values combine
+    before an array of the full shape is touched (one pass over it, not one per factor)."""
+    xs = sorted((np.asarray(f, float) for f in factors), key=np.size)
+    out = xs[0]
+    for x in xs[1:]:
+        out = out * x
+    return out
+
+
 def blended_peak_flop_per_s(
     peak_fp8_flop_per_s: ArrayLike, peak_bf16_flop_per_s: ArrayLike, fp8_fraction: ArrayLike
 ) -> np.ndarray | float:
@@ -131,7 +141,7 @@ def gpu_hours(
     2.6356
     """
     c, p, u, g = (np.asarray(v, float) for v in (model_flop, peak_flop_per_s, mfu, goodput))
-    return _out(c / (p * u * g) / SECONDS_PER_HOUR)
+    return _out(c / _product(p, u, g, SECONDS_PER_HOUR))
 
 
 def implied_mfu(
@@ -195,7 +205,7 @@ def tokens_per_s_per_gpu(tokens: ArrayLike, gpu_hours: ArrayLike) -> np.ndarray 
     1543
     """
     d, h = np.asarray(tokens, float), np.asarray(gpu_hours, float)
-    return _out(d / (h * SECONDS_PER_HOUR))
+    return _out(_product(d, 1.0 / SECONDS_PER_HOUR) / h)
 
 
 def energy_kwh(
@@ -241,7 +251,7 @@ def energy_kwh(
         np.asarray(v, float)
         for v in (gpu_hours, tdp_w, pue, server_power_factor, avg_power_fraction)
     )
-    return _out(h * w / 1000.0 * s * a * e)
+    return _out(_product(h, w, s, a, e, 1e-3))
 
 
 def co2e_kg(energy_kwh: ArrayLike, grid_kg_co2e_per_kwh: ArrayLike) -> np.ndarray | float:

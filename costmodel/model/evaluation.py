@@ -70,6 +70,25 @@ class Evaluates:
         """Vectorized lookup of an accelerator attribute over ``gpu``."""
         return None if self.hardware is None else self.hardware.per_gpu(attr)
 
+    def _average_draw_w(self) -> np.ndarray | None:
+        """Average server draw per accelerator [W] for every ``gpu`` element: TDP × server
+        power factor × average power fraction (the energy formula's per-accelerator factors,
+        :func:`costmodel.formulas.cost.energy_kwh`); ``None`` without a TDP for every one."""
+        hw = self.hardware
+        if hw is None:
+            return None
+        tdp = hw.gpu_table("tdp_w")
+        if tdp is None:
+            return None
+        per_hour = cost.energy_kwh(  # kWh in one hour at PUE 1, i.e. kW: × 1000 is W
+            1.0,
+            tdp,
+            1.0,
+            server_power_factor=[a.server_power_factor for a in hw.accs],
+            avg_power_fraction=hw.avg_power_fraction_table(),
+        )
+        return hw.by_gpu(np.asarray(per_hour) * 1000.0)
+
     def peak(self, fp8_fraction: np.ndarray | None) -> np.ndarray | None:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
         return None if self.hardware is None else self.hardware.peak(fp8_fraction)
@@ -137,22 +156,20 @@ class Evaluates:
         }
         if hours is None:
             return out
-        if hardware_flop is not None:
+        if hardware_flop is model_flop:  # nothing recomputed: HFU is the MFU
+            out["hfu"] = mfu
+        elif hardware_flop is not None:
             out["hfu"] = hardware_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
         if v.get("n_gpus") is not None:
             out["wall_clock_days"] = cost.wall_clock_days(hours, v["n_gpus"])
         if v.get("price_usd_per_gpu_hour") is not None:
             out["cost_usd"] = cost.rental_cost_usd(hours, v["price_usd_per_gpu_hour"])
-        tdp = self._per_gpu("tdp_w")
-        if v.get("pue") is not None and tdp is not None:
-            assert self.hardware is not None
-            kinds = self.hardware.avg_power_fraction()
+        draw = self._average_draw_w()
+        if v.get("pue") is not None and draw is not None:
+            # energy is linear in each factor: the per-accelerator ones (TDP, server power
+            # factor, average draw) are folded into one table before the per-element lookup
             out["energy_kwh"] = cost.energy_kwh(
-                hours,
-                tdp,
-                v["pue"],
-                server_power_factor=self._per_gpu("server_power_factor"),
-                avg_power_fraction=kinds,
+                hours, draw, v["pue"], server_power_factor=1.0, avg_power_fraction=1.0
             )
             if v.get("grid_kg_co2e_per_kwh") is not None:
                 out["co2e_kg"] = cost.co2e_kg(out["energy_kwh"], v["grid_kg_co2e_per_kwh"])

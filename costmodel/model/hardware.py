@@ -31,7 +31,9 @@ class Distinct:
     """Distinct string values of an array and, per element, the index of its value."""
 
     values: tuple[str, ...]
-    codes: np.ndarray  # intp, the input's shape (0-d for a scalar)
+    #: integer codes, the input's shape (0-d for a scalar): uint8 while the values found by
+    #: comparison number at most :data:`_SCAN`, intp beyond
+    codes: np.ndarray
 
 
 def _unique_ints(a: np.ndarray) -> list[int]:
@@ -58,22 +60,29 @@ def distinct(x: Any) -> Distinct:
     if a.dtype.kind != "U":
         a = a.astype(str)  # what str(name) gives for each element, as before
     flat = a.reshape(-1)
-    codes = np.zeros(flat.size, np.intp)
+    if flat.size == 0:
+        return Distinct((), np.zeros(a.shape, np.intp))
+    # codes as bytes (an eighth of the memory of intp to write)
+    codes = np.zeros(flat.size, np.uint8)
     todo = np.ones(flat.size, bool)
+    same = np.empty(flat.size, bool)
     values: list[str] = []
     i = 0
-    while flat.size and todo[i]:
+    while True:
         if len(values) == _SCAN:
             rest = np.flatnonzero(todo)
             more, inv = np.unique(flat[rest], return_inverse=True)
-            codes[rest] = len(values) + inv.reshape(-1)
-            values += more.tolist()
-            break
-        same = flat == flat[i]
-        np.copyto(codes, len(values), where=same)
-        np.copyto(todo, False, where=same)
+            out = codes.astype(np.intp)
+            out[rest] = len(values) + inv.reshape(-1)
+            return Distinct((*values, *more.tolist()), out.reshape(a.shape))
+        np.equal(flat, flat[i], out=same)  # one vectorized pass over the strings
+        if values:  # the elements of this value get its code (the first value's is 0)
+            np.add(codes, same.view(np.uint8) * np.uint8(len(values)), out=codes)
+        np.greater(todo, same, out=todo)  # todo and not same
         values.append(str(flat[i]))
         i = int(todo.argmax())
+        if not todo[i]:
+            break
     return Distinct(tuple(values), codes.reshape(a.shape))
 
 
@@ -91,9 +100,10 @@ class Hardware:
         ids = sorted({a.id for a in accs})
         self.accelerators: dict[str, Any] = {i: next(a for a in accs if a.id == i) for i in ids}
         self.gpu_ids: tuple[str, ...] = tuple(ids)
-        remap = np.array([ids.index(a.id) for a in accs], np.intp)
+        remap = np.array([ids.index(a.id) for a in accs], d.codes.dtype)
         identity = np.array_equal(remap, np.arange(len(remap)))
-        self.gpu_codes: np.ndarray = d.codes if identity else remap[d.codes]
+        codes = d.codes if identity else np.take(remap, d.codes)
+        self.gpu_codes: np.ndarray = codes.astype(np.intp, copy=False)
         #: ``gpu`` with aliases replaced by ids (the input itself when it had none)
         self.gpu: Any
         if np.ndim(gpu) == 0:
@@ -120,7 +130,7 @@ class Hardware:
                 f"precision: {np.shape(precision)} values do not match "
                 f"gpu's {np.shape(self.gpu_codes)}"
             ) from None
-        self.precisions, self.precision_codes = d.values, d.codes
+        self.precisions, self.precision_codes = d.values, d.codes.astype(np.intp, copy=False)
 
     def pairs(self) -> list[tuple[str, str]]:
         """The (accelerator id, precision) pairs that occur, each once."""
@@ -136,18 +146,43 @@ class Hardware:
 
     def per_gpu(self, attr: str) -> np.ndarray | None:
         """An accelerator attribute per ``gpu`` element; ``None`` if any lacks it."""
+        table = self.gpu_table(attr)
+        return None if table is None else self.by_gpu(table)
+
+    def gpu_table(self, attr: str) -> np.ndarray | None:
+        """An accelerator attribute per accelerator in code order (``len(gpu_ids)`` values);
+        ``None`` if any lacks it."""
         vals = [getattr(a, attr) for a in self.accs]
         if any(v is None for v in vals):
             return None
-        return np.asarray(vals, dtype=float)[self.gpu_codes]
+        return np.asarray(vals, dtype=float)
+
+    def by_gpu(self, table: np.ndarray) -> np.ndarray:
+        """Values per accelerator (in code order) looked up for every ``gpu`` element."""
+        if self.gpu_codes.ndim == 0:
+            return np.asarray(table[int(self.gpu_codes)])
+        return np.take(table, self.gpu_codes)
+
+    def by_pair(self, table: np.ndarray) -> np.ndarray:
+        """A ``(gpu, precision)`` table looked up for every element (one gather)."""
+        g, p = self.gpu_codes, self.precision_codes
+        if p.ndim == 0:
+            return self.by_gpu(table[:, int(p)])
+        if g.ndim == 0:
+            return np.take(table[int(g)], p)
+        return np.asarray(table[g, p])
 
     def avg_power_fraction(self) -> np.ndarray:
         """Average draw as a fraction of TDP per ``gpu`` element (by accelerator kind)."""
-        return np.asarray([cost.AVG_POWER_FRACTION[a.kind] for a in self.accs])[self.gpu_codes]
+        return self.by_gpu(self.avg_power_fraction_table())
+
+    def avg_power_fraction_table(self) -> np.ndarray:
+        """:meth:`avg_power_fraction` per accelerator in code order."""
+        return np.asarray([cost.AVG_POWER_FRACTION[a.kind] for a in self.accs], dtype=float)
 
     def families(self) -> np.ndarray:
         """Accelerator family per ``gpu`` element (a string array; 0-d for one gpu)."""
-        return np.asarray([a.family for a in self.accs])[self.gpu_codes]
+        return self.by_gpu(np.asarray([a.family for a in self.accs]))
 
     def peak(self, fp8_fraction: Any) -> np.ndarray:
         """Dense peak per element [FLOP/s], blended for ``mixed`` (FP8/BF16)."""
@@ -158,10 +193,10 @@ class Hardware:
                 table[self.gpu_ids.index(g), self.precisions.index(p)] = self.accelerators[
                     g
                 ].peak_flop_per_s(p)
-        out = table[self.gpu_codes, self.precision_codes]
+        out = self.by_pair(table)
         if "mixed" in self.precisions:
-            p8 = np.asarray([a.peak_flop_per_s("fp8") for a in self.accs])[self.gpu_codes]
-            p16 = np.asarray([a.peak_flop_per_s("bf16") for a in self.accs])[self.gpu_codes]
+            p8 = self.by_gpu(np.asarray([a.peak_flop_per_s("fp8") for a in self.accs]))
+            p16 = self.by_gpu(np.asarray([a.peak_flop_per_s("bf16") for a in self.accs]))
             blend = cost.blended_peak_flop_per_s(p8, p16, fp8_fraction)
             out = np.where(self.precision_codes == self.precisions.index("mixed"), blend, out)
         return np.asarray(out)
@@ -178,4 +213,4 @@ class Hardware:
 
     def matmul_ceiling(self) -> np.ndarray:
         """:meth:`matmul_ceiling_table` per element."""
-        return self.matmul_ceiling_table()[self.gpu_codes, self.precision_codes]
+        return self.by_pair(self.matmul_ceiling_table())

@@ -88,13 +88,16 @@ class ResolvesHardware(Evaluates):
 
     def _note_over_ceiling(self, hw: Hardware) -> None:
         """Note each (gpu, 16-bit precision) whose mfu exceeds the measured matmul ceiling."""
+        mfu = np.asarray(self.mfu, float)
+        # one reduction settles the common case (every mfu below every ceiling) before any
+        # array of the full shape is built
+        if np.max(mfu) <= np.min(hw.matmul_ceiling_table()):
+            return
         try:
             m, ceil, g, p = np.broadcast_arrays(
-                np.asarray(self.mfu, float), hw.matmul_ceiling(), hw.gpu_codes, hw.precision_codes
+                mfu, hw.matmul_ceiling(), hw.gpu_codes, hw.precision_codes
             )
         except ValueError:  # shapes that only broadcast with other inputs: skip the note
-            return
-        if m.size > 1 and np.max(m) <= np.min(hw.matmul_ceiling_table()):
             return
         over = m > ceil
         if not np.any(over):
@@ -298,13 +301,13 @@ class ResolvesHardware(Evaluates):
 
         assert self.hardware is not None, "prior_peak() needs a gpu"
         hw = self.hardware
-        return np.minimum(peak, np.asarray([sixteen_bit_peak(a) for a in hw.accs])[hw.gpu_codes])
+        return np.minimum(peak, hw.by_gpu(np.asarray([sixteen_bit_peak(a) for a in hw.accs])))
 
     def prior_upper(self) -> np.ndarray:
         """Upper bound of the prior per ``gpu``: its measured matmul ceiling, else 1."""
         assert self.hardware is not None, "prior_upper() needs a gpu"
         hw = self.hardware
-        return np.asarray([a.matmul_ceiling_fraction or 1.0 for a in hw.accs])[hw.gpu_codes]
+        return hw.by_gpu(np.asarray([a.matmul_ceiling_fraction or 1.0 for a in hw.accs]))
 
     def prior_ppf(self, u: np.ndarray, active_params) -> np.ndarray:
         """Prior MFU quantiles (sampling)."""

@@ -92,7 +92,10 @@ def ids(name: str, value: Any) -> Any:
         arr = np.asarray(value)
     except (TypeError, ValueError):  # ragged nested lists
         raise bad from None
-    if arr.ndim != 1 or arr.size == 0 or not all(isinstance(x, str) for x in arr.tolist()):
+    if arr.ndim != 1 or arr.size == 0:
+        raise bad
+    # a str array holds only strings; any other (object) array is checked element by element
+    if arr.dtype.kind != "U" and not all(isinstance(x, str) for x in arr.tolist()):
         raise bad
     return value
 
