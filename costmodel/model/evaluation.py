@@ -66,28 +66,30 @@ class Evaluates:
             return None if active_params is None else 6.0 * np.asarray(active_params, float)
         return self.architecture.flop_per_token(self.flop_convention, mtp=self.mtp)
 
-    def _per_gpu(self, attr: str) -> np.ndarray | None:
-        """Vectorized lookup of an accelerator attribute over ``gpu``."""
-        return None if self.hardware is None else self.hardware.per_gpu(attr)
+    def _energy_kwh(self, hours: Any, pue: Any) -> Any:
+        """Facility energy [kWh] of ``hours`` at ``pue`` (:func:`cost.energy_kwh`); ``None``
+        unless every accelerator has a TDP.
 
-    def _average_draw_w(self) -> np.ndarray | None:
-        """Average server draw per accelerator [W] for every ``gpu`` element: TDP × server
-        power factor × average power fraction (the energy formula's per-accelerator factors,
-        :func:`costmodel.formulas.cost.energy_kwh`); ``None`` without a TDP for every one."""
+        The formula is a product, linear in the hours: its per-accelerator factors (TDP,
+        server power factor, average draw) and a single PUE are evaluated once per
+        accelerator, and only that table is looked up per element, then scaled by the hours.
+        """
         hw = self.hardware
-        if hw is None:
+        tdp = None if hw is None else hw.gpu_table("tdp_w")
+        if hw is None or tdp is None:
             return None
-        tdp = hw.gpu_table("tdp_w")
-        if tdp is None:
-            return None
-        per_hour = cost.energy_kwh(  # kWh in one hour at PUE 1, i.e. kW: × 1000 is W
+        one_pue = np.ndim(pue) == 0
+        per_gpu_hour = cost.energy_kwh(
             1.0,
             tdp,
-            1.0,
+            pue if one_pue else 1.0,
             server_power_factor=[a.server_power_factor for a in hw.accs],
             avg_power_fraction=hw.avg_power_fraction_table(),
         )
-        return hw.by_gpu(np.asarray(per_hour) * 1000.0)
+        kwh = np.asarray(hours) * hw.by_gpu(np.asarray(per_gpu_hour))
+        if not one_pue:
+            kwh = kwh * pue
+        return kwh.item() if np.ndim(kwh) == 0 else kwh
 
     def peak(self, fp8_fraction: np.ndarray | None) -> np.ndarray | None:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
@@ -164,14 +166,9 @@ class Evaluates:
             out["wall_clock_days"] = cost.wall_clock_days(hours, v["n_gpus"])
         if v.get("price_usd_per_gpu_hour") is not None:
             out["cost_usd"] = cost.rental_cost_usd(hours, v["price_usd_per_gpu_hour"])
-        draw = self._average_draw_w()
-        if v.get("pue") is not None and draw is not None:
-            # energy is linear in each factor: the per-accelerator ones (TDP, server power
-            # factor, average draw) are folded into one table before the per-element lookup
-            out["energy_kwh"] = cost.energy_kwh(
-                hours, draw, v["pue"], server_power_factor=1.0, avg_power_fraction=1.0
-            )
-            if v.get("grid_kg_co2e_per_kwh") is not None:
+        if v.get("pue") is not None:
+            out["energy_kwh"] = self._energy_kwh(hours, v["pue"])
+            if out["energy_kwh"] is not None and v.get("grid_kg_co2e_per_kwh") is not None:
                 out["co2e_kg"] = cost.co2e_kg(out["energy_kwh"], v["grid_kg_co2e_per_kwh"])
         out["tokens_per_s_per_gpu"] = cost.tokens_per_s_per_gpu(tokens, hours)
         if self.ownership:

@@ -84,6 +84,7 @@ class Scenario(ResolvesHardware):
             self._ownership_defaults()
         self._default_pue()
         self._resolve_params()
+        self._check_hfu()
         self._resolve_prior()
 
     def _resolve_run(self) -> None:
@@ -248,6 +249,57 @@ class Scenario(ResolvesHardware):
                 raise InputError(
                     f"active_params: {float(np.max(a)):g} exceeds params {float(np.min(p)):g}"
                 )
+
+    def _hardware_ratio(self) -> Any:
+        """Hardware FLOP / model FLOP under ``recompute`` (a number or an array); ``None``
+        when the hardware FLOP are not computed (selective without an architecture)."""
+        if self.recompute == "none":
+            return 1.0
+        if self.architecture is None:
+            return 4.0 / 3.0 if self.recompute == "full" else None  # 8ND / 6ND
+        a = self.active_params
+        fpt = self.flop_per_token(
+            None if a is None else np.asarray(a.median() if isinstance(a, Dist) else a)
+        )
+        if fpt is None:
+            return None
+        extra = self.architecture.hardware_extra_per_token(self.recompute, mtp=self.mtp)
+        return 1.0 + extra / np.asarray(fpt, float)
+
+    def _check_hfu(self) -> None:
+        """Refuse an ``mfu`` whose recomputation would make the hardware FLOP utilization
+        exceed 1 (more FLOP/s than the peak): HFU = MFU × hardware FLOP / model FLOP."""
+        if self.recompute == "none" or self.mfu is None:
+            return
+        ratio = self._hardware_ratio()
+        if ratio is None:
+            return
+        why = f"with recompute {self.recompute!r} HFU = {float(np.max(ratio)):.4g} × mfu"
+        if isinstance(self.mfu, Dist):
+            if np.size(ratio) != 1:
+                return
+            from ..formulas.dist import restrict
+
+            bound = 1.0 / float(np.ravel(ratio)[0])
+            try:
+                self.mfu, note = restrict(self.mfu, "mfu", 0.0, bound)
+            except InputError as e:
+                raise InputError(f"{e} ({why} cannot exceed 1)") from None
+            if note:
+                self.assumptions.append(f"{note} ({why} cannot exceed 1)")
+            return
+        hfu = np.asarray(self.mfu, float) * ratio
+        if np.max(hfu) <= 1.0:
+            return
+        m, r, h = np.broadcast_arrays(np.asarray(self.mfu, float), ratio, hfu)
+        i = np.unravel_index(int(np.argmax(h)), h.shape) if h.ndim else ()
+        over = int(np.count_nonzero(h > 1.0))
+        where = f" ({over} of {h.size} values)" if h.size > 1 else ""
+        raise InputError(
+            f"mfu: {float(m[i]):.4g}{where} with recompute {self.recompute!r} means an HFU of "
+            f"{float(h[i]):.4g} (hardware FLOP = {float(r[i]):.4g} × model FLOP), above the "
+            f"peak; HFU is at most 1, so mfu must be at most {1.0 / float(r[i]):.4g} here"
+        )
 
     def _router_note(self) -> None:
         """Say where the ``megatron`` count goes beyond Megatron-LM's (the MoE router)."""
