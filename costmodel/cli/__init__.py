@@ -219,11 +219,13 @@ ASCII_FALLBACK = {
 }  # fmt: skip
 
 
-def _ascii_fallback(err: UnicodeError):
+def _ascii_fallback(err: UnicodeError) -> tuple[str, int]:
     """Codec error handler: each character the stream cannot encode becomes its ASCII
     spelling (NFKD-decomposed where no spelling is listed, else '?')."""
     import unicodedata
 
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
     out = []
     for ch in err.object[err.start : err.end]:
         text = ASCII_FALLBACK.get(ch)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import click
 
 from . import cli
@@ -62,7 +64,7 @@ def estimate_cmd(samples, seed, qmc, qs, plot_path, html_path, fmt, as_json, out
     ctx = click.get_current_context()
     given = ctx.get_parameter_source("samples") != click.core.ParameterSource.DEFAULT
     # without --samples: sample only when some input is uncertain ("auto")
-    n = samples if given else "auto"
+    n: int | Literal["auto"] = int(samples) if given else "auto"
     probs: tuple[float, ...] = ()
     if qs is not None:
         probs = tuple(parse_quantity(q, "quantiles") for q in qs.split(",") if q.strip())

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +40,12 @@ KINDS = ("accelerators", "runs", "priors", "prices", "claims", "rules")
 _user_dirs: list[Path] | None = None
 _cache: dict[tuple[str, tuple[Path, ...]], _Loaded] = {}
 _notes: list[str] = []
+
+
+class _Entry(Protocol):
+    """What the store reads of every preset schema (they all derive from ``Sourced``)."""
+
+    id: str
 
 
 @dataclass
@@ -175,7 +181,7 @@ def _load(kind: str) -> _Loaded:
         seen_here: dict[str, Path] = {}
         for path in _toml_files(folder):
             entry = read_file(path, kind)
-            eid = entry.id
+            eid = cast(_Entry, entry).id
             if eid in seen_here:
                 raise PresetError(
                     f"preset file {path}: id: duplicate id {eid!r}, also defined in "
@@ -285,7 +291,7 @@ def get(kind: str, name: str) -> Any:
             is_file = False
         if is_file:
             entry = read_file(path, kind)
-            if entry.id == key:
+            if cast(_Entry, entry).id == key:
                 _single[(kind, key)] = entry
                 return entry
     return _load(kind).entries[resolve_id(kind, name)]

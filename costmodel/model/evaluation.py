@@ -60,7 +60,10 @@ class Evaluates:
     def prior_upper(self) -> np.ndarray:  # defined by ResolvesHardware
         raise NotImplementedError
 
-    def flop_per_token(self, active_params: np.ndarray | None) -> np.ndarray | float | None:
+    def work_reference(self) -> tuple[float, int]:  # defined by ResolvesHardware
+        raise NotImplementedError
+
+    def flop_per_token(self, active_params: Any) -> np.ndarray | float | None:
         """Training model FLOP per token under the scenario's convention [FLOP]."""
         if self.flop_convention == "6nd":
             return None if active_params is None else 6.0 * np.asarray(active_params, float)
@@ -91,7 +94,7 @@ class Evaluates:
             kwh = kwh * pue
         return kwh.item() if np.ndim(kwh) == 0 else kwh
 
-    def peak(self, fp8_fraction: np.ndarray | None) -> np.ndarray | None:
+    def peak(self, fp8_fraction: Any) -> np.ndarray | None:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
         return None if self.hardware is None else self.hardware.peak(fp8_fraction)
 
@@ -117,15 +120,15 @@ class Evaluates:
         return out
 
     def _evaluate(self, v: dict[str, Any]) -> dict[str, Any]:
-        tokens = v.get("tokens")
+        tokens: Any = v.get("tokens")
         fpt = self.flop_per_token(v.get("active_params"))
         model_flop = None if (fpt is None or tokens is None) else fpt * tokens
         hardware_flop = self._hardware_flop(model_flop, fpt, v.get("active_params"), tokens)
-        peak = self.peak(v.get("fp8_fraction"))
+        peak: Any = self.peak(v.get("fp8_fraction"))
         mfu = v.get("mfu")
         goodput = v.get("goodput")
         g = 1.0 if goodput is None else goodput
-        hours = None
+        hours: Any = None
         prior_mfu = v.get("mfu_prior")
         if mfu is None and self.mfu_prior is not None and prior_mfu is None:
             prior_mfu = self.mfu_prior.median(

@@ -91,9 +91,9 @@ def check_array(name: str, value: Any) -> np.ndarray:
         return arr  # every value lies between two allowed ones (a NaN would be the min)
     ok = dom.contains(arr)
     if dom.integer and np.all(ok) and np.any(arr != np.floor(arr)):
-        bad = float(np.ravel(arr[arr != np.floor(arr)])[0])
+        frac = float(np.ravel(arr[arr != np.floor(arr)])[0])
         # the exact value (repr), so 1024.0000000000002 is not shown as "1024"
-        raise InputError(f"{name}: {bad!r} must be a whole number")
+        raise InputError(f"{name}: {frac!r} must be a whole number")
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
         first = float(np.ravel(bad)[0])

@@ -266,7 +266,7 @@ class ResolvesHardware(Evaluates):
             return
         n0 = float(np.ravel(n0)[0])
         if ref != 1.0 or conv != "6nd":
-            own = float(np.ravel(self.flop_per_token(n0))[0]) / (6.0 * n0)
+            own = float(np.ravel(np.asarray(self.flop_per_token(n0), float))[0]) / (6.0 * n0)
             self.assumptions.append(
                 f"hours from the 6ND prior scaled by the {conv} work per token beyond the "
                 f"prior's runs: this shape (seq {self.architecture.seq_len:,}) does "
@@ -276,7 +276,7 @@ class ResolvesHardware(Evaluates):
         acc = self.accelerators[str(np.ravel(self.gpu)[0])]
         f8 = self.fp8_fraction
         f8 = None if f8 is None else (f8.median() if isinstance(f8, Dist) else f8)
-        peak = float(np.ravel(self.peak(None if f8 is None else np.asarray(f8)))[0])
+        peak = float(np.ravel(np.asarray(self.peak(f8), float))[0])
         p16 = min(peak, sixteen_bit_peak(acc))
         upper = acc.matmul_ceiling_fraction or 1.0
         # implied mfu = prior draw × ref × p16 / peak: above the ceiling past this draw

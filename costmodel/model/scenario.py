@@ -204,13 +204,13 @@ class Scenario(ResolvesHardware):
             if v is None:
                 continue
             if isinstance(v, Dist):
-                from ..formulas.dist import restrict  # loaded already: it defines every Dist
+                from ..formulas.dist import Fixed, restrict  # loaded already: defines every Dist
 
                 dom = DOMAINS[name]
                 # a count (n_gpus) is at least 1 and, when fixed, whole: fixed:0.3 and
                 # 0.1..0.2 are refused like 0.3
                 low, low_inclusive = (1.0, True) if dom.integer else (dom.low, dom.low_inclusive)
-                if dom.integer and v.kind == "fixed":
+                if dom.integer and isinstance(v, Fixed):
                     check_array(name, v.value)
                 v2, note = restrict(
                     v,
