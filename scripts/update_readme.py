@@ -89,11 +89,15 @@ def check_block() -> str:
 def perf_block() -> str:
     from costmodel.data import store
     from costmodel.perf import validation
-    from costmodel.perf.compare import nvlink_cost
+    from costmodel.perf.compare import min_gpus_to_fit, nvlink_cost
 
     s = validation.summary(validation.load_rows(ROOT / "tests/data/perf_validation_rows.csv"))
     nv = nvlink_cost(store.get("runs", "deepseek-v3").architecture, 2048)
     ds, tp = nv["layouts"]["deepseek"], nv["layouts"]["tp8_megatron"]
+    l405 = store.get("runs", "llama-3.1-405b").architecture
+    acc = {g: store.get("accelerators", g) for g in ("h20", "h200-sxm")}
+    need = {g: min_gpus_to_fit(l405, a) for g, a in acc.items()}
+    fits64 = "none fits" if need["h20"] > 64 else "some fit"
     return "\n".join(
         [
             "- At DeepSeek's layout (no TP, PP16 with DualPipe, EP64 with routing limited to",
@@ -108,6 +112,10 @@ def perf_block() -> str:
             f"median |log10(predicted/measured)|",
             f"  {s['overall_loso']:.3f} leave-one-source-out (target 0.06; "
             f"[docs/perf_validation.md](docs/perf_validation.md)).",
+            "- Memory: `costmodel plan --run llama-3.1-405b --gpu h20 --n-gpus 64` lists",
+            f"  the layouts that fit ({fits64}):",
+            f"  {acc['h20'].memory_gb:.0f} GB H20s need {need['h20']} GPUs to hold Llama 3.1 "
+            f"405B, {acc['h200-sxm'].memory_gb:.0f} GB H200s {need['h200-sxm']}.",
         ]
     )
 

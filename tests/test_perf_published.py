@@ -27,11 +27,11 @@ def _row(summary, rid):
 
 
 def test_leave_one_source_out_error(summary):
-    # Issue 11 target: median |log10(pred/measured)| <= 0.06 leave-one-source-out. We get
-    # 0.063 (docs/perf_validation.md), so the target is NOT met; this bound guards against
-    # regressions from today's value, not the target.
+    # Issue 11 target: median |log10(pred/measured)| <= 0.06 leave-one-source-out over the
+    # published rows (docs/perf_validation.md; was 0.063 before the TPU MXU ceiling and the
+    # ZeRO-3 gather model).
     assert summary["n"] >= 70
-    assert summary["overall_loso"] <= 0.065
+    assert summary["overall_loso"] <= 0.06
     assert summary["overall_in_sample"] <= summary["overall_loso"] + 1e-12
 
 
@@ -52,16 +52,9 @@ def test_deepseek_v3_isca_mfu_out_of_sample(summary):
     "rid,published",
     [
         ("LLAMA3-T4-01", 0.43),
-        pytest.param(
-            "LLAMA3-T4-02",
-            0.41,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: predicted 33.0 % (-19 %); with 16 micro-batches per "
-                "pipeline the assumed 2 virtual stages (not stated in the paper) leave a "
-                "47 % bubble",
-            ),
-        ),
+        # row 2 (16 micro-batches per pipeline, 2 virtual stages assumed, not stated in the
+        # paper) lands at the band's lower edge: predicted 33.5 % against a floor of 33.0 %
+        ("LLAMA3-T4-02", 0.41),
         ("LLAMA3-T4-03", 0.38),
     ],
 )
@@ -70,6 +63,24 @@ def test_llama3_405b_table4_mfu_band(summary, rid, published):
     # prediction (out of sample) must land in that band widened by 15 %.
     pred = published * 10 ** _row(summary, rid)["log10_ratio_loso"]
     assert 0.38 / 1.15 <= pred <= 0.43 * 1.15
+
+
+@pytest.mark.parametrize("rid", ["NAR21-T2-02", "NAR21-T2-03", "NAR21-T2-05", "NAR21-T2-06"])
+def test_deepspeed_zero3_at_one_or_two_sequences_per_gpu(summary, rid):
+    # Narayanan et al. 2021 (arXiv 2104.04473) Table 2: DeepSpeed ZeRO-3 on 768-2,240 A100s
+    # at 1-2 sequences per GPU ran at 44-98 TFLOP/s per GPU (its throughput falls with the
+    # batch per GPU because the parameter gathers dominate; ZeRO++, arXiv 2306.10209 §1).
+    # The model predicted these 2-4x too fast (log10 +0.34..+0.68); out of sample it must
+    # now land within 30 % (the model's LOSO robust spread is ~20 %, 1.5 sigma).
+    assert abs(_row(summary, rid)["log10_ratio_loso"]) < np.log10(1.30)
+
+
+def test_tpu_rows_within_the_models_spread(summary):
+    # MaxText README @2881657: 12 TPU v4 / v5e runs at 46-67 % MFU (remat "full", so
+    # 60-89 % of peak in hardware FLOP). With the H200's GEMM ceiling assumed for TPUs the
+    # model was 33 % slow (median log10 -0.172); with the TPU v5e's measured XLA matmul
+    # ceiling (0.923) the median error, out of sample, must be under 25 %.
+    assert summary["sources"]["MAXTEXT"]["median_abs_log10_loso"] < np.log10(1.25)
 
 
 @pytest.mark.parametrize(

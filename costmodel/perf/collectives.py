@@ -76,7 +76,9 @@ def group_in_domain(n, stride, domain):
     return _out(np.clip(np.floor(domain / np.maximum(stride, 1.0)), 1.0, n))
 
 
-def ring_time_s(message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_per_s, *, passes):
+def ring_time_s(
+    message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_per_s, *, passes, rails=True
+):
     """Time of a ring collective on a two-level network [s].
 
     Parameters
@@ -91,6 +93,12 @@ def ring_time_s(message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_pe
         Achieved one-direction bandwidth per accelerator [byte/s].
     passes : float
         1 for reduce-scatter or all-gather, 2 for all-reduce.
+    rails : bool, default True
+        The domain's ranks share the inter-domain traffic over their own NICs (NCCL's
+        multi-channel rings and trees on rail-aligned clusters), so each NIC carries
+        ``1/n_in`` of it. ``False``: a flat ring whose every rank moves the whole remote
+        part ``(n_out−1)/n_out·S`` over its own NIC — ZeRO-3's per-tensor parameter
+        gathers (see :data:`costmodel.perf.traffic.ZERO3_RAILS`).
 
     Returns
     -------
@@ -109,9 +117,10 @@ def ring_time_s(message_bytes, n, n_in, scale_up_bytes_per_s, scale_out_bytes_pe
     s, n, n_in = (np.asarray(a, dtype=float) for a in (message_bytes, n, n_in))
     n_in = np.minimum(n_in, n)
     n_out = n / n_in
+    share = np.where(np.asarray(rails, dtype=bool), 1.0 / n_in, 1.0)
     t = (n_in - 1.0) / n_in * s / np.asarray(scale_up_bytes_per_s, dtype=float) + (
         n_out - 1.0
-    ) / n_out * (s / n_in) / np.asarray(scale_out_bytes_per_s, dtype=float)
+    ) / n_out * (s * share) / np.asarray(scale_out_bytes_per_s, dtype=float)
     lat = np.where(n > 1, COLLECTIVE_LATENCY_S + RING_HOP_LATENCY_S * (n_out - 1.0), 0.0)
     return _out(passes * (t + lat))
 

@@ -69,7 +69,7 @@ __all__ = [
 #: Calibrated on ``mfu_layouts.csv`` — the median over all usable rows of predicted/measured
 #: throughput before this factor (``scripts/perf_validation.py``; judged leave-one-source-out
 #: in ``docs/perf_validation.md``).
-SYSTEM_EFFICIENCY = 0.80
+SYSTEM_EFFICIENCY = 0.81
 #: Share of the streaming multiprocessors that communication kernels occupy while they
 #: overlap compute [1]: 20 of 132 on the H800 (DeepSeek-V3, arXiv 2412.19437 §3.2.2).
 COMM_SM_SHARE = 20.0 / 132.0

@@ -35,6 +35,7 @@ __all__ = [
     "PP_OVERLAP",
     "DP_OVERLAP",
     "GRAD_COMM_BYTES",
+    "ZERO3_RAILS",
     "microbatch_comm",
     "pp_comm_time_s",
     "dp_comm_time_s",
@@ -60,6 +61,16 @@ PP_OVERLAP = (0.0, 1.0, 1.0)
 #: first (Megatron-LM ``overlap_grad_reduce`` / ``overlap_param_gather``; PyTorch FSDP
 #: prefetch, per micro-batch for ZeRO-3).
 DP_OVERLAP = 1.0
+#: Whether ZeRO-3's per-layer parameter all-gathers and gradient reduce-scatters spread
+#: their inter-domain traffic over all the domain's NICs [bool]: False. DeepSpeed
+#: partitions every parameter tensor flat over the data-parallel ranks and gathers it
+#: tensor by tensor, so each rank pulls the remote shards through its own NIC; ZeRO++
+#: (Wang et al. 2023, arXiv 2306.10209 §1, §3.2) names this cross-node all-gather as what
+#: limits ZeRO-3 at small batch per GPU and adds hpZ to keep it inside a node. Megatron's
+#: measurements of DeepSpeed ZeRO-3 agree: at 1–4 sequences per A100 the step time stays
+#: at ~1 TB of gathered/reduced bytes per GPU at about one NIC's speed (arXiv 2104.04473
+#: Table 2).
+ZERO3_RAILS = False
 #: Bytes per gradient element in the data-parallel reduction [byte] (bf16/fp16 gradients).
 GRAD_COMM_BYTES = 2.0
 
@@ -169,7 +180,8 @@ def dp_comm_time_s(hw: Hardware, params, group, stride, *, zero, micro, layers):
     per_step = np.where(zero == 0, ar, rs + ag)
     # ZeRO-3/FSDP gathers and reduces layer by layer: one collective per layer each
     nl = np.maximum(layers, 1.0)
-    ag_l = col.ring_time_s(w / nl, group, group_in, up_bw, out_bw, passes=1)
-    rs_l = col.ring_time_s(g / nl, group, group_in, up_bw, out_bw, passes=1)
+    flat = not ZERO3_RAILS
+    ag_l = col.ring_time_s(w / nl, group, group_in, up_bw, out_bw, passes=1, rails=not flat)
+    rs_l = col.ring_time_s(g / nl, group, group_in, up_bw, out_bw, passes=1, rails=not flat)
     per_mb = nl * (ag_l * 2.0 + rs_l)
     return np.where(group > 1, np.where(zero >= 3, micro * per_mb, per_step), 0.0)
