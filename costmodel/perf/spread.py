@@ -55,8 +55,10 @@ def mfu_quantiles(mfu, probs=(0.05, 0.5, 0.95), *, log10_sd: float = MFU_LOG10_S
 
     Examples
     --------
-    >>> [round(q, 3) for q in mfu_quantiles(0.4)]
-    [0.283, 0.4, 0.565]
+    A spread of 0.1 in log10: the 5 % and 95 % quantiles are 10^(∓0.1·1.645) times the median.
+
+    >>> [round(q, 3) for q in mfu_quantiles(0.4, log10_sd=0.1)]
+    [0.274, 0.4, 0.584]
     """
     from statistics import NormalDist
 
