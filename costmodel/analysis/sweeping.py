@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..model.estimation import OUTPUT_KEYS
 from ..model.inputs import Names, Quantity
-from ..model.scenario import DOMAINS, given_inputs
+from ..model.scenario import DOMAINS, Scenario, given_inputs
 from .sweep_eval import CHUNK_ROWS, iter_sweep
 from .sweep_grid import (
     MAX_GRID_ROWS,
@@ -27,6 +27,7 @@ from .sweep_grid import (
     SWEEP_OUTPUTS,
     VECTOR_KEYS,
     Axis,
+    GridLike,
     api_grid,
     check_sweep_shape,
     grid_size,
@@ -51,6 +52,7 @@ __all__ = [
     "output_format",
     "SweepResult",
     "sweep",
+    "sweep_assumptions",
     "MAX_GRID_ROWS",
     "MAX_IN_MEMORY_ROWS",
     "CHUNK_ROWS",
@@ -67,6 +69,8 @@ class SweepResult:
     log_keys: tuple[str, ...] = ()
     #: the inputs held fixed, as given to :func:`sweep`
     fixed: dict[str, Any] = field(default_factory=dict)
+    #: what was assumed (market prices, the utilization prior, PUE), see :func:`sweep_assumptions`
+    assumptions: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -164,7 +168,9 @@ recompute, mtp, seq_len
     Returns
     -------
     SweepResult
-        ``.columns``, ``.to_pandas()``, ``.plot(path)``.
+        ``.columns``, ``.assumptions``, ``.to_pandas()``, ``.plot(path)``. With ``gpu``
+        swept and no price, each accelerator's cost is at its market price (median), as
+        for one accelerator, and ``.assumptions`` says which.
 
     Examples
     --------
@@ -190,7 +196,27 @@ recompute, mtp, seq_len
         k: v for k, v in cols.items() if k in parsed or v.dtype == object or not np.all(np.isnan(v))
     }
     log_keys = tuple(k for k, v in parsed.items() if is_log(v))
-    return SweepResult(cols, swept=tuple(parsed), log_keys=log_keys, fixed=dict(fixed))
+    return SweepResult(
+        cols,
+        swept=tuple(parsed),
+        log_keys=log_keys,
+        fixed=dict(fixed),
+        assumptions=sweep_assumptions(parsed, fixed),
+    )
+
+
+def sweep_assumptions(grid: GridLike, fixed: Mapping[str, Any]) -> list[str]:
+    """Assumptions of the scenario at the grid's first point, and for every accelerator
+    swept its own: its market price when no price is given, its utilization prior's note
+    (each family has its own fit). Repeats are dropped."""
+    first = {k: v[0] for k, v in grid.items()}
+    if "gpu" not in grid:
+        return list(Scenario(**{**fixed, **first}).assumptions)
+    notes: list[str] = []
+    for g in grid["gpu"]:
+        sc = Scenario(**{**fixed, **first, "gpu": g})
+        notes += [f"{sc.gpu}: {a}" if "prior" in a else a for a in sc.assumptions]
+    return list(dict.fromkeys(notes))
 
 
 def _api_outputs(outputs: Any, fixed: dict[str, Any]) -> None:

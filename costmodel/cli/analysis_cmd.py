@@ -257,18 +257,10 @@ def _check_sweep_plot(path, grid, n) -> None:
 
 
 def _sweep_notes(grid, fixed) -> list[str]:
-    """Assumptions of the scenario at the grid's first point, and the utilization prior's
-    note for every accelerator swept (each family has its own fit)."""
-    from ..model.scenario import Scenario
+    """The sweep's assumptions (:func:`~costmodel.analysis.sweeping.sweep_assumptions`)."""
+    from ..analysis.sweeping import sweep_assumptions
 
-    first = {k: v[0] for k, v in grid.items()}
-    if "gpu" not in grid:
-        return list(Scenario(**{**fixed, **first}).assumptions)
-    notes = []
-    for g in grid["gpu"]:
-        sc = Scenario(**{**fixed, **first, "gpu": g})
-        notes += [f"{sc.gpu}: {a}" if "prior" in a else a for a in sc.assumptions]
-    return notes
+    return sweep_assumptions(grid, fixed)
 
 
 @cli.command("solve")
