@@ -22,14 +22,21 @@ CLI spellings (:func:`parse`):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from statistics import NormalDist
-
-import numpy as np
+from collections.abc import Callable
 
 from ..errors import InputError
 from .distbase import Dist
-from .units import format_si, parse_quantity
+from .distfamilies import (
+    Beta,
+    Fixed,
+    LogNormal,
+    LogUniform,
+    Normal,
+    Triangular,
+    Uniform,
+    fmt_bound,
+)
+from .units import parse_quantity
 
 __all__ = [
     "Dist",
@@ -51,22 +58,6 @@ __all__ = [
     "parse",
     "as_dist",
 ]
-
-_STD = NormalDist()
-
-
-def _phi(x: float) -> float:
-    if x == math.inf:
-        return 1.0
-    if x == -math.inf:
-        return 0.0
-    return _STD.cdf(x)
-
-
-def _ndtri(p: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri  # lazy: only sampling needs it
-
-    return ndtri(p)
 
 
 def restrict(
@@ -105,311 +96,13 @@ def restrict(
         removed = 1.0 - t._mass / d._mass
         return t, (
             f"{field} ~ {d.describe()} truncated to its domain "
-            f"{lb}{_fmt(low)}, {_fmt(high)}{rb}: {removed:.2%} of the probability "
+            f"{lb}{fmt_bound(low)}, {fmt_bound(high)}{rb}: {removed:.2%} of the probability "
             f"removed"
         )
     raise InputError(
-        f"{field}: distribution {d.describe()} reaches {_fmt(lo if bad_lo else hi)}, "
-        f"outside the allowed range {lb}{_fmt(low)}, {_fmt(high)}{rb}"
+        f"{field}: distribution {d.describe()} reaches {fmt_bound(lo if bad_lo else hi)}, "
+        f"outside the allowed range {lb}{fmt_bound(low)}, {fmt_bound(high)}{rb}"
     )
-
-
-def _fmt(x: float) -> str:
-    return "inf" if x == math.inf else "-inf" if x == -math.inf else format_si(x)
-
-
-@dataclass(frozen=True)
-class Fixed(Dist):
-    """A point value."""
-
-    value: float
-    kind = "fixed"
-
-    def ppf(self, u):
-        return np.full(np.shape(u), self.value, dtype=float)
-
-    def median(self):
-        return self.value
-
-    def mean(self):
-        return self.value
-
-    def support(self):
-        return (self.value, self.value)
-
-    def to_dict(self):
-        return {"dist": "fixed", "value": self.value}
-
-
-@dataclass(frozen=True)
-class Uniform(Dist):
-    """Uniform on ``[low, high]``."""
-
-    low: float
-    high: float
-    kind = "uniform"
-
-    def __post_init__(self):
-        _check_order("uniform", self.low, self.high)
-
-    def ppf(self, u):
-        return self.low + np.asarray(u, float) * (self.high - self.low)
-
-    def median(self):
-        return 0.5 * (self.low + self.high)
-
-    def mean(self):
-        return self.median()
-
-    def support(self):
-        return (self.low, self.high)
-
-    def to_dict(self):
-        return {"dist": "uniform", "low": self.low, "high": self.high}
-
-
-@dataclass(frozen=True)
-class LogUniform(Dist):
-    """Log-uniform on ``[low, high]``, ``low > 0``."""
-
-    low: float
-    high: float
-    kind = "loguniform"
-
-    def __post_init__(self):
-        _check_order("loguniform", self.low, self.high)
-        if self.low <= 0:
-            raise InputError(f"loguniform: low must be > 0, got {self.low}")
-
-    def ppf(self, u):
-        a, b = math.log(self.low), math.log(self.high)
-        return np.exp(a + np.asarray(u, float) * (b - a))
-
-    def median(self):
-        return math.sqrt(self.low * self.high)
-
-    def mean(self):
-        a, b = math.log(self.low), math.log(self.high)
-        return (self.high - self.low) / (b - a) if b > a else self.low
-
-    def support(self):
-        return (self.low, self.high)
-
-    def to_dict(self):
-        return {"dist": "loguniform", "low": self.low, "high": self.high}
-
-
-@dataclass(frozen=True)
-class Triangular(Dist):
-    """Triangular with ``low ≤ mode ≤ high``."""
-
-    low: float
-    mode: float
-    high: float
-    kind = "triangular"
-
-    def __post_init__(self):
-        if not (self.low <= self.mode <= self.high) or self.low == self.high:
-            raise InputError(
-                f"tri: need low <= mode <= high and low < high, got "
-                f"{self.low}, {self.mode}, {self.high}"
-            )
-
-    def ppf(self, u):
-        u = np.asarray(u, float)
-        a, c, b = self.low, self.mode, self.high
-        fc = (c - a) / (b - a)
-        left = a + np.sqrt(u * (b - a) * (c - a))
-        right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
-        return np.where(u < fc, left, right)
-
-    def median(self):
-        return float(self.ppf(np.array(0.5)))
-
-    def mean(self):
-        return (self.low + self.mode + self.high) / 3.0
-
-    def support(self):
-        return (self.low, self.high)
-
-    def to_dict(self):
-        return {"dist": "triangular", "low": self.low, "mode": self.mode, "high": self.high}
-
-
-@dataclass(frozen=True)
-class Normal(Dist):
-    """Normal (mean, sd), optionally truncated to ``[lower, upper]``."""
-
-    mu: float
-    sd: float
-    lower: float = -math.inf
-    upper: float = math.inf
-    kind = "normal"
-
-    def __post_init__(self):
-        if not self.sd > 0:
-            raise InputError(f"normal: sd must be > 0, got {self.sd}")
-        if self._mass <= 1e-12:
-            raise InputError(
-                f"normal: ({self.mu:g}, {self.sd:g}) has no probability inside "
-                f"[{self.lower:g}, {self.upper:g}]"
-            )
-
-    @property
-    def _qlo(self) -> float:
-        return _phi((self.lower - self.mu) / self.sd)
-
-    @property
-    def _mass(self) -> float:
-        return _phi((self.upper - self.mu) / self.sd) - self._qlo
-
-    def truncated(self, lower: float | None, upper: float | None) -> Normal:
-        return Normal(
-            self.mu,
-            self.sd,
-            self.lower if lower is None else max(lower, self.lower),
-            self.upper if upper is None else min(upper, self.upper),
-        )
-
-    def ppf(self, u):
-        p = self._qlo + np.asarray(u, float) * self._mass
-        p = np.clip(p, 1e-300, 1.0 - 1e-16)
-        x = self.mu + self.sd * _ndtri(p)
-        return np.clip(x, self.lower, self.upper)
-
-    def median(self):
-        p = self._qlo + 0.5 * self._mass
-        return min(max(self.mu + self.sd * _STD.inv_cdf(p), self.lower), self.upper)
-
-    def mean(self):
-        a, b = (self.lower - self.mu) / self.sd, (self.upper - self.mu) / self.sd
-        pdf = _STD.pdf
-        pa = pdf(a) if math.isfinite(a) else 0.0
-        pb = pdf(b) if math.isfinite(b) else 0.0
-        return self.mu + self.sd * (pa - pb) / self._mass
-
-    def support(self):
-        return (self.lower, self.upper)
-
-    def to_dict(self):
-        d = {"dist": "normal", "mean": self.mu, "sd": self.sd}
-        if self.lower != -math.inf or self.upper != math.inf:
-            d["truncated"] = [_fmt(self.lower), _fmt(self.upper)]
-        return d
-
-
-@dataclass(frozen=True)
-class LogNormal(Dist):
-    """Lognormal by median and geometric standard deviation (``gsd > 1``).
-
-    ``ln X ~ Normal(ln median, ln gsd)``, optionally truncated to ``[lower, upper]``.
-    """
-
-    median_: float
-    gsd: float
-    lower: float = 0.0
-    upper: float = math.inf
-    kind = "lognormal"
-
-    def __post_init__(self):
-        if not self.median_ > 0:
-            raise InputError(f"lognormal: median must be > 0, got {self.median_}")
-        if not self.gsd > 1:
-            raise InputError(f"lognormal: geometric sd must be > 1, got {self.gsd}")
-        if self._mass <= 1e-12:
-            raise InputError(
-                f"lognormal: ({self.median_:g}, {self.gsd:g}) has no probability inside "
-                f"[{self.lower:g}, {self.upper:g}]"
-            )
-
-    @property
-    def _mu(self) -> float:
-        return math.log(self.median_)
-
-    @property
-    def _s(self) -> float:
-        return math.log(self.gsd)
-
-    def _z(self, x: float) -> float:
-        if x <= 0:
-            return -math.inf
-        if x == math.inf:
-            return math.inf
-        return (math.log(x) - self._mu) / self._s
-
-    @property
-    def _qlo(self) -> float:
-        return _phi(self._z(self.lower))
-
-    @property
-    def _mass(self) -> float:
-        return _phi(self._z(self.upper)) - self._qlo
-
-    def truncated(self, lower: float | None, upper: float | None) -> LogNormal:
-        return LogNormal(
-            self.median_,
-            self.gsd,
-            self.lower if lower is None else max(lower, self.lower),
-            self.upper if upper is None else min(upper, self.upper),
-        )
-
-    def ppf(self, u):
-        p = self._qlo + np.asarray(u, float) * self._mass
-        p = np.clip(p, 1e-300, 1.0 - 1e-16)
-        x = np.exp(self._mu + self._s * _ndtri(p))
-        return np.clip(x, self.lower, self.upper)
-
-    def median(self):
-        p = self._qlo + 0.5 * self._mass
-        return min(max(math.exp(self._mu + self._s * _STD.inv_cdf(p)), self.lower), self.upper)
-
-    def mean(self):
-        # E[X | a < X < b] = exp(mu + s²/2) · [Φ(zb − s) − Φ(za − s)] / mass
-        s = self._s
-        za, zb = self._z(self.lower), self._z(self.upper)
-        num = _phi(zb - s) - _phi(za - s)
-        return math.exp(self._mu + 0.5 * s * s) * num / self._mass
-
-    def support(self):
-        return (self.lower, self.upper)
-
-    def to_dict(self):
-        d = {"dist": "lognormal", "median": self.median_, "gsd": self.gsd}
-        if self.lower != 0.0 or self.upper != math.inf:
-            d["truncated"] = [_fmt(self.lower), _fmt(self.upper)]
-        return d
-
-
-@dataclass(frozen=True)
-class Beta(Dist):
-    """Beta(alpha, beta) on [0, 1]."""
-
-    a: float
-    b: float
-    kind = "beta"
-
-    def __post_init__(self):
-        if not (self.a > 0 and self.b > 0):
-            raise InputError(f"beta: alpha and beta must be > 0, got {self.a}, {self.b}")
-
-    def ppf(self, u):
-        from scipy.special import betaincinv
-
-        return betaincinv(self.a, self.b, np.asarray(u, float))
-
-    def mean(self):
-        return self.a / (self.a + self.b)
-
-    def support(self):
-        return (0.0, 1.0)
-
-    def to_dict(self):
-        return {"dist": "beta", "alpha": self.a, "beta": self.b}
-
-
-def _check_order(name: str, low: float, high: float) -> None:
-    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
-        raise InputError(f"{name}: need finite low < high, got {low}, {high}")
 
 
 # ---------------------------------------------------------------- constructors
@@ -448,7 +141,7 @@ def beta(alpha: float, beta_: float) -> Beta:
     return Beta(float(alpha), float(beta_))
 
 
-_SPELLINGS = {
+_SPELLINGS: dict[str, tuple[Callable[..., Dist], int]] = {
     "uniform": (uniform, 2),
     "u": (uniform, 2),
     "loguniform": (loguniform, 2),
@@ -496,7 +189,7 @@ def parse(text: str, field: str = "value") -> float | Dist:
     return parse_quantity(s, field)
 
 
-def _build(fn, parts: list[str], field: str, text: str) -> Dist:
+def _build(fn: Callable[..., Dist], parts: list[str], field: str, text: str) -> Dist:
     values = [parse_quantity(p, field) for p in parts]
     for v in values:
         if not math.isfinite(v):
