@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..data.schemas import BIT_LENGTH
+from ..formulas.numeric import scalar_or_array
 
 __all__ = ["tpp", "performance_density", "metrics", "classify", "Classification", "RULES"]
 
@@ -53,7 +54,7 @@ def tpp(dense_tops: ArrayLike, bit_length: ArrayLike) -> np.ndarray | float:
     15831
     """
     out = np.asarray(dense_tops, float) * np.asarray(bit_length, float)
-    return out.item() if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def performance_density(tpp_value: ArrayLike, die_area_mm2: ArrayLike) -> np.ndarray | float:
@@ -63,7 +64,7 @@ def performance_density(tpp_value: ArrayLike, die_area_mm2: ArrayLike) -> np.nda
     19.45
     """
     out = np.asarray(tpp_value, float) / np.asarray(die_area_mm2, float)
-    return out.item() if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def metrics(acc) -> dict[str, Any]:

@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .numeric import scalar_or_array as _out
+
 __all__ = [
     "SECONDS_PER_HOUR",
     "HOURS_PER_DAY",
@@ -57,10 +59,6 @@ AVG_POWER_FRACTION = {"gpu": 0.75, "tpu": 0.43}
 #: outside the hyperscalers (1.1 for them) (Cottier et al. 2024, arXiv 2405.21015, §2.3;
 #: ``cost_analysis_standalone.py`` in epoch-research/training-cost-trends).
 DEFAULT_PUE = 1.25
-
-
-def _out(x: np.ndarray) -> np.ndarray | float:
-    return x.item() if np.ndim(x) == 0 else x
 
 
 def _product(*factors: ArrayLike) -> np.ndarray:
