@@ -4,105 +4,21 @@
 GQA/MQA, multi-head latent attention (MLA), gated and plain MLPs, mixture-of-experts with
 top-k routed, shared and dense-first layers plus the router, the LM head, multi-token
 prediction (MTP) modules, causal vs non-causal and sliding-window attention. The arithmetic
-lives in :mod:`costmodel.flops`; this module only assembles it.
+lives in :mod:`costmodel.flops`; this module only assembles it. The attention and MoE
+sub-models and the per-component FLOP result are in :mod:`costmodel.formulas.arch_parts`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from . import flops
-from .strict import STRICT_CONFIG
+from .arch_parts import MLA, FlopBreakdown, MoE, StrictModel
 
 __all__ = ["MLA", "MoE", "Architecture", "FlopBreakdown"]
 
 
-class _Strict(BaseModel):
-    model_config = STRICT_CONFIG
-
-
-class MLA(_Strict):
-    """Multi-head latent attention dimensions (DeepSeek-V2 §2.1, arXiv 2405.04434)."""
-
-    q_lora_rank: int | None = Field(None, gt=0, description="query compression rank d_c' [1]")
-    kv_lora_rank: int = Field(gt=0, description="key/value compression rank d_c [1]")
-    qk_nope_head_dim: int = Field(gt=0, description="per-head q/k dim without RoPE [1]")
-    qk_rope_head_dim: int = Field(ge=0, description="decoupled RoPE dim d_h^R [1]")
-    v_head_dim: int = Field(gt=0, description="per-head value dim [1]")
-
-
-class MoE(_Strict):
-    """Mixture-of-experts feed-forward layers."""
-
-    n_routed_experts: int = Field(gt=0, description="routed experts per MoE layer [1]")
-    top_k: int = Field(gt=0, description="routed experts active per token [1]")
-    expert_ffn_hidden: int = Field(gt=0, description="intermediate size of one expert [1]")
-    n_shared_experts: int = Field(0, ge=0, description="always-active shared experts [1]")
-    shared_expert_ffn_hidden: int | None = Field(
-        None, gt=0, description="intermediate size of a shared expert (default: expert's) [1]"
-    )
-    n_dense_layers: int = Field(0, ge=0, description="leading layers with a dense MLP [1]")
-    router: bool = Field(True, description="count the d_model × n_routed gating matmul")
-
-    @model_validator(mode="after")
-    def _k_le_n(self) -> MoE:
-        if self.top_k > self.n_routed_experts:
-            raise ValueError(
-                f"top_k ({self.top_k}) exceeds n_routed_experts ({self.n_routed_experts})"
-            )
-        return self
-
-
-@dataclass(frozen=True)
-class FlopBreakdown:
-    """Forward FLOP per token by component, and what training multiplies them by.
-
-    All fields are forward FLOP per token [FLOP]; ``training`` is ×3 of the total.
-    """
-
-    attention_projections: float
-    attention_core: float
-    mlp: float
-    router: float
-    lm_head: float
-    mtp: float
-    mtp_attention_core: float
-    mtp_router: float = 0.0
-
-    @property
-    def forward(self) -> float:
-        """Forward FLOP per token of everything counted [FLOP]."""
-        return (
-            self.attention_projections
-            + self.attention_core
-            + self.mlp
-            + self.router
-            + self.lm_head
-            + self.mtp
-        )
-
-    @property
-    def training(self) -> float:
-        """Training (forward + backward) model FLOP per token [FLOP]."""
-        return flops.TRAINING_PASSES * self.forward
-
-    @property
-    def training_megatron_lm(self) -> float:
-        """Training FLOP per token as Megatron-LM itself counts them [FLOP].
-
-        The ``megatron`` convention adds the MoE router's gating matmul (``2·d·n_routed``
-        forward per MoE layer, in :attr:`router` and :attr:`mtp_router`), which
-        Megatron-LM's ``num_floating_point_operations`` (megatron/training/training.py)
-        leaves out: +0.26 % on DeepSeek-V3 (250.45 vs 249.81 GFLOP/token at seq 4096).
-        This is the count without it; it matches Megatron-LM's formula to its LayerNorm
-        terms (a few parts per million).
-        """
-        return flops.TRAINING_PASSES * (self.forward - self.router - self.mtp_router)
-
-
-class Architecture(_Strict):
+class Architecture(StrictModel):
     """A decoder-only transformer, as far as FLOP and parameter counts need it.
 
     Examples
@@ -195,35 +111,41 @@ class Architecture(_Strict):
         """Matmul parameters of one attention layer [count]."""
         if self.mla is not None:
             m = self.mla
-            return flops.mla_projection_params(
-                self.d_model,
-                self.n_heads,
-                m.q_lora_rank,
-                m.kv_lora_rank,
-                m.qk_nope_head_dim,
-                m.qk_rope_head_dim,
-                m.v_head_dim,
+            return float(
+                flops.mla_projection_params(
+                    self.d_model,
+                    self.n_heads,
+                    m.q_lora_rank,
+                    m.kv_lora_rank,
+                    m.qk_nope_head_dim,
+                    m.qk_rope_head_dim,
+                    m.v_head_dim,
+                )
             )
-        return flops.attention_projection_params(
-            self.d_model, self.n_heads, self.head_dim_, self.n_kv_heads_
+        return float(
+            flops.attention_projection_params(
+                self.d_model, self.n_heads, self.head_dim_, self.n_kv_heads_
+            )
         )
 
     def _moe_parts(self) -> tuple[float, float, float, float]:
         """(one routed expert, all shared experts, router, dense MLP) parameters."""
-        dense = flops.mlp_params(self.d_model, self.ffn_hidden, gated=self.gated_mlp)
+        dense = float(flops.mlp_params(self.d_model, self.ffn_hidden, gated=self.gated_mlp))
         if self.moe is None:
             return 0.0, 0.0, 0.0, dense
         m = self.moe
-        expert = flops.mlp_params(self.d_model, m.expert_ffn_hidden, gated=self.gated_mlp)
+        expert = float(flops.mlp_params(self.d_model, m.expert_ffn_hidden, gated=self.gated_mlp))
         shared_h = m.shared_expert_ffn_hidden or m.expert_ffn_hidden
-        shared = m.n_shared_experts * flops.mlp_params(self.d_model, shared_h, gated=self.gated_mlp)
+        shared = m.n_shared_experts * float(
+            flops.mlp_params(self.d_model, shared_h, gated=self.gated_mlp)
+        )
         router = float(self.d_model * m.n_routed_experts) if m.router else 0.0
         return expert, shared, router, dense
 
     def _layer_active_mlp(self, moe_layer: bool) -> tuple[float, float]:
         """(active MLP parameters, router parameters) of one layer."""
         expert, shared, router, dense = self._moe_parts()
-        if not moe_layer:
+        if not moe_layer or self.moe is None:
             return dense, 0.0
         return self.moe.top_k * expert + shared, router
 
@@ -271,21 +193,25 @@ class Architecture(_Strict):
     def _core_per_token(self, *, causal: bool | None = None) -> float:
         """Forward attention-core FLOP per token, summed over layers [FLOP]."""
         c = self.causal if causal is None else causal
-        full = flops.attention_core_flop_per_token(
-            self.seq_len, self.n_heads, self.qk_head_dim, self.v_head_dim, causal=c
+        full = float(
+            flops.attention_core_flop_per_token(
+                self.seq_len, self.n_heads, self.qk_head_dim, self.v_head_dim, causal=c
+            )
         )
         if self.sliding_window is None:
             return self.n_layers * full
         n_win = (
             self.n_layers if self.n_sliding_window_layers is None else self.n_sliding_window_layers
         )
-        win = flops.attention_core_flop_per_token(
-            self.seq_len,
-            self.n_heads,
-            self.qk_head_dim,
-            self.v_head_dim,
-            causal=c,
-            window=self.sliding_window,
+        win = float(
+            flops.attention_core_flop_per_token(
+                self.seq_len,
+                self.n_heads,
+                self.qk_head_dim,
+                self.v_head_dim,
+                causal=c,
+                window=self.sliding_window,
+            )
         )
         return n_win * win + (self.n_layers - n_win) * full
 
@@ -326,12 +252,14 @@ class Architecture(_Strict):
                 core / self.n_layers
                 if self.sliding_window is None
                 else (
-                    flops.attention_core_flop_per_token(
-                        self.seq_len,
-                        self.n_heads,
-                        self.qk_head_dim,
-                        self.v_head_dim,
-                        causal=self.causal if causal is None else causal,
+                    float(
+                        flops.attention_core_flop_per_token(
+                            self.seq_len,
+                            self.n_heads,
+                            self.qk_head_dim,
+                            self.v_head_dim,
+                            causal=self.causal if causal is None else causal,
+                        )
                     )
                 )
             )
@@ -385,17 +313,21 @@ class Architecture(_Strict):
         if convention == "megatron":
             return self.breakdown(mtp=mtp).training
         if convention == "palm":
-            return flops.palm_flop_per_token(
-                self.non_embedding_params(),
-                self.n_layers,
-                self.n_heads,
-                (self.qk_head_dim + self.v_head_dim) / 2.0,
-                self.seq_len,
+            return float(
+                flops.palm_flop_per_token(
+                    self.non_embedding_params(),
+                    self.n_layers,
+                    self.n_heads,
+                    (self.qk_head_dim + self.v_head_dim) / 2.0,
+                    self.seq_len,
+                )
             )
         if convention == "narayanan2021":
             return (
-                flops.narayanan2021_flop_per_iteration(
-                    1, self.seq_len, self.n_layers, self.d_model, self.vocab_size
+                float(
+                    flops.narayanan2021_flop_per_iteration(
+                        1, self.seq_len, self.n_layers, self.d_model, self.vocab_size
+                    )
                 )
                 / self.seq_len
             )
@@ -421,6 +353,8 @@ class Architecture(_Strict):
         """Extra hardware FLOP per token from recomputation [FLOP]."""
         b = self.breakdown(mtp=mtp)
         blocks_fwd = b.forward - b.lm_head
-        return flops.recompute_extra_flop(
-            blocks_fwd, b.attention_core + b.mtp_attention_core, recompute
+        return float(
+            flops.recompute_extra_flop(
+                blocks_fwd, b.attention_core + b.mtp_attention_core, recompute
+            )
         )
