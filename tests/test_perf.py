@@ -227,3 +227,19 @@ def test_memory_overflow_names_the_largest_parts():
     r = bind.perf(arch, store.get("accelerators", "h100-sxm"), n_gpus=8, tp=8)
     assert r["fits"] is False
     assert "needs" in r["overflow"] and "GB" in r["overflow"]
+
+
+def test_flat_ring_moves_the_remote_part_over_each_nic():
+    # Thakur et al. 2005 ring: every link of a single ring carries (n-1)/n·S. Spread over the
+    # n_in rails of a domain (NCCL's multi-channel rings) each NIC carries 1/n_in of that;
+    # a flat ring (ZeRO-3's per-tensor gathers, ZeRO++ arXiv 2306.10209 §1) does not.
+    s, n, n_in, up, out = 8e9, 64, 8, 1e30, 1e10
+    lat = collectives.COLLECTIVE_LATENCY_S + collectives.RING_HOP_LATENCY_S * (n / n_in - 1)
+    railed = collectives.ring_time_s(s, n, n_in, up, out, passes=1) - lat
+    flat = collectives.ring_time_s(s, n, n_in, up, out, passes=1, rails=False) - lat
+    n_out = n / n_in
+    assert_allclose(railed, (n_out - 1) / n_out * s / n_in / out)
+    assert_allclose(flat, (n_out - 1) / n_out * s / out)
+    # inside one domain the flag changes nothing
+    one = [collectives.ring_time_s(s, 8, 8, 1e11, out, passes=1, rails=r) for r in (True, False)]
+    assert_allclose(one[0], one[1])
