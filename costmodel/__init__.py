@@ -27,7 +27,7 @@ from .errors import (
 
 _LAZY = {
     "estimate": ("costmodel.perf.api", "estimate"),
-    "Estimate": ("costmodel.model.estimation", "Estimate"),
+    "Estimate": ("costmodel.model.estimate_result", "Estimate"),
     "Scenario": ("costmodel.model.scenario", "Scenario"),
     "Architecture": ("costmodel.formulas.architecture", "Architecture"),
     "simulate": ("costmodel.model.uncertainty", "simulate"),
