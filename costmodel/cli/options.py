@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections.abc import Callable
 from typing import Any
 
 import click
-
-from ..io import atomic_write_text
 
 __all__ = [
     "QUANTITY",
@@ -330,6 +325,8 @@ def write_html(path: str, result: Any) -> None:
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    import json
+
     out: dict[str, Any] = {}
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -344,6 +341,9 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """Rows of (possibly nested) dicts as CSV with dotted column names."""
+    import csv
+    import io
+
     flat = [_flatten(r) for r in rows]
     cols: list[str] = []
     for r in flat:
@@ -373,6 +373,8 @@ def emit(
     elif fmt == "table" and output:  # -o run.json / run.csv without --format
         fmt = {".json": "json", ".csv": "csv"}.get(os.path.splitext(output)[1].lower(), fmt)
     if fmt == "json":
+        import json  # here: a table needs neither json nor csv (start-up)
+
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
         rows = csv_rows if csv_rows is not None else (data if isinstance(data, list) else [data])
@@ -382,6 +384,8 @@ def emit(
 
         text = fit_width(table_text() if callable(table_text) else table_text) + "\n"
     if output is not None:
+        from ..io import atomic_write_text
+
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)
     else:

@@ -3,7 +3,8 @@
 Each distribution samples by the inverse CDF, ``x = ppf(u)`` with ``u`` uniform on (0, 1),
 so plain Monte Carlo and scrambled Sobol quasi-Monte Carlo share one code path. Medians and
 truncation constants use the standard library only, so a point estimate never imports
-scipy; vectorized ``ppf`` of the normal and beta families imports ``scipy.special`` lazily.
+scipy; vectorized ``ppf`` of the normal family uses :mod:`costmodel.formulas.normal`
+(numpy only), that of the beta family imports ``scipy.special`` lazily.
 
 CLI spellings (:func:`parse`):
 

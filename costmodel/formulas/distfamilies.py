@@ -2,8 +2,8 @@
 
 Each samples by the inverse CDF, ``x = ppf(u)`` with ``u`` uniform on (0, 1). Medians,
 means and truncation constants use the standard library only, so a point estimate never
-imports scipy; vectorized ``ppf`` of the normal and beta families imports
-``scipy.special`` lazily. Normal and lognormal may be truncated to ``[lower, upper]``.
+imports scipy; vectorized ``ppf`` of the normal family uses :mod:`costmodel.formulas.normal`
+(numpy only), that of the beta family imports ``scipy.special`` lazily. Normal and lognormal may be truncated to ``[lower, upper]``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _phi(x: float) -> float:
 
 
 def _ndtri(p: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri  # lazy: only sampling needs it
+    from .normal import ndtri  # numpy only (AS 241): sampling a normal needs no scipy
 
     return ndtri(p)
 

@@ -182,12 +182,14 @@ def probabilities(name: str, value: Any) -> tuple[float, ...]:
 def architecture(value: Any):
     """An :class:`~costmodel.formulas.architecture.Architecture`, from itself or a dict of
     its fields; a one-line error naming every missing, unknown or bad field otherwise."""
+    if value is None:  # before the imports: no architecture, no pydantic model to build
+        return None
     from pydantic import ValidationError
 
     from ..data.store import describe_validation_error
     from ..formulas.architecture import Architecture
 
-    if value is None or isinstance(value, Architecture):
+    if isinstance(value, Architecture):
         return value
     if not isinstance(value, Mapping):
         raise InputError(
