@@ -100,7 +100,7 @@ def ndtri(p: ArrayLike) -> np.ndarray:
     ``p = 0`` gives ``-inf``, ``p = 1`` gives ``inf``; outside ``[0, 1]`` (or NaN), NaN.
 
     >>> ndtri([0.5, 0.975]).round(12).tolist()
-    [0.0, 1.959963984540]
+    [0.0, 1.95996398454]
     """
     p = np.asarray(p, dtype=float)
     flat = p.reshape(-1)
