@@ -3,7 +3,8 @@
 Each samples by the inverse CDF, ``x = ppf(u)`` with ``u`` uniform on (0, 1). Medians,
 means and truncation constants use the standard library only, so a point estimate never
 imports scipy; vectorized ``ppf`` of the normal family uses :mod:`costmodel.formulas.normal`
-(numpy only), that of the beta family imports ``scipy.special`` lazily. Normal and lognormal may be truncated to ``[lower, upper]``.
+(numpy only), that of the beta family imports ``scipy.special`` lazily. Normal and
+lognormal may be truncated to ``[lower, upper]``.
 """
 
 from __future__ import annotations
