@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from ..formulas.units import format_si, format_usd
@@ -48,7 +49,7 @@ def render(d: dict[str, Any]) -> str:
     ]
     if "flop" in d:
         t = d["throughput"]
-        rows = [
+        rows: list[Sequence[str]] = [
             (
                 conv,
                 format_si(f["total"], 3),

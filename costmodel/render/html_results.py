@@ -7,8 +7,8 @@ predicted against reported hours); keys not named here are shown generically.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..formulas.units import format_si, format_usd
 from . import svg
@@ -28,12 +28,17 @@ from .html import (
 from .html import page as _page
 from .html_sources import sources_list
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["estimate_body", "sensitivity_body", "backtest_body", "page"]
 
 #: Outputs of an estimate in reading order (others follow, generically).
-_OUTPUTS = ("cost_usd", "gpu_hours", "wall_clock_days", "model_flop", "hardware_flop")
-_OUTPUTS += ("flop_per_token", "peak_flop_per_s", "mfu", "hfu", "energy_kwh", "co2e_kg")
-_OUTPUTS += ("tokens_per_s_per_gpu",)
+_OUTPUTS = (
+    *("cost_usd", "gpu_hours", "wall_clock_days", "model_flop", "hardware_flop"),
+    *("flop_per_token", "peak_flop_per_s", "mfu", "hfu", "energy_kwh", "co2e_kg"),
+    "tokens_per_s_per_gpu",
+)
 _UNIT = {"cost_usd": "US dollars", "gpu_hours": "GPU-hours", "wall_clock_days": "days"}
 
 
@@ -42,7 +47,7 @@ def _v(x: Any, key: str) -> str:
     return html.unescape(fmt(x, key))
 
 
-def _chart_fmt(key: str):
+def _chart_fmt(key: str) -> Callable[[float], str]:
     if "usd" in key:
         return lambda v: format_usd(v, 3)
     if key in ("mfu", "hfu"):
@@ -51,7 +56,7 @@ def _chart_fmt(key: str):
 
 
 def estimate_body(
-    d: Mapping[str, Any], samples: Mapping[str, Sequence[float]] | None = None
+    d: Mapping[str, Any], samples: Mapping[str, Sequence[float] | np.ndarray] | None = None
 ) -> Raw:
     """An ``Estimate.to_dict()``; ``samples`` maps outputs to their draws (for the chart)."""
     if any(isinstance(d.get(k), list) for k in _OUTPUTS):
@@ -103,17 +108,18 @@ def estimate_body(
         ),
     ]
     target = next((k for k in ("cost_usd", "gpu_hours") if samples and k in samples), None)
-    if target:
+    if target and samples:
+        draws = samples[target]
         qs = q.get(target, {})
         f = _chart_fmt(target)
         chart = svg.histogram(
-            samples[target],
+            draws,
             marker=None,
             marker_text="",
             xlabel=_UNIT.get(target, label(target)),
             fmt=f,
             title=f"Distribution of {label(target)}",
-            desc=f"{len(samples[target]):,} draws; p05 {f(qs.get('p05', 0))}, p50 "
+            desc=f"{len(draws):,} draws; p05 {f(qs.get('p05', 0))}, p50 "
             f"{f(qs.get('p50', 0))}, p95 {f(qs.get('p95', 0))}.",
             quantiles={p: qs[p] for p in ("p05", "p50", "p95") if p in qs},
             shade_below=False,

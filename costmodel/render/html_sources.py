@@ -32,7 +32,9 @@ def sources(d: Any) -> list[str]:
 
 def _split_sources(text: str) -> list[str]:
     """Split a source text at the semicolons outside parentheses (one source each)."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         depth += (ch in "([") - (ch in ")]")
         if ch == ";" and depth <= 0:
