@@ -121,19 +121,18 @@ def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
                     f"{format_usd(mk['p95'], 3)}); the claim says {format_usd(cost, 4)}.",
                 )
             )
-        t = v.get("thresholds", {})
-        if "p_optimistic" in t:
-            out.append(
-                tag(
-                    "p",
-                    f"Rule: a claim is “optimistic” when that chance is below "
-                    f"{pct(t['p_optimistic'], 0)} (or its utilization is above "
-                    f"{pct(t.get('percentile_optimistic'), 0)} of published runs, or its own "
-                    f"numbers disagree), and “implausible” below {pct(t['p_implausible'], 0)} or "
-                    f"when the hardware could not do the work.",
-                    class_="muted",
-                )
+        t = v["thresholds"]
+        out.append(
+            tag(
+                "p",
+                f"Rule: a claim is “optimistic” when that chance is below "
+                f"{pct(t['p_optimistic'], 0)} (or its utilization is above "
+                f"{pct(t['percentile_optimistic'], 0)} of published runs, or its own "
+                f"numbers disagree), and “implausible” below {pct(t['p_implausible'], 0)} or "
+                f"when the hardware could not do the work.",
+                class_="muted",
             )
+        )
     for r in v["reasons"]:
         if r.startswith("borderline"):
             out.append(tag("div", tag("strong", "Borderline. "), _borderline(d), class_="note"))
@@ -175,7 +174,7 @@ def _prior_sensitivity(d: Mapping[str, Any]) -> Raw:
     ]
     alt = lik.get("alternatives")
     if alt:
-        t = d["verdict"].get("thresholds", {})
+        t = d["verdict"]["thresholds"]
         ps = [a["p_gpu_hours_le_claimed"] for a in alt]
         sides = [side(p, t) for p in ps]
         counts = ", ".join(

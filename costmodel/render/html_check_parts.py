@@ -291,7 +291,7 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None)
         "p_cost_le_claimed_at_claimed_price",
     }
     if lik.get("alternatives"):
-        out.append(_alternatives(lik["alternatives"], d["verdict"].get("thresholds", {})))
+        out.append(_alternatives(lik["alternatives"], d["verdict"]["thresholds"]))
     shown_above = {k for k in lik if "prior" in k} | {"alternatives"}
     return _join([*out, rest(lik, handled | shown_above)])
 
@@ -299,16 +299,16 @@ def likelihood(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None)
 def side(p: float, t: Mapping[str, float]) -> str:
     """The verdict the probability alone would give (the utilization and arithmetic rules
     can only make it stricter)."""
-    if p < t.get("p_implausible", 0.01):
+    if p < t["p_implausible"]:
         return "implausible"
-    if p < t.get("p_optimistic", 0.1):
+    if p < t["p_optimistic"]:
         return "optimistic"
     return "consistent"
 
 
 def _alternatives(alt: Sequence[Mapping[str, Any]], t: Mapping[str, float]) -> Raw:
     """P(GPU-hours ≤ claimed) under each candidate prior: a dot chart and a table."""
-    line = t.get("p_optimistic", 0.1)
+    line = t["p_optimistic"]
     chart = svg.strip(
         [("chosen", [(a["p_gpu_hours_le_claimed"], a.get("model", "")) for a in alt[:1]]),
          ("others", [(a["p_gpu_hours_le_claimed"], f"{a.get('prior')} {a.get('model')}")

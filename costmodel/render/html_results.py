@@ -153,13 +153,17 @@ def estimate_body(
     if inp.get("architecture"):
         out.append(section("architecture", "Model shape", fmt(inp["architecture"])))
     other = rest(d, handled)
-    if other:
-        out.append(section("other", "Other results", other))
-    out += [
+    return join([*out, *_closing(d, other)])
+
+
+def _closing(d: Mapping[str, Any], other: Raw) -> list[Raw]:
+    """The sections every result page ends with: other results (if any), assumptions,
+    sources."""
+    out = [section("other", "Other results", other)] if other else []
+    return out + [
         section("assumptions", "Assumptions", generic(list(d.get("assumptions") or ["none"]))),
         section("sources", "Sources", sources_list(d)),
     ]
-    return join(out)
 
 
 def _scenarios_body(d: Mapping[str, Any]) -> Raw:
@@ -297,13 +301,7 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
             "assumptions",
         },
     )
-    if other:
-        out.append(section("other", "Other results", other))
-    out += [
-        section("assumptions", "Assumptions", generic(list(d.get("assumptions") or ["none"]))),
-        section("sources", "Sources", sources_list(d)),
-    ]
-    return join(out)
+    return join([*out, *_closing(d, other)])
 
 
 def backtest_body(d: Mapping[str, Any]) -> Raw:
