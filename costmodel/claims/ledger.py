@@ -71,7 +71,8 @@ def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, A
                 "ownership cost per GPU-hour (Epoch AI method)",
                 own[0],
                 own[1],
-                f"{own[2]}; depreciation 0.14 OOM/yr, 19% interconnect, PUE "
+                f"{own[2]}; depreciation {cost.DEPRECIATION_OOM_PER_YEAR:g} OOM/yr, "
+                f"{cost.INTERCONNECT_SHARE:.0%} interconnect, PUE "
                 f"{OWNERSHIP_PUE}, ${OWNERSHIP_USD_PER_KWH}/kWh"
                 + (f"; the claim's rate: ${price:g}" if price else ""),
                 "Cottier et al. 2024, arXiv 2405.21015",
