@@ -68,3 +68,21 @@ def test_ndtri_agrees_with_scipy(p):
     scipy_special = pytest.importorskip("scipy.special")
     want = scipy_special.ndtri(p)
     assert ndtri(p) == pytest.approx(want, rel=4e-15, abs=1e-300)
+
+
+@given(
+    st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=60),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5),
+)
+def test_summary_quantiles_are_numpys(xs, probs):
+    # summaries interpolate like np.quantile's default (linear) method, without importing
+    # numpy.ma as np.quantile does
+    from costmodel.model.uncertainty import _quantiles
+
+    x = np.array(xs)
+    assert _quantiles(x, tuple(probs)) == np.quantile(x, probs).tolist()
+
+
+def test_sampled_estimate_imports_no_numpy_ma():
+    mods = _modules_after(f"'estimate', {V3}, '--mfu', '0.35'")
+    assert "numpy.ma" not in mods
