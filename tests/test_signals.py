@@ -61,11 +61,16 @@ def test_signal_mid_sweep_cleans_up_and_exits_128_plus_n(name, tmp_path):
 
 def test_ctrl_c_in_process_is_130_not_2(invoke, monkeypatch):
     """Inside click (CliRunner), Ctrl-C surfaces as click's Abort; it still means 130."""
+    import costmodel
     from costmodel.model import estimation
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
+    # Resolve the public name (and import costmodel.perf.api, which copies
+    # estimation.estimate's signature when first imported) before patching, so the
+    # patched function is never cached there for later tests.
+    assert costmodel.estimate.__name__ == "estimate"
     monkeypatch.setattr(estimation, "estimate", interrupted)
     r = invoke("estimate", "--params", "7B", "--tokens", "1T", "--gpu", "h100", "--mfu", "0.4")
     assert r.code == 130 and "interrupted" in r.err
