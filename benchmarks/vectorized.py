@@ -22,24 +22,15 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 import tracemalloc
 
 import numpy as np
+from bench import best_of  # benchmarks/ is on sys.path when run as a script
 
 import costmodel
 from costmodel.data import store
 
 IDS = ("h800-sxm", "h100-sxm", "a100-sxm4-80gb")
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def inputs(n: int) -> dict[str, np.ndarray]:
@@ -77,8 +68,8 @@ def ratios(n: int) -> list[tuple[str, str]]:
 
         e = est()
         assert np.allclose(e.cost_usd, bare_numpy(a, t, m, peak), rtol=1e-12)
-        t_est = best_of(est)
-        t_np = best_of(lambda peak=peak: bare_numpy(a, t, m, peak))
+        t_est = best_of(est, repeat=5)
+        t_np = best_of(lambda peak=peak: bare_numpy(a, t, m, peak), repeat=5)
         rows.append(
             (
                 f"estimate / bare numpy, {label}",

@@ -2,17 +2,6 @@
 
 The Sobol estimators are in :mod:`~costmodel.analysis.sobol`; this module evaluates a
 scenario for them and for the tornado, and holds the :class:`Sensitivity` result.
-
-References
-----------
-.. [1] Saltelli, Annoni, Azzini, Campolongo, Ratto, Tarantola, "Variance based sensitivity
-       analysis of model output. Design and estimator for the total sensitivity index",
-       Computer Physics Communications 181 (2010) 259-270, doi:10.1016/j.cpc.2009.09.018,
-       Table 2: first-order estimator (b) and total-effect estimator (f).
-.. [2] Jansen, "Analysis of variance designs for model output", Computer Physics
-       Communications 117 (1999) 35-43 (the total-effect estimator).
-.. [3] Ishigami and Homma, "An importance quantification technique in uncertainty
-       analysis for computer models", ISUMA'90 (the test function, a=7, b=0.1).
 """
 
 from __future__ import annotations

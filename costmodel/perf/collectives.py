@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formulas.numeric import scalar_or_array
+
 __all__ = [
     "LINK_EFFICIENCY",
     "COLLECTIVE_LATENCY_S",
@@ -47,8 +49,7 @@ RING_HOP_LATENCY_S = 5e-6
 
 
 def _out(x):
-    x = np.asarray(x, dtype=float)
-    return x.item() if x.ndim == 0 else x
+    return scalar_or_array(np.asarray(x, dtype=float))
 
 
 def group_in_domain(n, stride, domain):

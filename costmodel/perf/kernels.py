@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..formulas.numeric import scalar_or_array
+
 __all__ = [
     "H200_PEAK_BF16_FLOP_PER_S",
     "H200_HBM_BYTES_PER_S",
@@ -90,8 +92,7 @@ OPTIMIZER_BYTES_PER_PARAM = 28.0
 
 
 def _out(x):
-    x = np.asarray(x, dtype=float)
-    return x.item() if x.ndim == 0 else x
+    return scalar_or_array(np.asarray(x, dtype=float))
 
 
 def gemm_intensity(m: ArrayLike, n: ArrayLike, k: ArrayLike, *, bytes_per_element=2.0):
