@@ -8,6 +8,7 @@ when ``mfu`` is not given, each default stated in ``assumptions``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -133,20 +134,75 @@ class ResolvesHardware(Evaluates):
 
     def _market_price(self) -> None:
         """Price by the one market rule (:mod:`costmodel.market`): the sourced rental range,
-        else the ownership-cost proxy; the assumption says which."""
+        else the ownership-cost proxy; the assumption says which. An array of accelerators
+        is priced element by element (:meth:`_market_medians`, an error naming any without
+        a market price)."""
         from .market import market_price
 
-        if self.gpu is None or np.ndim(self.gpu) > 0:
-            raise InputError(f"price_usd_per_gpu_hour: 'market' needs a single {arg('gpu')}")
+        if self.gpu is None:
+            raise InputError(f"price_usd_per_gpu_hour: 'market' needs {arg('gpu')}")
+        if np.ndim(self.gpu) > 0:
+            self._market_medians(strict=True)
+            return
         m = market_price(self.gpu)
         self.price_usd_per_gpu_hour = m.dist()
         self.assumptions.append(m.describe())
 
+    def _market_medians(self, *, strict: bool) -> None:
+        """An array of accelerators: each element at its accelerator's market price median
+        (the rule of :mod:`costmodel.model.market`, looked up once per distinct id and
+        gathered by the ``gpu`` codes), as a swept ``gpu`` is priced
+        (:func:`costmodel.analysis.sweep_eval.iter_sweep`). An accelerator without a market
+        price raises when ``strict`` (``'market'`` asked for); otherwise its elements' cost
+        is NaN and an assumption names it. Without any market price the cost stays
+        uncomputed, as for a single such accelerator."""
+        from .market import market_price
+
+        assert self.hardware is not None, "_market_medians() needs a gpu"
+        hw = self.hardware
+        medians: list[float] = []
+        priced: list[str] = []
+        missing: list[str] = []
+        for gid in hw.gpu_ids:
+            try:
+                m = market_price(gid)
+            except InputError:
+                if strict:
+                    raise
+                medians.append(math.nan)
+                missing.append(gid)
+                continue
+            med = float(m.dist().median())
+            medians.append(med)
+            lo, hi = m.low_usd_per_gpu_hour, m.high_usd_per_gpu_hour
+            rng = f"${lo:.2f}" if hi == lo else f"${lo:.2f}-${hi:.2f}"
+            priced.append(f"{gid} ${med:.2f} ({m.kind} {rng}, {m.source})")
+        if not priced:
+            return
+        self.price_usd_per_gpu_hour = hw.by_gpu(np.asarray(medians, dtype=float))
+        why = "'market'" if strict else "not given (give one to override)"
+        self.assumptions.append(
+            f"price_usd_per_gpu_hour {why}: each accelerator's market price at its median "
+            f"(the geometric mean of the range's 5th and 95th percentiles): " + "; ".join(priced)
+        )
+        if missing:
+            self.assumptions.append(
+                f"price_usd_per_gpu_hour: {', '.join(missing)} "
+                f"{'has' if len(missing) == 1 else 'have'} no market price (no rental range "
+                f"in presets/prices nor the inputs of the ownership-cost proxy), so cost_usd "
+                f"is NaN for {'its' if len(missing) == 1 else 'their'} elements; give "
+                f"{arg('price_usd_per_gpu_hour')}"
+            )
+
     def _default_market_price(self) -> None:
         """No price given: the accelerator's market price by the one rule of
-        :meth:`_market_price`, stated in ``assumptions``. Without a market price (nor the
+        :meth:`_market_price`, stated in ``assumptions``; for an array of accelerators each
+        element's at its median (:meth:`_market_medians`). Without a market price (nor the
         ownership-cost proxy) the cost stays uncomputed and the missing input is named."""
-        if self.gpu is None or np.ndim(self.gpu) > 0:
+        if self.gpu is None:
+            return
+        if np.ndim(self.gpu) > 0:
+            self._market_medians(strict=False)
             return
         n = len(self.assumptions)
         try:
