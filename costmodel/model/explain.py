@@ -35,23 +35,30 @@ def require_something(d: dict[str, Any]) -> None:
 
 def mfu_basis(sc, point: dict[str, Any]) -> dict[str, Any] | None:
     """The peak the MFU is a fraction of: precision, dense peak [FLOP/s], and why that
-    precision (given, the run preset's, or the default). ``None`` without an accelerator."""
+    precision (given, the run preset's, or the default). ``None`` without an accelerator.
+
+    Compact for arrays (a 10⁶-element ``precision`` builds no 10⁶-element list):
+    ``precision`` is the one precision of every element, else the list of the distinct
+    precisions in order of first appearance; ``fp8_fraction`` is one number when every
+    element has the same, else ``{"min", "max"}`` of its values. The per-element values
+    are in ``inputs``; ``peak_flop_per_s`` is the per-element peak itself (the output's
+    array, not a copy).
+    """
     peak = point.get("peak_flop_per_s")
     if peak is None or sc.gpu is None:
         return None
     prec = sc.precision
     single = np.ndim(prec) == 0 and np.ndim(sc.gpu) == 0
-    prec_v = str(prec) if single else np.asarray(prec, dtype=object).tolist()
+    prec_v: str | list[str] = str(prec) if np.ndim(prec) == 0 else _distinct_precisions(sc)
     if "precision" in sc.given:
         source = "given"
     elif getattr(sc, "run_preset", None) is not None and sc.run_preset.precision == prec_v:
         source = f"the run preset {sc.run}"
     else:
         source = "the default"
-    f8 = None
+    f8: float | dict[str, float] | None = None
     if sc.fp8_fraction is not None:
-        f = sc.point_values()["fp8_fraction"]
-        f8 = float(np.ravel(f)[0]) if np.size(f) == 1 else np.asarray(f).tolist()
+        f8 = _fraction_summary(sc.point_values()["fp8_fraction"])
     out: dict[str, Any] = {
         "precision": prec_v,
         "peak_flop_per_s": peak,
@@ -68,3 +75,25 @@ def mfu_basis(sc, point: dict[str, Any]) -> dict[str, Any] | None:
         )
         out["text"] = f"{what} of {sc.gpu}, {p / 1e12:,.1f} TFLOP/s ({source})"
     return out
+
+
+def _distinct_precisions(sc) -> str | list[str]:
+    """The distinct precisions of an array ``precision`` (one string when all are equal),
+    from the codes :class:`~costmodel.model.hardware.Hardware` resolved them to."""
+    hw = getattr(sc, "hardware", None)
+    if hw is not None and hw.precisions:
+        values = list(hw.precisions)
+    else:
+        from .hardware import distinct
+
+        values = list(distinct(sc.precision).values)
+    return values[0] if len(values) == 1 else values
+
+
+def _fraction_summary(f: Any) -> float | dict[str, float]:
+    """One number when every element of ``f`` is the same, else its ``min`` and ``max``."""
+    a = np.asarray(f, dtype=float)
+    if a.size == 1:
+        return float(a.reshape(-1)[0])
+    lo, hi = float(np.min(a)), float(np.max(a))
+    return lo if lo == hi else {"min": lo, "max": hi}
