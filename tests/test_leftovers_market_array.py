@@ -86,9 +86,10 @@ def test_an_accelerator_without_a_market_price_is_nan_and_named():
     e = _estimate(gpu)
     cost = np.asarray(e.cost_usd, float)
     assert np.isnan(cost[[1, 3]]).all()
-    want = np.asarray(e.gpu_hours)[[0, 2]] * [_rental_median("h100-sxm"), _rental_median(
-        "a100-sxm4-80gb"
-    )]
+    want = np.asarray(e.gpu_hours)[[0, 2]] * [
+        _rental_median("h100-sxm"),
+        _rental_median("a100-sxm4-80gb"),
+    ]
     np.testing.assert_allclose(cost[[0, 2]], want, rtol=1e-12)
     named = [a for a in e.assumptions if UNPRICED in a and "no market price" in a]
     assert len(named) == 1, e.assumptions
