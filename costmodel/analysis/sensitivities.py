@@ -272,7 +272,7 @@ recompute, mtp, seq_len
     if output not in SENSITIVITY_OUTPUTS:
         raise InputError(f"output: {output!r} is not one of {', '.join(SENSITIVITY_OUTPUTS)}")
     qmc, sobol = validate.flag("qmc", qmc), validate.flag("sobol", sobol)
-    validate.rng(rng)
+    validate.check_rng(rng)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer):
         got = validate.shown(n_boot)
         raise InputError(f"n_boot: expected a whole number of resamples, got {got}")

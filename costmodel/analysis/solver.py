@@ -136,7 +136,7 @@ recompute, mtp, seq_len
     compute_optimal = validate.flag("compute_optimal", compute_optimal)
     qmc = validate.flag("qmc", qmc)
     samples = check_samples(samples)
-    validate.rng(rng)
+    validate.check_rng(rng)
     if unknown is not None:
         validate.choice("unknown", unknown, UNKNOWNS)
     validate.single_values("solve", inputs, (*DOMAINS, "gpu", "precision"))

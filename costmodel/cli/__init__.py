@@ -6,6 +6,7 @@ appears only with ``--debug`` (or ``COSTMODEL_DEBUG=1``).
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -258,4 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     install_signal_handlers()
-    return cli.main(args=argv, prog_name="costmodel")
+    try:
+        return cli.main(args=argv, prog_name="costmodel")
+    finally:
+        # The process ends here. The interpreter's shutdown runs full garbage collections
+        # over every object numpy, pydantic and click created (~0.1 s, a fifth of a point
+        # estimate); frozen objects are skipped, and their memory goes back to the OS with
+        # the process. Nothing relies on a collection at exit: output is flushed and temp
+        # files are removed explicitly. Only here: an in-process caller keeps its collector.
+        gc.freeze()

@@ -1,27 +1,24 @@
 """The input distribution families (:mod:`costmodel.dist` builds and parses them).
 
 Each samples by the inverse CDF, ``x = ppf(u)`` with ``u`` uniform on (0, 1). Medians,
-means and truncation constants use the standard library only, so a point estimate never
-imports scipy; vectorized ``ppf`` of the normal family uses :mod:`costmodel.formulas.normal`
-(numpy only), that of the beta family imports ``scipy.special`` lazily. Normal and
+means and truncation constants use :mod:`math` and :mod:`costmodel.formulas.normal` (AS 241,
+numpy only), so a point estimate never imports scipy, nor :mod:`statistics`; the beta
+family's ``ppf`` imports ``scipy.special`` lazily. Normal and
 lognormal may be truncated to ``[lower, upper]``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
 from ..errors import InputError
+from . import normal
 from .distbase import Dist
 from .units import format_si
 
 __all__ = ["Fixed", "Uniform", "LogUniform", "Triangular", "Normal", "LogNormal", "Beta"]
-
-_STD = NormalDist()
 
 
 def _phi(x: float) -> float:
@@ -29,13 +26,11 @@ def _phi(x: float) -> float:
         return 1.0
     if x == -math.inf:
         return 0.0
-    return _STD.cdf(x)
+    return normal.cdf(x)
 
 
 def _ndtri(p: np.ndarray) -> np.ndarray:
-    from .normal import ndtri  # numpy only (AS 241): sampling a normal needs no scipy
-
-    return ndtri(p)
+    return normal.ndtri(p)  # numpy only (AS 241): sampling a normal needs no scipy
 
 
 def fmt_bound(x: float) -> str:
@@ -43,12 +38,15 @@ def fmt_bound(x: float) -> str:
     return "inf" if x == math.inf else "-inf" if x == -math.inf else format_si(x)
 
 
-@dataclass(frozen=True)
 class Fixed(Dist):
     """A point value."""
 
+    __slots__ = ("value",)
     value: float
     kind = "fixed"
+
+    def __init__(self, value: float) -> None:
+        self._init(value)
 
     def ppf(self, u):
         return np.full(np.shape(u), self.value, dtype=float)
@@ -66,15 +64,16 @@ class Fixed(Dist):
         return {"dist": "fixed", "value": self.value}
 
 
-@dataclass(frozen=True)
 class Uniform(Dist):
     """Uniform on ``[low, high]``."""
 
+    __slots__ = ("low", "high")
     low: float
     high: float
     kind = "uniform"
 
-    def __post_init__(self):
+    def __init__(self, low: float, high: float) -> None:
+        self._init(low, high)
         _check_order("uniform", self.low, self.high)
 
     def ppf(self, u):
@@ -93,15 +92,16 @@ class Uniform(Dist):
         return {"dist": "uniform", "low": self.low, "high": self.high}
 
 
-@dataclass(frozen=True)
 class LogUniform(Dist):
     """Log-uniform on ``[low, high]``, ``low > 0``."""
 
+    __slots__ = ("low", "high")
     low: float
     high: float
     kind = "loguniform"
 
-    def __post_init__(self):
+    def __init__(self, low: float, high: float) -> None:
+        self._init(low, high)
         _check_order("loguniform", self.low, self.high)
         if self.low <= 0:
             raise InputError(f"loguniform: low must be > 0, got {self.low}")
@@ -124,16 +124,17 @@ class LogUniform(Dist):
         return {"dist": "loguniform", "low": self.low, "high": self.high}
 
 
-@dataclass(frozen=True)
 class Triangular(Dist):
     """Triangular with ``low ≤ mode ≤ high``."""
 
+    __slots__ = ("low", "mode", "high")
     low: float
     mode: float
     high: float
     kind = "triangular"
 
-    def __post_init__(self):
+    def __init__(self, low: float, mode: float, high: float) -> None:
+        self._init(low, mode, high)
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise InputError(
                 f"tri: need low <= mode <= high and low < high, got "
@@ -161,17 +162,20 @@ class Triangular(Dist):
         return {"dist": "triangular", "low": self.low, "mode": self.mode, "high": self.high}
 
 
-@dataclass(frozen=True)
 class Normal(Dist):
     """Normal (mean, sd), optionally truncated to ``[lower, upper]``."""
 
+    __slots__ = ("mu", "sd", "lower", "upper")
     mu: float
     sd: float
-    lower: float = -math.inf
-    upper: float = math.inf
+    lower: float
+    upper: float
     kind = "normal"
 
-    def __post_init__(self):
+    def __init__(
+        self, mu: float, sd: float, lower: float = -math.inf, upper: float = math.inf
+    ) -> None:
+        self._init(mu, sd, lower, upper)
         if not self.sd > 0:
             raise InputError(f"normal: sd must be > 0, got {self.sd}")
         if self._mass <= 1e-12:
@@ -204,11 +208,11 @@ class Normal(Dist):
 
     def median(self):
         p = self._qlo + 0.5 * self._mass
-        return min(max(self.mu + self.sd * _STD.inv_cdf(p), self.lower), self.upper)
+        return min(max(self.mu + self.sd * normal.ppf(p), self.lower), self.upper)
 
     def mean(self):
         a, b = (self.lower - self.mu) / self.sd, (self.upper - self.mu) / self.sd
-        pdf = _STD.pdf
+        pdf = normal.pdf
         pa = pdf(a) if math.isfinite(a) else 0.0
         pb = pdf(b) if math.isfinite(b) else 0.0
         return self.mu + self.sd * (pa - pb) / self._mass
@@ -223,20 +227,23 @@ class Normal(Dist):
         return d
 
 
-@dataclass(frozen=True)
 class LogNormal(Dist):
     """Lognormal by median and geometric standard deviation (``gsd > 1``).
 
     ``ln X ~ Normal(ln median, ln gsd)``, optionally truncated to ``[lower, upper]``.
     """
 
+    __slots__ = ("median_", "gsd", "lower", "upper")
     median_: float
     gsd: float
-    lower: float = 0.0
-    upper: float = math.inf
+    lower: float
+    upper: float
     kind = "lognormal"
 
-    def __post_init__(self):
+    def __init__(
+        self, median_: float, gsd: float, lower: float = 0.0, upper: float = math.inf
+    ) -> None:
+        self._init(median_, gsd, lower, upper)
         if not self.median_ > 0:
             raise InputError(f"lognormal: median must be > 0, got {self.median_}")
         if not self.gsd > 1:
@@ -286,7 +293,7 @@ class LogNormal(Dist):
 
     def median(self):
         p = self._qlo + 0.5 * self._mass
-        return min(max(math.exp(self._mu + self._s * _STD.inv_cdf(p)), self.lower), self.upper)
+        return min(max(math.exp(self._mu + self._s * normal.ppf(p)), self.lower), self.upper)
 
     def mean(self):
         # E[X | a < X < b] = exp(mu + s²/2) · [Φ(zb − s) − Φ(za − s)] / mass
@@ -305,15 +312,16 @@ class LogNormal(Dist):
         return d
 
 
-@dataclass(frozen=True)
 class Beta(Dist):
     """Beta(alpha, beta) on [0, 1]."""
 
+    __slots__ = ("a", "b")
     a: float
     b: float
     kind = "beta"
 
-    def __post_init__(self):
+    def __init__(self, a: float, b: float) -> None:
+        self._init(a, b)
         if not (self.a > 0 and self.b > 0):
             raise InputError(f"beta: alpha and beta must be > 0, got {self.a}, {self.b}")
 

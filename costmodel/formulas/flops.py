@@ -40,11 +40,15 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numpy.typing import ArrayLike
 
 from .numeric import scalar_or_array as _out
 from .params import attention_projection_params, mla_projection_params, mlp_params
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "CONVENTIONS",

@@ -13,10 +13,15 @@ Distribution", Applied Statistics 37(3), 477-484 (1988); coefficients from its T
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import ArrayLike
+import math
+from typing import TYPE_CHECKING
 
-__all__ = ["ndtri"]
+import numpy as np
+
+if TYPE_CHECKING:  # numpy.typing costs a millisecond to import
+    from numpy.typing import ArrayLike
+
+__all__ = ["ndtri", "ppf", "cdf", "pdf"]
 
 # Coefficients of AS 241 (PPND16), lowest order first; each denominator's constant term is 1.
 # |p - 0.5| <= 0.425: polynomials in r = 0.180625 - (p - 0.5)^2
@@ -121,3 +126,19 @@ def ndtri(p: ArrayLike) -> np.ndarray:
     out[flat == 0.0] = -np.inf
     out[flat == 1.0] = np.inf
     return out.reshape(p.shape)
+
+
+def ppf(p: float) -> float:
+    """:func:`ndtri` of one probability, as a float (``statistics.NormalDist().inv_cdf``
+    without importing :mod:`statistics`)."""
+    return float(ndtri(p))
+
+
+def cdf(x: float) -> float:
+    """The standard normal CDF, ``erfc(-x/√2)/2`` (accurate far into the lower tail)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def pdf(x: float) -> float:
+    """The standard normal density."""
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)

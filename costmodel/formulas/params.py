@@ -7,10 +7,14 @@ FLOP conventions in :mod:`costmodel.flops` and the model definition in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numpy.typing import ArrayLike
 
 from .numeric import scalar_or_array as _out
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["attention_projection_params", "mla_projection_params", "mlp_params"]
 

@@ -61,7 +61,8 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     -------
     dict
         ``p05``, ``p50``, ``p95`` (or the requested ones), ``mean``, ``stderr``
-        (standard deviation / √n; for QMC an upper bound; exactly 0 for a constant;
+        (standard deviation / √n; for QMC and stratified points an upper bound; exactly 0
+        for a constant;
         ``None`` for a single sample) and ``n``. With no finite sample, every value but
         ``n`` is ``None``.
 
@@ -106,11 +107,31 @@ def _qname(q: float) -> str:
     return f"p{int(round(pct)):02d}" if abs(pct - round(pct)) < 1e-9 else f"p{pct:g}"
 
 
-def draw_uniforms(n: int, d: int, rng=None, *, qmc: bool = False) -> np.ndarray:
-    """``(n, d)`` uniforms on (0, 1): pseudo-random, or scrambled Sobol points.
+def draw_uniforms(
+    n: int, d: int, rng=None, *, qmc: bool = False, stratified: bool = False
+) -> np.ndarray:
+    """``(n, d)`` uniforms on (0, 1): pseudo-random, scrambled Sobol points, or (one
+    dimension only) stratified.
 
     Sobol points are balanced only for ``n`` a power of two; other ``n`` are allowed.
+    ``stratified`` gives the midpoints ``(k + 1/2) / n`` of ``n`` equal-probability strata,
+    each once, in bit-reversed (van der Corput) order of ``k``, so any first ``m`` of them
+    are spread over (0, 1) too (gaps under ~4/m). It uses no random numbers.
     """
+    if stratified:
+        if d > 1:
+            raise InputError(
+                f"stratified sampling covers one uncertain input; this scenario has {d}"
+            )
+        if d == 0:
+            return np.empty((n, 0))
+        bits = max(1, (n - 1).bit_length())
+        k = np.arange(1 << bits, dtype=np.int64)
+        rev = np.zeros_like(k)
+        for b in range(bits):  # reverse the bits of every index at once
+            rev |= ((k >> b) & 1) << (bits - 1 - b)
+        k = rev[rev < n]  # a permutation of 0..n-1
+        return ((k + 0.5) / n)[:, None]
     from .validate import rng as as_rng
 
     rng = as_rng(rng)
@@ -235,9 +256,15 @@ def evaluate_inputs(
 
 
 def simulate(
-    scenario, n: int, rng=None, *, qmc: bool = False, keep: tuple[str, ...] = SUMMARY_OUTPUTS
+    scenario,
+    n: int,
+    rng=None,
+    *,
+    qmc: bool = False,
+    keep: tuple[str, ...] = SUMMARY_OUTPUTS,
+    stratified: bool = False,
 ) -> Samples:
-    """Monte Carlo (or QMC) over a scenario's uncertain inputs.
+    """Monte Carlo (or QMC, or stratified) over a scenario's uncertain inputs.
 
     Parameters
     ----------
@@ -252,6 +279,12 @@ def simulate(
         Scrambled Sobol points instead of pseudo-random ones.
     keep : tuple of str
         Outputs to keep.
+    stratified : bool, default False
+        For a scenario with at most one uncertain input: evaluate it at the midpoints of
+        ``n`` equal-probability strata of its distribution (:func:`draw_uniforms`) instead of
+        at random draws. Percentiles are then exact to within ``1/(2n)`` in probability and
+        the same for every ``rng``; :func:`costmodel.estimate` uses it whenever one input is
+        uncertain.
 
     Returns
     -------
@@ -277,7 +310,7 @@ def simulate(
     if n == 0:
         raise InputError("samples: need at least 1 sample to simulate")
     from .scenario import Scenario
-    from .validate import flag
+    from .validate import check_rng, flag
     from .validate import rng as as_rng
 
     if not isinstance(scenario, Scenario):
@@ -286,22 +319,30 @@ def simulate(
             "build one with costmodel.Scenario(...)"
         )
     qmc = flag("qmc", qmc)
-    rng = as_rng(rng)
+    stratified = flag("stratified", stratified)
+    if stratified and qmc:
+        raise InputError("stratified: give either qmc=True or stratified=True, not both")
+    rng = check_rng(rng) if stratified else as_rng(rng)
     from .validate import names as output_names
 
     keep = output_names("keep", keep)
     base = scenario.point_values()
     names = uncertain_names(scenario)
+    if stratified and len(names) > 1:
+        raise InputError(
+            f"stratified: covers one uncertain input; this scenario has {len(names)} "
+            f"({', '.join(names)}); sample them with Monte Carlo or qmc=True"
+        )
     for k, v in base.items():
         if k not in names and v is not None and np.ndim(v) > 0 and np.size(v) > 1:
             raise InputError(
                 f"{k}: an array input cannot be combined with sampling; "
                 f"use a distribution or a sweep"
             )
-    u = draw_uniforms(n, len(names), rng, qmc=qmc)
+    u = draw_uniforms(n, len(names), rng, qmc=qmc, stratified=stratified)
     inputs = inputs_from_uniforms(scenario, names, u)
     outputs = evaluate_inputs(scenario, inputs, keep, n)
-    method = "sobol-qmc" if qmc else "monte-carlo"
+    method = "sobol-qmc" if qmc else "stratified" if stratified else "monte-carlo"
     return Samples(
         n=n, method=method, inputs=inputs, outputs=outputs, assumptions=list(scenario.assumptions)
     )

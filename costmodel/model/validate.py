@@ -5,6 +5,7 @@ attribute error from deep inside (issue 9, item 29)."""
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "single_values",
     "flag",
     "choice",
+    "check_rng",
     "rng",
     "probabilities",
     "architecture",
@@ -148,19 +150,32 @@ def choice(name: str, value: Any, choices: Iterable[str]) -> str:
     return value
 
 
+def check_rng(value: Any) -> Any:
+    """``value`` if it is a valid ``rng`` (a Generator, BitGenerator, SeedSequence, a seed
+    int >= 0, or None), else an :class:`InputError` naming ``rng``.
+
+    Checks without importing :mod:`numpy.random` for a seed or None (a tenth of a point
+    estimate's start-up); an object of numpy.random's types can only exist once it has been
+    imported, so the type test runs only then.
+    """
+    if value is None:
+        return value
+    if isinstance(value, int | np.integer):
+        if not isinstance(value, bool) and value >= 0:
+            return value
+    elif "numpy.random" in sys.modules and isinstance(
+        value, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence
+    ):
+        return value
+    raise InputError(
+        f"rng: expected a numpy Generator, a seed (an int >= 0) or None, got {shown(value)}"
+    )
+
+
 def rng(value: Any) -> np.random.Generator:
     """``numpy.random.default_rng(value)`` for a Generator, BitGenerator, SeedSequence, a
     seed (int >= 0) or None; anything else is an :class:`InputError` naming ``rng``."""
-    ok = (
-        value is None
-        or isinstance(value, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence)
-        or (isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 0)
-    )
-    if not ok:
-        raise InputError(
-            f"rng: expected a numpy Generator, a seed (an int >= 0) or None, got {shown(value)}"
-        )
-    return np.random.default_rng(value)
+    return np.random.default_rng(check_rng(value))
 
 
 def probabilities(name: str, value: Any) -> tuple[float, ...]:

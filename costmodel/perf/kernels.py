@@ -29,10 +29,14 @@ References
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numpy.typing import ArrayLike
 
 from ..formulas.numeric import scalar_or_array
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "H200_PEAK_BF16_FLOP_PER_S",

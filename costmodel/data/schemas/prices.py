@@ -45,14 +45,14 @@ class Rental(Strict):
     def dist(self):
         """Lognormal with ``low``/``high`` as its 5th/95th percentiles."""
         import math
-        from statistics import NormalDist
 
         from ...formulas.dist import Fixed, LogNormal
+        from ...formulas.normal import ppf
 
         lo, hi = self.low_usd_per_gpu_hour, self.high_usd_per_gpu_hour
         if hi == lo:
             return Fixed(lo)
-        z = NormalDist().inv_cdf(0.95)
+        z = ppf(0.95)
         return LogNormal(math.sqrt(lo * hi), math.exp(math.log(hi / lo) / (2 * z)))
 
 

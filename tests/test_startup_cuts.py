@@ -1,0 +1,222 @@
+"""What the start-up work of issue 10 (item 5) changed, tested for behaviour, not speed.
+
+- One uncertain input is sampled at its stratified quantiles (no random numbers, so no
+  ``numpy.random`` import): the percentiles must be the closed-form ones.
+- ``rng`` is checked without importing ``numpy.random``.
+- Distributions are immutable values without dataclasses.
+- The console script freezes the garbage collector at exit; in-process callers are untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import costmodel
+from costmodel.errors import InputError
+from costmodel.formulas import dist
+from costmodel.model.uncertainty import draw_uniforms
+
+PRESETS = Path(__file__).resolve().parents[1] / "presets"
+V3 = dict(active_params=37e9, tokens=14.8e12, gpu="h800-sxm", precision="bf16", mfu=0.35)
+#: the 95th percentile of the standard normal (A&S Table 26.5), for the lognormal's spread
+Z95 = 1.6448536269514722
+
+
+def _h800_range() -> tuple[float, float]:
+    with open(PRESETS / "prices" / "h800-sxm.toml", "rb") as f:
+        r = tomllib.load(f)["rental"]
+    return r["low_usd_per_gpu_hour"], r["high_usd_per_gpu_hour"]
+
+
+def test_market_price_percentiles_are_the_quoted_range():
+    # the market range's low and high are, by the preset's definition, the 5th and 95th
+    # percentiles of the price; GPU-hours are fixed, so cost's p05/p95 are GPU-hours times
+    # them and p50 is the point value (price at its median). Stratified quantiles are exact
+    # to 1/(2n) in probability: at n = 20,000 that moves the 5th percentile of a lognormal
+    # with gsd ~1.3 by ~7e-5 relative, hence rel=3e-4.
+    lo, hi = _h800_range()
+    e = costmodel.estimate(**V3, samples="auto")
+    q = e.to_dict()["quantiles"]["cost_usd"]
+    assert q["p05"] == pytest.approx(e.gpu_hours * lo, rel=3e-4)
+    assert q["p95"] == pytest.approx(e.gpu_hours * hi, rel=3e-4)
+    assert q["p50"] == pytest.approx(e.cost_usd, rel=1e-6)
+    # the mean of a lognormal: median · exp(s²/2), s = ln(hi/lo) / (2 z95)
+    s = math.log(hi / lo) / (2 * Z95)
+    assert q["mean"] == pytest.approx(
+        e.gpu_hours * math.sqrt(lo * hi) * math.exp(s * s / 2), rel=1e-5
+    )
+    assert e.to_dict()["samples"]["method"] == "stratified"
+
+
+def test_one_uncertain_input_is_the_same_for_every_seed():
+    kw = {**V3, "mfu": dist.uniform(0.3, 0.4), "price_usd_per_gpu_hour": 2.0}
+    a = costmodel.estimate(**kw, samples=1000, rng=1)
+    b = costmodel.estimate(**kw, samples=1000, rng=2)
+    assert a.to_dict()["samples"]["method"] == "stratified"
+    assert a.to_dict()["quantiles"] == b.to_dict()["quantiles"]
+    # GPU-hours ∝ 1/mfu, decreasing: its p05 is at mfu's p95 = 0.3 + 0.95·0.1 (closed form),
+    # to 1/(2n) = 5e-4 in probability, i.e. 5e-5 in mfu, 1.3e-4 relative
+    p05 = a.to_dict()["quantiles"]["gpu_hours"]["p05"]
+    assert p05 == pytest.approx(a.gpu_hours * 0.35 / 0.395, rel=2e-4)
+
+
+def test_two_uncertain_inputs_still_monte_carlo():
+    kw = {**V3, "mfu": dist.uniform(0.3, 0.4), "price_usd_per_gpu_hour": dist.uniform(1.5, 2.5)}
+    a = costmodel.estimate(**kw, samples=2000, rng=1).to_dict()
+    b = costmodel.estimate(**kw, samples=2000, rng=2).to_dict()
+    assert a["samples"]["method"] == "monte-carlo"
+    assert a["quantiles"]["cost_usd"]["p50"] != b["quantiles"]["cost_usd"]["p50"]
+
+
+def test_qmc_is_kept_when_asked():
+    pytest.importorskip("scipy")
+    e = costmodel.estimate(**V3, samples=1024, qmc=True, rng=0)
+    assert e.to_dict()["samples"]["method"] == "sobol-qmc"
+
+
+def test_simulate_stratified_refuses_two_inputs():
+    sc = costmodel.Scenario(
+        **{**V3, "mfu": dist.uniform(0.3, 0.4), "price_usd_per_gpu_hour": dist.uniform(1, 2)}
+    )
+    with pytest.raises(InputError, match=r"mfu.*price_usd_per_gpu_hour"):
+        costmodel.simulate(sc, 100, stratified=True)
+    with pytest.raises(InputError, match="not both"):
+        costmodel.simulate(sc, 100, qmc=True, stratified=True)
+
+
+@given(st.integers(1, 5000))
+def test_stratified_points_are_each_stratum_midpoint_once(n):
+    u = draw_uniforms(n, 1, stratified=True)[:, 0]
+    np.testing.assert_array_equal(np.sort(u), (np.arange(n) + 0.5) / n)
+
+
+@given(st.integers(64, 5000))
+def test_stratified_prefixes_spread_over_the_interval(n):
+    # any first m points leave no gap much wider than 1/m (bit-reversed order halves the
+    # gaps as m doubles); sorted order would leave a gap of 1 - m/n
+    u = draw_uniforms(n, 1, stratified=True)[:, 0]
+    m = n // 8
+    gaps = np.diff(np.concatenate([[0.0], np.sort(u[:m]), [1.0]]))
+    assert gaps.max() < 4.0 / m
+
+
+def _modules_after(code: str) -> set[str]:
+    r = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+@pytest.mark.parametrize("price", [None, 2.0])
+def test_point_estimate_imports_no_numpy_random(price):
+    # numpy.random takes ~10 ms to import; a fixed price samples nothing, and the market
+    # price (one uncertain input) is stratified
+    extra = "" if price is None else f", price_usd_per_gpu_hour={price}"
+    code = (
+        "import costmodel\ne = costmodel.estimate(active_params=37e9, tokens=14.8e12, "
+        f"gpu='h800-sxm', precision='bf16', mfu=0.35, samples='auto'{extra})\n"
+        "assert e.cost_usd > 0"
+    )
+    mods = _modules_after(code)
+    assert "numpy.random" not in mods and "statistics" not in mods
+
+
+@pytest.mark.parametrize("good", [None, 0, 7, np.int64(3)])
+def test_check_rng_accepts(good):
+    from costmodel.model.validate import check_rng
+
+    assert check_rng(good) is good
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "7", [1]])
+def test_check_rng_rejects_in_one_line(bad):
+    from costmodel.model.validate import check_rng
+
+    with pytest.raises(InputError, match=r"^rng: expected") as e:
+        check_rng(bad)
+    assert "\n" not in str(e.value)
+
+
+def test_check_rng_accepts_generators():
+    from costmodel.model.validate import check_rng
+
+    g = np.random.default_rng(0)
+    assert check_rng(g) is g and check_rng(g.bit_generator) is g.bit_generator
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        dist.fixed(3.0),
+        dist.uniform(1, 2),
+        dist.loguniform(1, 10),
+        dist.triangular(1, 2, 4),
+        dist.normal(0, 1),
+        dist.lognormal(2, 1.3),
+        dist.beta(2, 5),
+    ],
+)
+def test_distributions_are_immutable_values(d):
+    same = pickle.loads(pickle.dumps(d))
+    assert same == d and hash(same) == hash(d) and same is not d
+    assert repr(same) == repr(d) and repr(d).startswith(type(d).__name__ + "(")
+    with pytest.raises(AttributeError, match="immutable"):
+        d.kind = "x"
+    with pytest.raises(AttributeError):
+        d.__dict__  # noqa: B018 - slots: no per-instance dict
+    assert d != object()
+
+
+def test_distribution_checks_still_run():
+    with pytest.raises(InputError, match="low"):
+        dist.uniform(2, 1)
+    with pytest.raises(InputError, match="gsd|geometric"):
+        dist.lognormal(2, 0.5)
+    assert dist.lognormal(2, 1.3) != dist.lognormal(2, 1.31)
+    assert dist.uniform(1, 2) != dist.loguniform(1, 2)  # same numbers, other family
+
+
+_FREEZE = (
+    "import gc, sys\nfrom costmodel.cli import {name}\n"
+    "try:\n    rc = {call}\nexcept SystemExit as e:\n    rc = e.code\n"
+    "print(rc, gc.get_freeze_count() > 0)"
+)
+
+
+def test_console_script_freezes_the_collector_at_exit(tmp_path):
+    out = tmp_path / "e.json"
+    args = ["estimate", "--active-params", "37B", "--tokens", "14.8T", "--gpu", "h800-sxm"]
+    call = f"main({[*args, '--mfu', '0.35', '--json', '-o', str(out)]!r})"
+    r = subprocess.run(
+        [sys.executable, "-c", _FREEZE.format(name="main", call=call)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.stdout.split() == ["0", "True"], r.stderr
+    import json
+
+    assert json.loads(out.read_text())["schema"] == "costmodel.estimate/1"
+    assert [p.name for p in tmp_path.iterdir()] == ["e.json"]  # no temp file left
+
+
+def test_in_process_cli_leaves_the_collector_alone():
+    call = "cli.main(['gpus'], standalone_mode=False)"
+    r = subprocess.run(
+        [sys.executable, "-c", _FREEZE.format(name="cli", call=call)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.stdout.split()[-1] == "False", r.stderr
