@@ -220,3 +220,29 @@ def test_in_process_cli_leaves_the_collector_alone():
         text=True,
     )
     assert r.stdout.split()[-1] == "False", r.stderr
+
+
+@pytest.mark.parametrize("name", ["Accelerator", "PricePreset"])
+def test_schemas_declared_flat_repeat_sourced_exactly(name):
+    # Accelerator and PricePreset repeat Sourced's fields instead of inheriting them (two
+    # fewer pydantic classes to build on the estimate path); the copies must not drift
+    from costmodel.data import schemas
+    from costmodel.data.schemas.base import Sourced
+    from costmodel.data.schemas.prices import PricePreset
+
+    model = {"Accelerator": schemas.Accelerator, "PricePreset": PricePreset}[name]
+    for field, want in Sourced.model_fields.items():
+        got = model.model_fields[field]
+        assert got.annotation == want.annotation, field
+        assert got.default == want.default and got.description == want.description, field
+        assert [repr(m) for m in got.metadata] == [repr(m) for m in want.metadata], field
+    assert model.model_config == Sourced.model_config
+
+
+def test_market_price_distribution_has_the_range_as_its_5th_and_95th_percentiles():
+    # MarketPrice.dist() no longer builds a pydantic Rental to get there
+    from costmodel.model.market import market_price
+
+    m = market_price("h800-sxm")
+    assert m.dist().quantile(0.05) == pytest.approx(m.low_usd_per_gpu_hour, rel=1e-12)
+    assert m.dist().quantile(0.95) == pytest.approx(m.high_usd_per_gpu_hour, rel=1e-12)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -48,11 +47,15 @@ class _Entry(Protocol):
     id: str
 
 
-@dataclass
 class _Loaded:
-    entries: dict[str, Any]
-    aliases: dict[str, str] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)
+    """One kind's entries by id, alias -> id, and the file each entry came from."""
+
+    __slots__ = ("entries", "aliases", "files")
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self.entries = entries
+        self.aliases: dict[str, str] = {}
+        self.files: dict[str, Path] = {}
 
 
 def builtin_dir() -> Path:

@@ -2,9 +2,9 @@
 
 Each distribution samples by the inverse CDF, ``x = ppf(u)`` with ``u`` uniform on (0, 1),
 so plain Monte Carlo and scrambled Sobol quasi-Monte Carlo share one code path. Medians and
-truncation constants use the standard library only, so a point estimate never imports
-scipy; vectorized ``ppf`` of the normal family uses :mod:`costmodel.formulas.normal`
-(numpy only), that of the beta family imports ``scipy.special`` lazily.
+truncation constants use :mod:`math` and :mod:`costmodel.formulas.normal` (numpy only), so a
+point estimate never imports scipy; the beta family's ``ppf`` imports ``scipy.special``
+lazily.
 
 CLI spellings (:func:`parse`):
 
@@ -37,6 +37,7 @@ from .distfamilies import (
     Uniform,
     fmt_bound,
 )
+from .normal import ndtri
 from .units import parse_quantity
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "normal",
     "lognormal",
     "beta",
+    "lognormal_5_95",
     "parse",
     "as_dist",
 ]
@@ -140,6 +142,21 @@ def lognormal(median: float, gsd: float) -> LogNormal:
 def beta(alpha: float, beta_: float) -> Beta:
     """Beta(alpha, beta) for fractions."""
     return Beta(float(alpha), float(beta_))
+
+
+def lognormal_5_95(low: float, high: float) -> LogNormal | Fixed:
+    """The lognormal with ``low`` and ``high`` as its 5th and 95th percentiles (a price
+    range): median ``√(low·high)``, ``ln gsd = ln(high/low) / (2·z₀.₉₅)``; :class:`Fixed`
+    when they are equal.
+
+    >>> d = lognormal_5_95(2.0, 4.0)
+    >>> round(d.quantile(0.05), 12), round(d.quantile(0.95), 12)
+    (2.0, 4.0)
+    """
+    if high == low:
+        return Fixed(float(low))
+    z = float(ndtri(0.95))
+    return LogNormal(math.sqrt(low * high), math.exp(math.log(high / low) / (2 * z)))
 
 
 _SPELLINGS: dict[str, tuple[Callable[..., Dist], int]] = {

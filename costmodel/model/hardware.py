@@ -10,8 +10,7 @@ runs per element and no object array of the full shape is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,8 +25,7 @@ __all__ = ["Distinct", "distinct", "Hardware"]
 _SCAN = 8
 
 
-@dataclass(frozen=True)
-class Distinct:
+class Distinct(NamedTuple):
     """Distinct string values of an array and, per element, the index of its value."""
 
     values: tuple[str, ...]

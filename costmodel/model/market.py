@@ -19,7 +19,7 @@ and each states the basis (``kind`` and ``basis``) in its output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..data import store
 from ..errors import InputError
@@ -66,8 +66,7 @@ def ownership_rate(acc) -> tuple[float, float, str] | None:
     return rates[0], rates[1], f"server price {price} per GPU"
 
 
-@dataclass(frozen=True)
-class MarketPrice:
+class MarketPrice(NamedTuple):
     """A market price range for one accelerator and where it comes from."""
 
     gpu: str
@@ -83,13 +82,9 @@ class MarketPrice:
 
     def dist(self):
         """Lognormal with ``low``/``high`` as its 5th/95th percentiles."""
-        from ..data.schemas.prices import Rental
+        from ..formulas.dist import lognormal_5_95
 
-        return Rental(
-            low_usd_per_gpu_hour=self.low_usd_per_gpu_hour,
-            high_usd_per_gpu_hour=self.high_usd_per_gpu_hour,
-            basis=self.basis,
-        ).dist()
+        return lognormal_5_95(self.low_usd_per_gpu_hour, self.high_usd_per_gpu_hour)
 
     def describe(self) -> str:
         """One line for ``assumptions``."""

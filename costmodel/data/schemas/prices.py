@@ -1,18 +1,28 @@
-"""Price preset schema (rental and purchase)."""
+"""Price preset schema (rental and purchase).
+
+Declared on ``BaseModel`` directly, like :class:`~costmodel.data.schemas.Accelerator`, with
+the :class:`~costmodel.data.schemas.base.Sourced` fields repeated in :class:`PricePreset`: an
+estimate without a price loads one price preset, and building the two base classes too would
+add a tenth to the four models it needs (a test keeps the repeated fields identical).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from .base import Sourced, Strict
+from ...formulas.strict import STRICT_CONFIG
+from . import _ID
 
 _MONTH = r"^\d{4}(-\d{2})?$"
 
 
-class RentalQuote(Strict):
+class RentalQuote(BaseModel):
     """One dated rental price observation."""
+
+    model_config = STRICT_CONFIG
 
     provider: str
     usd_per_gpu_hour: float = Field(gt=0, description="[USD per GPU-hour]")
@@ -21,8 +31,10 @@ class RentalQuote(Strict):
     in_range: bool = True
 
 
-class Rental(Strict):
+class Rental(BaseModel):
     """A market range of rental prices: the 5th and 95th percentiles of a lognormal."""
+
+    model_config = STRICT_CONFIG
 
     low_usd_per_gpu_hour: float = Field(gt=0)
     high_usd_per_gpu_hour: float = Field(gt=0)
@@ -44,20 +56,15 @@ class Rental(Strict):
 
     def dist(self):
         """Lognormal with ``low``/``high`` as its 5th/95th percentiles."""
-        import math
+        from ...formulas.dist import lognormal_5_95
 
-        from ...formulas.dist import Fixed, LogNormal
-        from ...formulas.normal import ppf
-
-        lo, hi = self.low_usd_per_gpu_hour, self.high_usd_per_gpu_hour
-        if hi == lo:
-            return Fixed(lo)
-        z = ppf(0.95)
-        return LogNormal(math.sqrt(lo * hi), math.exp(math.log(hi / lo) / (2 * z)))
+        return lognormal_5_95(self.low_usd_per_gpu_hour, self.high_usd_per_gpu_hour)
 
 
-class Purchase(Strict):
+class Purchase(BaseModel):
     """One dated purchase price per accelerator."""
+
+    model_config = STRICT_CONFIG
 
     what: str
     usd_per_gpu: float = Field(gt=0, description="[USD per accelerator]")
@@ -67,8 +74,15 @@ class Purchase(Strict):
     date: str = Field(pattern=_MONTH)
 
 
-class PricePreset(Sourced):
+class PricePreset(BaseModel):
     """Rental and purchase prices for one accelerator."""
+
+    model_config = STRICT_CONFIG
+
+    id: str = Field(pattern=_ID, description="lowercase, hyphenated identifier")
+    source: str = Field(min_length=3, description="citation(s): paper + table, datasheet, URL")
+    as_of: dt.date = Field(description="date the figures were checked or published")
+    notes: str = ""
 
     gpu: str
     rental: Rental | None = None
