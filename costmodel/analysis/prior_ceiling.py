@@ -11,8 +11,10 @@ Shape: the run preset's ``[architecture]`` where one is published. Otherwise a *
 dense shape (:func:`derived_architecture`): the width of a model of that many parameters
 interpolated (log-log) in GPT-3's published width/depth ladder (Brown et al. 2020,
 arXiv 2005.14165, Table 2.1: 125M 12×768 … 175B 96×12288), depth from
-``params ≈ 12·n_layers·d_model² + vocab·d_model``, plain 4× MLP, GPT-3's vocabulary
-(50,257, tied) and context (2,048). A mixture-of-experts run without a published shape gets
+``params ≈ 12·n_layers·d_model² + vocab·d_model``, head and layer counts rounded to
+multiples of 8 (4 below 32 heads) and of 4 so that tensor and pipeline parallelism can split
+them, the MLP width taking up the rounding (about 4×), GPT-3's vocabulary (50,257, tied) and
+context (2,048). A mixture-of-experts run without a published shape gets
 the dense shape of its *active* parameters. Rows carry ``ceiling_derived`` so the two kinds
 can be told apart.
 
@@ -55,13 +57,44 @@ DERIVED_SEQ_LEN = 2048
 MAX_GPUS = 65536
 
 
-def derived_architecture(params: float) -> Architecture:
-    """A plausible dense decoder of ``params`` parameters by GPT-3's width/depth ladder.
+#: Heads a multiple of this from :data:`HEADS_WIDE` heads up (tensor parallel 2, 4 or 8
+#: within an 8-accelerator node divides them), of :data:`HEADS_STEP_NARROW` below.
+HEADS_STEP = 8
+HEADS_STEP_NARROW = 4
+HEADS_WIDE = 32
+#: Layers a multiple of this (pipeline parallel 2 or 4 splits them evenly).
+LAYERS_STEP = 4
+#: The MLP width is a multiple of this (each of 8 tensor-parallel ranks gets 32 columns).
+FFN_STEP = 256
 
-    ``d_model`` is interpolated linearly in log(params) against log(d_model) between the
-    ladder's rungs (extrapolated along the last segment beyond them) and rounded to a
-    multiple of 64 (of 128 from 2,048 up: 64-wide heads below, 128-wide from there);
-    ``n_layers`` solves ``params = 12·L·d² + vocab·d`` (at least 2).
+
+def _round_to(x: float, step: int) -> int:
+    """The multiple of ``step`` nearest ``x``, at least ``step``."""
+    return max(step, int(round(x / step)) * step)
+
+
+def derived_architecture(params: float) -> Architecture:
+    """A plausible dense decoder of ``params`` parameters by GPT-3's width/depth ladder,
+    with head and layer counts that parallel layouts can split.
+
+    Rule:
+
+    1. ``d_model`` is interpolated linearly in log(params) against log(d_model) between the
+       ladder's rungs (extrapolated along the last segment beyond them); heads are 64 wide
+       below 2,048, 128 wide from there.
+    2. The head count is rounded to a multiple of 8 from 32 heads up (tensor parallel 2, 4
+       and 8, the sizes within a node, divide it), of 4 below, and ``d_model`` = heads ×
+       head width. A prime count (Falcon-180B's interpolated 97) would leave tensor
+       parallelism out of every layout (:func:`costmodel.perf.search.candidate_layouts`: ``tp``
+       divides the heads).
+    3. ``n_layers`` solves ``params = 12·L·d² + vocab·d`` and is rounded to a multiple of 4
+       (pipeline parallel 2 and 4 split it evenly; 97 layers could not be split evenly).
+    4. The MLP width takes up what rounding the depth moved: ``ffn_hidden`` solves
+       ``params = L·(4d² + 2·d·ffn) + vocab·d`` (a multiple of 256, kept within 2-8 × d), so
+       the parameter count stays that of the plain 4× MLP at the unrounded depth. It is 4 ×
+       d where the depth needed no rounding, and about 3.6-4.4 × d from 32 layers up.
+
+    GPT-3's rungs keep their published widths (and their depths within the rounding to 4).
     """
     if not params > 0:
         raise ValueError(f"params: {params!r} must be > 0")
@@ -76,14 +109,18 @@ def derived_architecture(params: float) -> Architecture:
         k = int(np.searchsorted(xs, x)) - 1
     y = ys[k] + (ys[k + 1] - ys[k]) * (x - xs[k]) / (xs[k + 1] - xs[k])
     head = 128 if math.exp(y) >= 2048 else 64
-    d = max(head, int(round(math.exp(y) / head)) * head)
+    heads_raw = math.exp(y) / head
+    heads = _round_to(heads_raw, HEADS_STEP if heads_raw >= HEADS_WIDE else HEADS_STEP_NARROW)
+    d = heads * head
     body = max(params - DERIVED_VOCAB * d, 0.0)
-    layers = max(2, int(round(body / (12.0 * d * d))))
+    layers = _round_to(body / (12.0 * d * d), LAYERS_STEP)
+    ffn = (body / layers - 4.0 * d * d) / (2.0 * d)
+    ffn = min(max(_round_to(ffn, FFN_STEP), 2 * d), 8 * d)
     return Architecture(
         n_layers=layers,
         d_model=d,
-        n_heads=d // head,
-        ffn_hidden=4 * d,
+        n_heads=heads,
+        ffn_hidden=ffn,
         gated_mlp=False,
         vocab_size=DERIVED_VOCAB,
         tied_embeddings=True,
