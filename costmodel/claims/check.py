@@ -42,7 +42,7 @@ SCHEMA = "costmodel.check/1"
 MIN_SAMPLES = 1000
 
 
-def load_claim(claim: str | os.PathLike | dict | ClaimPreset) -> ClaimPreset:
+def load_claim(claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset) -> ClaimPreset:
     """A claim from a preset id, a TOML file, a dict or a :class:`ClaimPreset`."""
     if isinstance(claim, ClaimPreset):
         return claim
@@ -328,7 +328,9 @@ def check(
     return ClaimCheck(data, cost_samples, hours_samples)
 
 
-def _why_not_analysed(c, tokens, basis_hours, active) -> str:
+def _why_not_analysed(
+    c: ClaimPreset, tokens: float | None, basis_hours: float | None, active: float | None
+) -> str:
     """Name exactly what stops the FLOP and utilization analysis."""
     missing = []
     if tokens is None:

@@ -4,17 +4,21 @@ efficiency comes from (part of ``costmodel check``)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..data import store
 from ..model import priors
 
+if TYPE_CHECKING:
+    from ..data.schemas import Accelerator, RunPreset
+    from ..model.prior_fit import FitRow
+
 __all__ = ["comparison", "history", "decomposition"]
 
 
-def comparison(run, acc, implied: float) -> dict[str, Any]:
+def comparison(run: RunPreset | None, acc: Accelerator, implied: float) -> dict[str, Any]:
     """The claim's implied utilization among published runs of a comparable hours scope.
 
     Only runs whose hours measure the work of their stated tokens
@@ -37,7 +41,7 @@ def comparison(run, acc, implied: float) -> dict[str, Any]:
     pct = float(np.mean(mfus < implied))
     runs = store.load("runs")
 
-    def item(r):
+    def item(r: FitRow) -> dict[str, Any]:
         return {
             "id": r.id,
             "name": runs[r.id].name,
@@ -47,7 +51,7 @@ def comparison(run, acc, implied: float) -> dict[str, Any]:
             "hours_scope": r.hours_scope,
         }
 
-    def full(r):
+    def full(r: FitRow) -> dict[str, Any]:
         return {**item(r), "family": r.family, "year": runs[r.id].year}
 
     near = sorted(rows, key=lambda r: abs(math.log(r.mfu / implied)))
@@ -72,7 +76,8 @@ def comparison(run, acc, implied: float) -> dict[str, Any]:
     }
 
 
-def _row(r) -> dict[str, Any]:
+def _row(r: FitRow) -> dict[str, Any]:
+    """A published run on the 6ND, 16-bit-peak basis."""
     run = store.get("runs", r.id)
     return {
         "id": r.id,
@@ -88,7 +93,9 @@ def _row(r) -> dict[str, Any]:
     }
 
 
-def history(run, tokens, hours, active, acc) -> list[dict[str, Any]] | None:
+def history(
+    run: RunPreset | None, tokens: float, hours: float, active: float, acc: Accelerator
+) -> list[dict[str, Any]] | None:
     """The same lab's other published runs, on the same 6ND and 16-bit-peak basis.
 
     A cross-check against the lab's own record (DeepSeek: LLM 67B at 300.6K and V2 at
@@ -110,7 +117,9 @@ def history(run, tokens, hours, active, acc) -> list[dict[str, Any]] | None:
     return sorted(rows, key=lambda x: (x["year"], x["id"]))
 
 
-def decomposition(run, acc, active, tokens, hours) -> dict[str, Any] | None:
+def decomposition(
+    run: RunPreset | None, acc: Accelerator, active: float, tokens: float, hours: float
+) -> dict[str, Any] | None:
     """Why the claim needs fewer GPU-hours than the largest published run on the same
     accelerator family: the ratio of GPU-hours factors exactly into active parameters,
     tokens, utilization and the accelerator's 16-bit peak (hours = 6·N·D / (peak · MFU))."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data.schemas import ClaimPreset
+from ..data.schemas import ClaimPreset, RunPreset
 from .facts import (
     TOLERANCE,
     TOLERANCE_APPROXIMATE,
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 
-def resolve(c: ClaimPreset, run=None) -> Facts:
+def resolve(c: ClaimPreset, run: RunPreset | None = None) -> Facts:
     """The claim's facts: what it states, then everything that follows from it."""
     stages = list(c.stages)
     multi = len(stages) > 1
@@ -65,7 +65,7 @@ def resolve(c: ClaimPreset, run=None) -> Facts:
     f = Facts(levels=levels, analysis=analysis, multi=multi)
     v = f.values
 
-    def state(level, name, value, approximate=False):
+    def state(level: str, name: str, value: float | None, approximate: bool = False) -> None:
         if value is not None:
             v[(level, name)] = Value(float(value), approximate=approximate)
 
@@ -97,7 +97,7 @@ def resolve(c: ClaimPreset, run=None) -> Facts:
             state(level, key, st.value)
 
     # -- the relations between them (in display order)
-    def prefix(level):
+    def prefix(level: str) -> str:
         return f"{level}: " if multi and level else ""
 
     rels = f.relations

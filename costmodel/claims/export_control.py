@@ -13,15 +13,19 @@ References
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..data.schemas import BIT_LENGTH
 from ..formulas.numeric import scalar_or_array
+
+if TYPE_CHECKING:
+    from ..data.schemas import Accelerator
 
 __all__ = ["tpp", "performance_density", "metrics", "classify", "Classification", "RULES"]
 
@@ -67,7 +71,7 @@ def performance_density(tpp_value: ArrayLike, die_area_mm2: ArrayLike) -> np.nda
     return scalar_or_array(out)
 
 
-def metrics(acc) -> dict[str, Any]:
+def metrics(acc: Accelerator) -> dict[str, Any]:
     """TPP (max over precisions), the precision that sets it, PD, links and memory bandwidth."""
     per = {p: tpp(v, BIT_LENGTH[p]) for p, v in acc.peak_dense_tflop_per_s.items()}
     value = max(per.values())
@@ -120,7 +124,7 @@ _NAMES = {
 }
 
 
-def _us_availability(acc, when, status: str, reason: str) -> tuple[str, str]:
+def _us_availability(acc: Accelerator, when: dt.date, status: str, reason: str) -> tuple[str, str]:
     """The Jan-2026 policy covers only items commercially available in the US when it was
     published (91 FR 1684): decide from the catalog's sourced field, or say it is unknown."""
     avail = acc.us_commercially_available

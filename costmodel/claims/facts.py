@@ -3,14 +3,16 @@ machinery of :mod:`costmodel.claims.consistency`, which builds them from a claim
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 __all__ = [
     "TOLERANCE",
     "TOLERANCE_APPROXIMATE",
     "TOTAL",
     "Facts",
+    "Key",
     "Relation",
     "Value",
     "check_row",
@@ -23,6 +25,10 @@ TOLERANCE = 0.02
 TOLERANCE_APPROXIMATE = 0.15
 
 TOTAL = ""  # the level of the whole claim
+
+#: A quantity's address: (level, name), the level a stage name or :data:`TOTAL`, the name
+#: one of ``H C N W P T R Dt TPD maxdays``.
+Key: TypeAlias = tuple[str, str]
 
 #: How each quantity is written in notes: (prefix, suffix).
 _UNITS = {
@@ -49,7 +55,16 @@ _NAMES = {
 }
 
 
-def check_row(name, stated, computed, note="", le=False, tol=TOLERANCE) -> dict[str, Any]:
+def check_row(
+    name: str,
+    stated: float,
+    computed: float,
+    note: str = "",
+    le: bool = False,
+    tol: float = TOLERANCE,
+) -> dict[str, Any]:
+    """One cross-check: ``computed`` against ``stated`` within the relative ``tol``
+    (``le``: ``computed`` at most ``stated``, a bound)."""
     rel = computed / stated - 1.0
     ok = computed <= stated * (1 + tol) if le else abs(rel) <= tol
     return {
@@ -82,7 +97,7 @@ class Value:
 
     value: float
     how: str = "stated"
-    prov: frozenset = frozenset()
+    prov: frozenset[str] = frozenset()
     approximate: bool = False
 
     @property
@@ -98,19 +113,19 @@ class Relation:
     id: str
     name: str
     kind: str
-    lhs: tuple
-    rhs: tuple
-    exps: tuple = ()
+    lhs: Key
+    rhs: tuple[Key, ...]
+    exps: tuple[float, ...] = ()
     k: float = 1.0
     priority: int = 9
     tol: float = TOLERANCE
     shown_k: str = ""
 
     @property
-    def vars(self) -> tuple:
+    def vars(self) -> tuple[Key, ...]:
         return (self.lhs, *self.rhs)
 
-    def rhs_value(self, v: dict) -> float:
+    def rhs_value(self, v: Mapping[Key, Value]) -> float:
         if self.kind == "sum":
             return sum(v[x].value for x in self.rhs)
         out = self.k
@@ -118,7 +133,7 @@ class Relation:
             out *= v[x].value ** e
         return out
 
-    def solve(self, target, v: dict) -> float:
+    def solve(self, target: Key, v: Mapping[Key, Value]) -> float:
         """The one unknown ``target`` from the others."""
         if target == self.lhs:
             return self.rhs_value(v)
@@ -133,7 +148,7 @@ class Relation:
                 rest *= v[x].value ** e
         return (v[self.lhs].value / rest) ** (1.0 / e_t)
 
-    def expr(self, v: dict, target=None) -> str:
+    def expr(self, v: Mapping[Key, Value], target: Key | None = None) -> str:
         """The side that computes ``target`` (the lhs by default), with values."""
         target = target or self.lhs
         if self.kind == "sum":
@@ -161,20 +176,23 @@ class Relation:
 class Facts:
     """A claim's quantities, stated and derived, with the relations between them."""
 
-    values: dict = field(default_factory=dict)
-    relations: list = field(default_factory=list)
-    levels: tuple = ()
+    values: dict[Key, Value] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    levels: tuple[str, ...] = ()
     analysis: str | None = None  # level of the analysis stage (None: none marked)
     multi: bool = False
 
-    def get(self, level, name) -> float | None:
+    def get(self, level: str, name: str) -> float | None:
+        """The value of quantity ``name`` at ``level`` (``None`` when unknown)."""
         x = self.values.get((level, name))
         return x.value if x else None
 
-    def value(self, level, name) -> Value | None:
+    def value(self, level: str, name: str) -> Value | None:
+        """Quantity ``name`` at ``level`` with how it was obtained."""
         return self.values.get((level, name))
 
-    def derived_notes(self, keys) -> list[str]:
+    def derived_notes(self, keys: Iterable[Key]) -> list[str]:
+        """How each derived quantity among ``keys`` was obtained, one line each."""
         out = []
         for key in keys:
             x = self.values.get(key)
@@ -184,9 +202,9 @@ class Facts:
             out.append(f"{where}{_NAMES.get(key[1], key[1])} derived: {x.how}")
         return out
 
-    def used(self) -> list:
+    def used(self) -> list[Key]:
         """Keys of the derived quantities that enter a cross-check or the analysis."""
-        keys: list = []
+        keys: list[Key] = []
         for r in self.relations:
             if all(x in self.values for x in r.vars) and not any(
                 r.id in self.values[x].prov for x in r.vars
@@ -197,6 +215,8 @@ class Facts:
         return [k for k in keys if k in self.values and not self.values[k].stated]
 
     def rows(self) -> list[dict[str, Any]]:
+        """Every relation whose quantities are all known and none derived from it, as a
+        :func:`check_row`."""
         rows = []
         for r in self.relations:
             if not all(x in self.values for x in r.vars):
@@ -232,7 +252,7 @@ def derive(f: Facts) -> None:
     larger other stages) is skipped; the relation is still checked once all is known.
     """
     v = f.values
-    blocked: set = set()
+    blocked: set[tuple[str, Key]] = set()
     while True:
         best = None
         for i, r in enumerate(f.relations):

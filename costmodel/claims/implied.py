@@ -4,24 +4,34 @@ throughput, and third parties' denominators matched against the catalog (part of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..data import store
 from ..formulas import cost
 from ..model import priors
 
+if TYPE_CHECKING:
+    from ..data.schemas import Accelerator, ClaimPreset
+    from ..formulas.architecture import Architecture
+
 __all__ = ["implied", "match_denominator"]
 
 
-def _peaks(acc, fp8_fraction: float | None) -> dict[str, float]:
-    out = {}
+def _peaks(acc: Accelerator, fp8_fraction: float | None) -> dict[str, float]:
+    """The accelerator's dense peaks [FLOP/s]: 16-bit (BF16, else FP16), FP8, and the
+    FP8/BF16 blend at ``fp8_fraction``."""
+    out: dict[str, float] = {}
     for p in ("bf16", "fp16", "fp8"):
         if p in acc.peak_dense_tflop_per_s and not (p == "fp16" and "bf16" in out):
             out[p] = acc.peak_flop_per_s(p)
     if fp8_fraction is not None and "fp8" in out and "bf16" in out:
-        out["blended"] = cost.blended_peak_flop_per_s(out["fp8"], out["bf16"], fp8_fraction)
+        out["blended"] = float(cost.blended_peak_flop_per_s(out["fp8"], out["bf16"], fp8_fraction))
     return out
 
 
-def _conventions(arch, active: float, tokens: float) -> dict[str, float]:
+def _conventions(arch: Architecture | None, active: float, tokens: float) -> dict[str, float]:
+    """Training FLOP of ``tokens`` under every convention the shape allows (6ND alone
+    without one)."""
     flop = {"6nd": 6.0 * active * tokens}
     if arch is not None:
         flop["megatron"] = arch.breakdown().training * tokens
@@ -55,13 +65,27 @@ def match_denominator(tflops: float, gpu: str = "") -> str | None:
     return min(found)[1] if found else None
 
 
-def implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings):
+def implied(
+    c: ClaimPreset,
+    acc: Accelerator,
+    arch: Architecture | None,
+    active: float,
+    tokens: float,
+    hours: float,
+    n_gpus: float | None,
+    fp8_fraction: float | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """FLOP under every convention, MFU against every peak, throughput, the claim's stated
+    MFUs recomputed, and third parties' denominators matched against the catalog; a
+    warning is appended to ``warnings`` for a denominator that is not the accelerator's
+    dense peak."""
     flop = _conventions(arch, active, tokens)
     peaks = _peaks(acc, fp8_fraction)
     seconds = hours * 3600.0
     mfu = {conv: {den: f / (seconds * p) for den, p in peaks.items()} for conv, f in flop.items()}
     tps = tokens / seconds
-    out = {
+    out: dict[str, Any] = {
         "flop": {k: {"total": v, "per_token": v / tokens} for k, v in flop.items()},
         "peaks_flop_per_s": peaks,
         "fp8_fraction": fp8_fraction,
@@ -75,7 +99,7 @@ def implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings)
             "wall_clock_days": hours / n_gpus / 24.0 if n_gpus else None,
         },
     }
-    stated = []
+    stated: list[dict[str, Any]] = []
     for st in c.statements:
         if st.kind != "mfu":
             continue
@@ -83,7 +107,7 @@ def implied(c, acc, arch, active, tokens, hours, n_gpus, fp8_fraction, warnings)
         key = conv if conv is None or st.causal else f"{conv} non-causal"
         den = st.precision or "bf16"
         ours = mfu.get(key, {}).get(den) if key else None
-        row = {
+        row: dict[str, Any] = {
             "value": st.value,
             "convention": key,
             "precision": den,

@@ -6,7 +6,7 @@ the claimed accelerator under the export rules and prices the same work on other
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..data import store
 from ..errors import InputError
@@ -14,6 +14,9 @@ from ..formulas import cost
 from ..model import priors
 from ..model.market import OWNERSHIP_PUE, OWNERSHIP_USD_PER_KWH, market_price, ownership_rate
 from .likelihood import prior_without
+
+if TYPE_CHECKING:
+    from ..data.schemas import Accelerator, ClaimPreset, RunPreset
 
 __all__ = ["RESEARCH_MULTIPLIER", "WHAT_IF_GPUS", "ownership_rate", "ledger", "hardware"]
 
@@ -26,12 +29,28 @@ RESEARCH_MULTIPLIER = (1.2, 4.0)
 WHAT_IF_GPUS = ("h100-sxm", "h200-sxm", "b200", "h20", "a100-sxm4-80gb", "mi300x")
 
 
-def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, Any]]:
-    """The claim's figure and what it leaves out; ``cost_usd`` and ``n_gpus`` are the
-    resolved ones (stated at the top or in a stage)."""
-    L = []
+def ledger(
+    c: ClaimPreset,
+    acc: Accelerator,
+    hours: float | None,
+    price: float | None,
+    cost_usd: float | None = None,
+    n_gpus: float | None = None,
+) -> list[dict[str, Any]]:
+    """The claim's figure and what it leaves out; ``hours`` (the claim's total GPU-hours),
+    ``price`` [USD per GPU-hour], ``cost_usd`` and ``n_gpus`` are the resolved ones (stated
+    at the top or in a stage, else derived; ``None`` when unknown)."""
+    L: list[dict[str, Any]] = []
 
-    def add(item, low, high, basis, source="", disputed=False, kind="cost"):
+    def add(
+        item: str,
+        low: float,
+        high: float,
+        basis: str,
+        source: str = "",
+        disputed: bool = False,
+        kind: str = "cost",
+    ) -> None:
         L.append(
             {
                 "item": item,
@@ -113,10 +132,25 @@ def ledger(c, acc, hours, price, cost_usd=None, n_gpus=None) -> list[dict[str, A
     return L
 
 
-def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[str, Any]:
+def hardware(
+    acc: Accelerator,
+    implied16: float | None,
+    hours: float | None,
+    n_gpus: float | None,
+    active: float | None,
+    tokens: float | None,
+    run: RunPreset | None,
+    stage: str,
+) -> dict[str, Any]:
+    """The claimed accelerator under the export rules and the same work (the analysed
+    ``stage``'s ``hours``) on the what-if accelerators: by the performance model where the
+    run has a shape and ``n_gpus`` is known, else at the same share of each one's 16-bit
+    peak, with the prior's range and the market cost. ``implied16`` (the claim's implied
+    6ND utilization of the 16-bit peak) is not used: the same share follows from the hours
+    and the peaks."""
     from .export_control import classify
 
-    def status(gid):
+    def status(gid: str) -> dict[str, dict[str, Any]]:
         return {r: classify(gid, r).to_dict() for r in ("2022-10", "2023-10", "2026-01")}
 
     out: dict[str, Any] = {"claimed_gpu": acc.id, "export_control": status(acc.id)}
@@ -130,8 +164,8 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
         g = store.get("accelerators", gid)
         p16 = priors.sixteen_bit_peak(g)
         same_share = hours * peak_claim / p16  # the same share of each GPU's 16-bit peak
-        h = same_share
-        row = {"gpu": gid, "peak_16bit_tflop_per_s": p16 / 1e12}
+        h: float | None = same_share
+        row: dict[str, Any] = {"gpu": gid, "peak_16bit_tflop_per_s": p16 / 1e12}
         if perf is not None:
             # the performance model: the same work at each accelerator's best layout on the
             # same GPU count, scaled by predicted throughput relative to the claimed GPU
@@ -187,7 +221,7 @@ def hardware(acc, implied16, hours, n_gpus, active, tokens, run, stage) -> dict[
     return out
 
 
-def _perf_speeds(acc, n_gpus, run) -> dict | None:
+def _perf_speeds(acc: Accelerator, n_gpus: float, run: RunPreset | None) -> dict[str, Any] | None:
     """Predicted throughput of the run's architecture at the best fitting layout on
     ``n_gpus`` of the claimed and every what-if accelerator, and the fewest GPUs that fit."""
     if run is None or run.architecture is None:
@@ -197,7 +231,8 @@ def _perf_speeds(acc, n_gpus, run) -> dict | None:
     arch, prec = run.architecture, run.precision or "bf16"
     prec = prec if prec in ("bf16", "fp8", "mixed") else "bf16"
     gids = (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id])
-    rows, mins = {}, {}
+    rows: dict[str, dict[str, Any]] = {}
+    mins: dict[str, int | None] = {}
     for gid in gids:
         g = store.get("accelerators", gid)
         try:
