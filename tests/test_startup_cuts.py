@@ -246,3 +246,19 @@ def test_market_price_distribution_has_the_range_as_its_5th_and_95th_percentiles
     m = market_price("h800-sxm")
     assert m.dist().quantile(0.05) == pytest.approx(m.low_usd_per_gpu_hour, rel=1e-12)
     assert m.dist().quantile(0.95) == pytest.approx(m.high_usd_per_gpu_hour, rel=1e-12)
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=50))
+def test_reverse_bits_is_string_reversal(xs):
+    from costmodel.model.uncertainty import _reverse_bits
+
+    got = _reverse_bits(np.array(xs, dtype=np.uint32)).tolist()
+    assert got == [int(format(x, "032b")[::-1], 2) for x in xs]
+
+
+@given(st.floats(-1e300, 1e300), st.integers(1, 300))
+def test_summary_of_a_constant_is_that_constant(c, n):
+    from costmodel.model.uncertainty import summarize
+
+    s = summarize(np.full(n, c), (0.05, 0.5, 0.95))
+    assert s == {"p05": c, "p50": c, "p95": c, "mean": c, "stderr": 0.0 if n > 1 else None, "n": n}

@@ -77,6 +77,13 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     n = x.size
     if n == 0:
         return {_qname(q): None for q in quantiles} | {"mean": None, "stderr": None, "n": 0}
+    if x[0] == x.min() == x.max():  # a constant (an output no uncertain input reaches)
+        c = float(x[0])
+        return {_qname(q): c for q in quantiles} | {
+            "mean": c,
+            "stderr": 0.0 if n > 1 else None,
+            "n": int(n),
+        }
     qs = _quantiles(x, quantiles)
     out: dict[str, float | None] = {_qname(q): float(v) for q, v in zip(quantiles, qs, strict=True)}
     # moments of the data shifted by one sample (the "shifted data" variance algorithm):
@@ -125,12 +132,9 @@ def draw_uniforms(
             )
         if d == 0:
             return np.empty((n, 0))
-        bits = max(1, (n - 1).bit_length())
-        k = np.arange(1 << bits, dtype=np.int64)
-        rev = np.zeros_like(k)
-        for b in range(bits):  # reverse the bits of every index at once
-            rev |= ((k >> b) & 1) << (bits - 1 - b)
-        k = rev[rev < n]  # a permutation of 0..n-1
+        bits = max(1, (n - 1).bit_length())  # <= 21 bits: n <= MAX_SAMPLES
+        k = _reverse_bits(np.arange(1 << bits, dtype=np.uint32)) >> np.uint32(32 - bits)
+        k = k[k < n]  # a permutation of 0..n-1
         return ((k + 0.5) / n)[:, None]
     from .validate import rng as as_rng
 
@@ -146,6 +150,15 @@ def draw_uniforms(
         warnings.simplefilter("ignore", UserWarning)
         u = sampler.random(n)
     return np.clip(u, 1e-12, 1 - 1e-12)
+
+
+def _reverse_bits(v: np.ndarray) -> np.ndarray:
+    """The 32 bits of each ``uint32`` in reverse order (swap halves, bytes, nibbles, pairs,
+    bits: five whole-array steps)."""
+    for shift, mask in ((1, 0x55555555), (2, 0x33333333), (4, 0x0F0F0F0F), (8, 0x00FF00FF)):
+        m, s = np.uint32(mask), np.uint32(shift)
+        v = ((v >> s) & m) | ((v & m) << s)
+    return (v >> np.uint32(16)) | (v << np.uint32(16))
 
 
 @dataclass
