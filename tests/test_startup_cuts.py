@@ -262,3 +262,69 @@ def test_summary_of_a_constant_is_that_constant(c, n):
 
     s = summarize(np.full(n, c), (0.05, 0.5, 0.95))
     assert s == {"p05": c, "p50": c, "p95": c, "mean": c, "stderr": 0.0 if n > 1 else None, "n": n}
+
+
+def test_summary_of_huge_values_has_finite_moments_without_warnings():
+    # found by tests/test_fuzz.py: 1.5e156 active parameters make GPU-hours ~1e147 and the
+    # squared deviations overflow; the moments are scaled, so they stay exact and quiet
+    import warnings
+
+    from costmodel.model.uncertainty import summarize
+
+    x = np.array([1e300, -1e300, 5e299, 2e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = summarize(x, (0.5,))
+        wide = summarize(np.array([1.7e308, -1.7e308]), (0.5,))
+    assert s["mean"] == pytest.approx(0.625e300, rel=1e-12)  # (1 - 1 + 0.5 + 2) / 4
+    # deviations 0.375, -1.625, -0.125, 1.375: sample sd sqrt(4.6875 / 3) = 1.25 (e300)
+    assert s["stderr"] == pytest.approx(1.25e300 / 2, rel=1e-12)
+    assert wide["mean"] is None and wide["stderr"] is None and wide["p50"] is not None
+
+
+def test_cli_estimate_with_a_huge_model_is_quiet():
+    import warnings
+
+    from click.testing import CliRunner
+
+    from costmodel.cli import cli
+
+    args = ["estimate", "--gpu", "h800-sxm", "--active-params", "1.4626154741278663e156"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy warning becomes an internal error (exit 1)
+        r = CliRunner().invoke(cli, [*args, "--tokens", "14.8T", "--mfu", "0.35"])
+    assert r.exit_code in (0, 2), r.output
+    assert "internal error" not in r.output
+
+
+_ID_CHARS = st.sampled_from(["a", "h", "1", "0", "-", "x", "\x00", "é", "\u4e2d"])
+
+
+@given(
+    st.lists(st.text(_ID_CHARS, max_size=20), min_size=1, max_size=40),
+    st.integers(0, 30),
+    st.sampled_from(["<", ">", "="]),
+)
+def test_distinct_codes_rebuild_the_input(pool, n_extra, order):
+    # ASCII ids of width <= 16 are coded through integer rows, the rest as strings; both
+    # must give the same distinct values, in order of first appearance, and codes that
+    # rebuild the array exactly (NUL inside, non-ASCII, widths above 16, big-endian)
+    from costmodel.model.hardware import distinct
+
+    xs = (pool * (1 + n_extra // max(1, len(pool))))[: len(pool) + n_extra]
+    a = np.array(xs)
+    a = a.astype(a.dtype.newbyteorder(order)) if order != "=" else a
+    d = distinct(a)
+    assert np.array_equal(np.asarray(d.values, dtype=a.dtype)[d.codes], a)
+    first = list(dict.fromkeys(a.tolist()))
+    # the first eight in order of appearance; any further ones from numpy.unique (sorted)
+    assert list(d.values[:8]) == first[:8] and sorted(d.values[8:]) == sorted(first[8:])
+    assert len(set(d.values)) == len(d.values)
+
+
+def test_ascii_rows_only_for_short_ascii():
+    from costmodel.model.hardware import _ascii_rows
+
+    assert _ascii_rows(np.array(["h800-sxm", "a100-sxm4-80gb"])).shape == (2, 2)
+    assert _ascii_rows(np.array(["h800-sxm", "é"])) is None
+    assert _ascii_rows(np.array(["x" * 17])) is None

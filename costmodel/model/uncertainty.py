@@ -7,6 +7,7 @@ and calls ``numpy.random.default_rng(rng)``; nothing touches global random state
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,10 +89,21 @@ def summarize(x: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -
     out: dict[str, float | None] = {_qname(q): float(v) for q, v in zip(quantiles, qs, strict=True)}
     # moments of the data shifted by one sample (the "shifted data" variance algorithm):
     # no cancellation against a large mean, so a constant output has mean = the constant
-    # and standard error exactly 0, not the rounding noise of summing 1e22-sized numbers
-    d = x - x[0]
-    out["mean"] = float(x[0] + d.mean())
-    out["stderr"] = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else None
+    # and standard error exactly 0, not the rounding noise of summing 1e22-sized numbers.
+    # Where squares of the shifts overflow (1e160 and up) they are scaled by the largest.
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = x - x[0]
+        mean, sd = d.mean(), d.std(ddof=1) if n > 1 else 0.0
+        if not (math.isfinite(mean) and math.isfinite(sd)):
+            s = float(np.max(np.abs(d)))
+            if math.isfinite(s):
+                u = d / s
+                mean, sd = s * u.mean(), s * u.std(ddof=1)
+        if math.isfinite(mean) and math.isfinite(sd):
+            out["mean"] = float(x[0] + mean)
+            out["stderr"] = float(sd / math.sqrt(n)) if n > 1 else None
+        else:  # samples spread wider than the largest float: no finite moments to report
+            out["mean"] = out["stderr"] = None
     out["n"] = int(n)
     return out
 
@@ -105,8 +117,13 @@ def _quantiles(x: np.ndarray, probs: tuple[float, ...]) -> list[float]:
     hi = np.minimum(lo + 1, x.size - 1)
     part = np.partition(x, np.concatenate([lo, hi]))
     a, b, t = part[lo], part[hi], h - lo
-    d = b - a  # numpy's _lerp: from the nearer end, so t = 1 gives b exactly
-    return np.where(t >= 0.5, b - d * (1 - t), a + d * t).tolist()
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = b - a  # numpy's _lerp: from the nearer end, so t = 1 gives b exactly
+        q = np.where(t >= 0.5, b - d * (1 - t), a + d * t)
+        # neighbours more than the largest float apart: weigh them instead of subtracting
+        wide = ~np.isfinite(d) & np.isfinite(a) & np.isfinite(b)
+        q[wide] = (a * (1 - t) + b * t)[wide]
+    return q.tolist()
 
 
 def _qname(q: float) -> str:
