@@ -3,6 +3,8 @@
 A real ``costmodel`` process streams a 10⁸-row grid to a file; once its temporary file
 exists, the test sends the signal. Before the fix SIGTERM and SIGHUP killed the process
 with the ``.rows.csv.…tmp`` file in place, and SIGINT exited 2 (the bad-input status).
+SIGQUIT (Ctrl-\\) must not take its default action either (a core dump, status -3, the
+temporary file left in place).
 """
 
 import os
@@ -29,7 +31,7 @@ def _wait_for(pred, timeout):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"])
 def test_signal_mid_sweep_cleans_up_and_exits_128_plus_n(name, tmp_path):
     sig = getattr(signal, name)
     out = tmp_path / "rows.csv"
@@ -55,6 +57,8 @@ def test_signal_mid_sweep_cleans_up_and_exits_128_plus_n(name, tmp_path):
     assert proc.returncode == 128 + sig, (proc.returncode, err)
     assert list(tmp_path.iterdir()) == []  # no temp file, and no half-written rows.csv
     lines = err.decode().strip().splitlines()
+    # the run's assumption notes come first (written before the rows); then one line
+    assert [ln for ln in lines if ln.strip() and not ln.startswith("note: ")] == [lines[-1]]
     assert lines[-1].startswith("costmodel: ") and ("interrupted" in lines[-1] or name in lines[-1])
     assert "Traceback" not in err.decode()
 

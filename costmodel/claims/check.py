@@ -162,7 +162,7 @@ def check(
     ClaimCheck
     """
     from ..model.uncertainty import check_samples
-    from ..model.validate import rng as check_rng
+    from ..model.validate import check_rng
 
     if (claim is None) == (path is None):
         raise InputError("claim: give exactly one of claim (an id, Path, dict) or path=")
