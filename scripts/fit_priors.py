@@ -190,7 +190,7 @@ def render(rows, excluded, scores, base, choice, prior) -> str:
             "",
             "[[organizations]]",
             f"organization = {_q(o)}",
-            f"effect = {u:.6f}",
+            f"effect = {round(u, 6) + 0.0:.6f}",  # + 0.0: no "-0.000000" from rounding noise
             f"variance = {v:.6g}",
             f"n_runs = {sum(r.organization == o for r in rows)}",
         ]
