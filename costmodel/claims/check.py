@@ -181,7 +181,7 @@ def check(
     c = load_claim(claim)
     acc = store.get("accelerators", c.gpu)
     run = store.get("runs", c.run) if c.run else None
-    arch = run.architecture if run else None
+    arch = c.architecture or (run.architecture if run else None)
     active = c.active_params or (run.active_params_ if run else None) or c.params
     dense_assumed = c.active_params is None and run is None and c.params is not None
     precision = c.precision or (run.precision if run else None) or "bf16"
@@ -307,6 +307,34 @@ def check(
             f"throughput figure, so downtime and restarts are not in them "
             f"(published runs' hours usually include them)"
         )
+    hours_basis = c.hours_basis or (
+        "steady_state" if data.get("throughput_derived_hours") else "wall_clock"
+    )
+    if tokens is not None and basis_hours is not None:
+        from .physics import physics
+
+        phys = physics(
+            c,
+            run,
+            arch,
+            acc,
+            tokens,
+            basis_hours,
+            n_gpus,
+            steady_state_hours=hours_basis == "steady_state",
+        )
+        if phys is not None:
+            if c.hours_basis is None:
+                phys["hours_basis_text"] += (
+                    " (hours_basis not stated: "
+                    + (
+                        "the hours equal the per-trillion-token rate x tokens"
+                        if hours_basis == "steady_state"
+                        else "published hours are taken as reserved wall-clock"
+                    )
+                    + ")"
+                )
+            data["physics"] = phys
     data["verdict"] = verdict_of(data)
     data["ledger"] = ledger(c, acc, total_hours, price, total_cost, c.n_gpus or n_gpus)
     data["hardware"] = hardware(

@@ -1,17 +1,31 @@
-"""The verdict of a claim check, from the likelihood, the utilization comparison and the
-claim's own arithmetic.
+"""The verdict of a claim check: physics first, the claim's own arithmetic, and the
+population prior as context.
 
 Verdict rules (on the analysis stage, the one whose tokens are known)
 --------------------------------------------------------------------
+With the model's shape and the GPU count (the physics verdict, :mod:`.physics`):
+
 ``implausible``
-    the implied 6ND utilization of the 16-bit peak exceeds the accelerator's best measured
-    dense matmul throughput (its ``matmul_ceiling_fraction``; the peak itself where none is
-    measured), or P(GPU-hours ≤ claimed) under the prior is below 1 %.
+    the claim needs steady-state throughput beyond the performance model's 99th
+    percentile at the claimant's layout (P(achievable) < 1 %), or more 16-bit FLOP/s
+    than the accelerator's best measured dense matmul (its ``matmul_ceiling_fraction``).
+``optimistic``
+    beyond the 90th percentile (P(achievable) < 10 %), or the claim's own numbers
+    disagree with each other.
+``consistent``
+    otherwise; a claim below the model's 5th percentile is noted as slower than the
+    hardware allows.
+
+Without a shape (or without a GPU count) the verdict falls back to the population prior
+of realized utilization, and says so:
+
+``implausible``
+    the implied 6ND utilization exceeds the matmul ceiling, or P(GPU-hours ≤ claimed)
+    under the prior is below 1 %.
 ``optimistic``
     P(GPU-hours ≤ claimed) is below 10 %, or the implied utilization is above 95 % of
-    published runs, or the claim's own numbers disagree with each other.
-``consistent``
-    otherwise.
+    published runs, or the claim's own numbers disagree.
+
 ``unverifiable``
     the claim states nothing the check can test (no utilization analysis is possible and
     none of its numbers can be cross-checked).
@@ -58,17 +72,104 @@ def fragility(alternatives: Sequence[Mapping[str, Any]], name: str, t: float) ->
     )
 
 
+def _physics_reasons(ph: Mapping[str, Any]) -> list[str]:
+    """Why the physics verdict is what it is, in words."""
+    q = ph["predicted_tokens_per_s_per_gpu"]
+    p = ph["p_achievable"]
+    need = ph["needed_steady_state_tokens_per_s_per_gpu"]
+    what = f"the claim needs {need:,.0f} tokens/s per GPU in steady state" + (
+        f" ({ph['claimed_tokens_per_s_per_gpu']:,.0f} over its wall-clock hours / goodput "
+        f"{ph['goodput']:.2f})"
+        if ph["hours_basis"] == "wall_clock"
+        else ""
+    )
+    at = (
+        "the published layout"
+        if "no published layout" not in ph["layout_source"]
+        else ("the best layout that fits (none published)")
+    )
+    out = [
+        f"{what}; the performance model predicts {ph['point_tokens_per_s_per_gpu']:,.0f} at "
+        f"{at} (runs measure {q['p05']:,.0f}-{q['p95']:,.0f}, 90%), so P(achievable) = {p:.1%}"
+    ]
+    r = {k: round((1 - x) * 100) for k, x in ph["rules"].items()}  # percentiles
+    if ph["verdict"] == "implausible":
+        out.append(
+            f"beyond the model's {r['implausible']}th percentile: more throughput than this "
+            "hardware and layout have sustained in any validated run"
+        )
+    elif ph["verdict"] == "optimistic":
+        out.append(f"beyond the model's {r['optimistic']}th percentile")
+    if ph.get("slower_than_hardware"):
+        out.append(
+            f"slower than the hardware allows: below the model's {r['slower_than_hardware']}th "
+            "percentile, so the hours leave room for downtime, other work or a slower layout"
+        )
+    if not ph.get("fits", True):
+        out.append(
+            f"the layout is predicted not to fit in memory ({ph['memory_gb_per_gpu']:.0f} GB "
+            "per GPU), so read the prediction with care"
+        )
+    return out
+
+
+def _prior_context(d: Mapping[str, Any]) -> str | None:
+    """The population prior, as one line of context."""
+    lik = d.get("likelihood")
+    cm = d.get("comparison")
+    if lik is None or cm is None:
+        return None
+    return (
+        f"context: compared with {cm['n_runs']} published runs the implied utilization "
+        f"({cm['implied_mfu']:.1%} of the 16-bit peak, 6ND) is above {cm['percentile']:.0%} of "
+        f"them, and {lik['p_gpu_hours_le_claimed']:.0%} of the utilization prior's draws need "
+        "as few GPU-hours as claimed or fewer (not the verdict's basis)"
+    )
+
+
 def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
     """The verdict and its reasons, from a check's data (the rules in the module docstring)."""
     reasons = []
     bad_checks = [r for r in d["consistency"] if not r["ok"]]
     lik = d.get("likelihood")
+    ph = d.get("physics")
     verdict = "consistent"
-    if lik is None:
+    basis = "physics"
+    if ph is not None:
+        verdict = ph["verdict"]
+        reasons += _physics_reasons(ph)
+        m = d.get("implied_mfu_16bit")
+        ceiling = lik["prior"]["upper"] if lik is not None else 1.0
+        if m is not None and m > ceiling * THRESHOLDS["max_mfu"]:
+            verdict = "implausible"
+            reasons.append(
+                f"the claimed hours would need {m:.0%} of the 16-bit dense peak (6ND), above "
+                "the best measured dense matmul throughput of this accelerator"
+            )
+        if d.get("throughput_derived_hours"):
+            reasons.append(
+                "the claimed hours are a steady-state throughput figure with no downtime; "
+                "the physics verdict compares them with steady-state throughput"
+            )
+        ctx = _prior_context(d)
+        if ctx:
+            reasons.append(ctx)
+        p = ph["p_achievable"]
+        for t in (ph["rules"]["implausible"], ph["rules"]["optimistic"]):
+            if abs(p - t) < BORDERLINE * t:
+                reasons.append(
+                    f"borderline: P(achievable) {p:.2%} is within {BORDERLINE:.0%} of the "
+                    f"{t:.0%} threshold, so read the verdict together with the probability"
+                )
+        lik = None  # the prior is context only: no prior-based reasons below
+    elif lik is None:
+        basis = "arithmetic"
         why = d.get("not_analysed_because", "the claim lacks the inputs")
         if not d["consistency"]:
             return {
                 "verdict": "unverifiable",
+                "basis": "none",
+                "basis_text": "nothing the check can test",
                 "reasons": [
                     f"nothing to test: {why}, and it states nothing that can be cross-checked"
                 ],
@@ -80,6 +181,11 @@ def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
             f"internal arithmetic"
         )
     else:
+        basis = "population prior"
+        reasons.append(
+            "no model shape or GPU count to predict throughput from: the verdict falls back "
+            "to the population prior of realized utilization"
+        )
         p = lik["p_gpu_hours_le_claimed"]
         m = d["implied_mfu_16bit"]
         pct = d["comparison"]["percentile"]
@@ -155,8 +261,20 @@ def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
             f"the claim's {len(rows)} arithmetic cross-checks agree (equalities within "
             f"{TOLERANCE:.0%}" + (f"; {'; '.join(detail)}" if detail else "") + ")"
         )
+    if bad_checks and basis != "arithmetic":
+        basis += " and the claim's own arithmetic"
+    words = {
+        "physics": "the performance model's predicted throughput at the claimant's layout "
+        "(P(achievable), validation residuals)",
+        "population prior": "the population prior of realized utilization (no shape or GPU "
+        "count for the performance model)",
+        "arithmetic": "the claim's own arithmetic only",
+    }
     return {
         "verdict": verdict,
+        "basis": basis,
+        "basis_text": words[basis.split(" and ")[0]]
+        + (" and the claim's own arithmetic" if " and " in basis else ""),
         "reasons": reasons,
         "thresholds": THRESHOLDS,
         "tolerance": TOLERANCE,

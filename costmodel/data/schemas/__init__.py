@@ -55,6 +55,7 @@ _LAZY = {
     "ExternalEstimate": "claims",
     "ThirdPartyMFU": "claims",
     "ClaimPreset": "claims",
+    "Layout": "layout",
 }
 
 

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ...formulas.architecture import Architecture
 from .base import Sourced, Strict
+from .layout import Layout
 from .prices import _MONTH
 
 
@@ -78,6 +80,17 @@ class ClaimPreset(Sourced):
     scope: str = Field(min_length=10)
     excludes: tuple[str, ...] = ()
     run: str | None = Field(None, description="run preset with the model's shape")
+    architecture: Architecture | None = Field(
+        None, description="the model's shape, instead of run (the run presets' schema)"
+    )
+    layout: Layout | None = Field(
+        None, description="the parallel layout the claimant states (costmodel perf's keys)"
+    )
+    hours_basis: Literal["steady_state", "wall_clock"] | None = Field(
+        None,
+        description="steady_state: hours at the run's sustained throughput (no downtime); "
+        "wall_clock: reserved hours including restarts and downtime",
+    )
     gpu: str
     n_gpus: int | None = Field(None, gt=0, le=100_000_000)
     precision: Literal["fp32", "tf32", "bf16", "fp16", "fp8", "mixed"] | None = None
@@ -109,6 +122,10 @@ class ClaimPreset(Sourced):
         names = [s.name for s in self.stages]
         if len(set(names)) != len(names):
             raise ValueError("stage names must be unique")
+        if self.run is not None and self.architecture is not None:
+            raise ValueError("give run or [architecture], not both")
+        if self.layout is not None and self.run is None and self.architecture is None:
+            raise ValueError("a [layout] needs the model's shape: run or [architecture]")
         if self.analysis_stage is not None and self.analysis_stage not in names:
             raise ValueError(
                 f"analysis_stage {self.analysis_stage!r} is not one of the stages {names}"

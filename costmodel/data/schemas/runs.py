@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from ...formulas.architecture import Architecture
 from .base import Sourced, Strict
+from .layout import Layout
 
 #: What a run's published accelerator-hours cover (closed list; ``hours_scope``).
 HoursScope = Literal[
@@ -101,6 +102,9 @@ class RunPreset(Sourced):
     n_gpus: int | None = Field(None, gt=0, description="accelerators in the cluster [count]")
     stage: str = Field("pre-training", description="what the run record covers")
     architecture: Architecture | None = None
+    layout: Layout | None = Field(
+        None, description="the parallel layout the run's paper states (costmodel perf's keys)"
+    )
     reported: Reported = Reported()
 
     @model_validator(mode="after")
@@ -111,6 +115,8 @@ class RunPreset(Sourced):
             )
         if self.precision == "mixed" and self.fp8_fraction is None and self.architecture is None:
             raise ValueError("precision 'mixed' needs fp8_fraction or an architecture")
+        if self.layout is not None:
+            _check_layout(self.layout, self.architecture, self.n_gpus)
         return self
 
     @property
@@ -122,3 +128,22 @@ class RunPreset(Sourced):
     def is_moe(self) -> bool:
         """Mixture-of-experts run (fewer active than total parameters)."""
         return self.active_params_ < self.params
+
+
+def _check_layout(lay: Layout, arch: Architecture | None, n_gpus: int | None) -> None:
+    """A published layout needs the model's shape, and its degrees must multiply out to the
+    run's accelerators (``tp·pp·dp·cp = n_gpus``) when all of them are stated."""
+    if arch is None:
+        raise ValueError("a [layout] needs an [architecture] to evaluate it on")
+    degrees = [lay.tp or 1, lay.pp or 1, lay.dp, lay.cp or 1]
+    if n_gpus is not None and lay.dp is not None:
+        prod = 1
+        for d in degrees:
+            prod *= d or 1
+        if prod != n_gpus:
+            raise ValueError(f"layout: tp·pp·dp·cp = {prod} must equal n_gpus = {n_gpus}")
+    if lay.seq_len is not None and lay.seq_len != arch.seq_len:
+        raise ValueError(
+            f"layout: seq_len {lay.seq_len} differs from the architecture's {arch.seq_len}; "
+            "state one"
+        )
