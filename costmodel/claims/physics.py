@@ -15,8 +15,10 @@ The point prediction is the one every command makes (``costmodel perf`` at the s
 validation rows that measure the claim's own model, so a claim is never judged by the
 spread of its own measurement. The residuals are stratified by dense vs MoE and
 16-bit vs FP8; a stratum whose rows come from fewer than :data:`MIN_SOURCES` sources
-borrows the rows of the other precision, then all rows, and says so. Each source is
-weighted once. The distribution is a Student-t: its degrees
+borrows the rows of the other precision; if those are still few sources, it keeps its own
+location and scale but never a scale narrower than all rows' (the MoE rows, two sources,
+miss by more than the dense ones); with fewer than :data:`MIN_FEW_SOURCE_ROWS` rows it
+uses all rows. Each source is weighted once. The distribution is a Student-t: its degrees
 of freedom (the weight of the tails) fitted by maximum likelihood on all rows, its
 location and scale on the stratum's rows.
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_SOURCES",
+    "MIN_FEW_SOURCE_ROWS",
     "INTERIM_GOODPUT",
     "RULES",
     "residual_rows",
@@ -53,6 +56,10 @@ __all__ = [
 #: source share its biases, so a location and a scale need several independent sources;
 #: with fewer the stratum borrows the other precision's rows, then all rows.
 MIN_SOURCES = 5
+#: Fewest rows from which a thinly sourced stratum still sets its own location and scale
+#: (the scale never below all rows'); with fewer the stratum uses all rows [1]. Two points
+#: do not identify a location and a scale with a tail weight held fixed.
+MIN_FEW_SOURCE_ROWS = 3
 #: Productive share of reserved GPU time for hours on a wall-clock basis [1], until the
 #: goodput model lands: Meta reports more than 90% effective training time for Llama 3
 #: 405B on 16,384 H100s over 54 days (arXiv 2407.21783 §3.3.4), 419 interruptions included.
@@ -138,21 +145,33 @@ def residual_model(run_id: str | None, moe: bool, fp8: bool) -> dict[str, Any]:
     kind = f"{'MoE' if moe else 'dense'}, {'FP8' if fp8 else '16-bit'}"
     exact = [i for i, r in enumerate(use) if r["moe"] == moe and r["fp8"] == fp8]
     same_arch = [i for i, r in enumerate(use) if r["moe"] == moe]
+    pooled = _t_fit(res, weights(every), df_all)
     if sources(exact) >= MIN_SOURCES:
         idx, stratum = exact, f"{kind} rows"
     elif sources(same_arch) >= MIN_SOURCES:
         idx = same_arch
         stratum = (
             f"{'MoE' if moe else 'dense'} rows of both precisions ({kind} rows come from "
-            f"{sources(exact)} sources, fewer than {MIN_SOURCES})"
+            f"{sources(exact)} source{'s' if sources(exact) != 1 else ''}, fewer than "
+            f"{MIN_SOURCES})"
+        )
+    elif len(same_arch) >= MIN_FEW_SOURCE_ROWS:
+        idx = same_arch
+        n_s = sources(same_arch)
+        stratum = (
+            f"{'MoE' if moe else 'dense'} rows of both precisions, from {n_s} "
+            f"source{'s' if n_s != 1 else ''} (fewer than {MIN_SOURCES}: the scale is at "
+            f"least all rows' {pooled[2]:.3f})"
         )
     else:
         idx = every
         stratum = (
-            f"all rows ({'MoE' if moe else 'dense'} rows come from {sources(same_arch)} "
-            f"source{'s' if sources(same_arch) != 1 else ''}, fewer than {MIN_SOURCES})"
+            f"all rows ({len(same_arch)} {'MoE' if moe else 'dense'} "
+            f"row{'s' if len(same_arch) != 1 else ''})"
         )
     df, loc, scale = _t_fit(res[idx], weights(idx), df_all)
+    if sources(idx) < MIN_SOURCES:
+        scale = max(scale, pooled[2])
     basis = (
         f"leave-one-source-out residuals of the performance model, {stratum}: "
         f"{len(idx)} published throughputs from {sources(idx)} sources, each source "

@@ -37,9 +37,9 @@ def _model_options(f):
         click.option(
             "--node-limit",
             type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="MoE node-limited routing: a token goes to at most N nodes (0 = off).",
+            default=None,
+            help="MoE node-limited routing: a token goes to at most N nodes (0 = off; "
+            "default: the run's published layout, else off).",
         ),
         click.option(
             "--scale-out-gbit-per-s",
@@ -71,27 +71,47 @@ def _check_positive(**kw):
 @click.option("--zero", type=click.IntRange(0, 3), default=None, help="ZeRO stage (default 1).")
 @click.option("--micro-batch", type=int, default=None, help="Sequences per micro-batch (1).")
 @click.option("--recompute", type=_REC, default=None, help="Recomputation (default selective).")
+@click.option(
+    "--published-layout/--no-published-layout",
+    default=True,
+    show_default=True,
+    help="Start from the run preset's published [layout] (flags override it key by key).",
+)
 @output_options
 def perf_cmd(
-    run_id, arch_path, gpu, n_gpus, node_limit, scale_out_gbit_per_s, fmt, as_json, output, **kw
+    run_id,
+    arch_path,
+    gpu,
+    n_gpus,
+    node_limit,
+    scale_out_gbit_per_s,
+    published_layout,
+    fmt,
+    as_json,
+    output,
+    **kw,
 ):
     """Step time, MFU and memory of one training layout (the performance model).
 
-    Omitted layout values get documented defaults, listed under assumptions. A layout
-    that does not fit in memory reports fits: false and what overflows.
+    A run preset with a published [layout] (deepseek-v3, llama-3.1-405b, ...) is evaluated
+    at that layout; each layout flag overrides one key. Other omitted values get documented
+    defaults. Every value's origin is listed under assumptions. A layout that does not fit
+    in memory reports fits: false and what overflows.
 
     \b
     Examples:
-      costmodel perf --run deepseek-v3 --gpu h800-sxm --n-gpus 2048 --pp 16 --ep 64 \\
-          --schedule dualpipe --precision mixed --json
+      costmodel perf --run deepseek-v3 --gpu h800-sxm
+      costmodel perf --run deepseek-v3 --gpu h100-sxm --tp 8 --ep 8 --schedule 1f1b
       costmodel perf --run llama-3.1-405b --gpu h100-sxm --n-gpus 8192 --tp 8 --pp 16
     """
     from ..data import store
-    from ..perf import bind
+    from ..perf import bind, published
 
     _check_positive(scale_out_gbit_per_s=scale_out_gbit_per_s)
     arch, label = bind.load_architecture(run_id, arch_path)
     acc = store.get("accelerators", gpu)
+    run = store.get("runs", run_id) if run_id and published_layout else None
+    kw, n_gpus, node_limit, notes = published.merge(run, kw, n_gpus, node_limit)
     d = bind.perf(
         arch,
         acc,
@@ -100,6 +120,7 @@ def perf_cmd(
         scale_out_gbit_per_s=scale_out_gbit_per_s,
         **kw,
     )
+    d["assumptions"][:0] = notes
     d = {"schema": d.pop("schema"), "model": label, "gpu": acc.id, **d}
     from .options import emit
 

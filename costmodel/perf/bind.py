@@ -187,7 +187,11 @@ def perf(
     shape = model_shape(arch)
     out = evaluate(shape, hw, node_limit=node_limit, **codes(lay), **recipe(lay))
     notes = notes + hw_notes + standard_assumptions(arch, node_limit)
-    return result_dict(out, 0, lay, notes, hw)
+    d = result_dict(out, 0, lay, notes, hw)
+    d["layout"]["node_limit"] = int(node_limit)
+    if lay["precision"] != "bf16":
+        d["layout"]["fp8_fraction"] = lay["fp8_fraction"]
+    return d
 
 
 def standard_assumptions(arch: Architecture, node_limit: int = 0) -> list[str]:
