@@ -1,4 +1,4 @@
-"""Write presets/validation/perf-residuals.toml: the performance model's validation rows
+"""Write costmodel/data/perf_residuals.toml: the performance model's validation rows
 as the claim check's physics verdict needs them.
 
 python scripts/perf_residuals.py            # rewrite the file
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "presets" / "validation" / "perf-residuals.toml"
+OUT = ROOT / "costmodel" / "data" / "perf_residuals.toml"
 ROWS = ROOT / "tests" / "data" / "perf_validation_rows.csv"
 
 

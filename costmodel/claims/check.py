@@ -98,10 +98,11 @@ class ClaimCheck:
 
         return to_jsonable(self.data)
 
-    def table(self) -> str:
+    def table(self, verbose: bool = False) -> str:
+        """The text report; ``verbose`` adds the utilization prior's full table."""
         from ..render.claims_report import render
 
-        return render(self.to_dict())
+        return render(self.to_dict(), verbose=verbose)
 
     def to_html(self, command: str | None = None) -> str:
         """A self-contained HTML page: the whole check, charts included.
@@ -350,7 +351,14 @@ def check(
     if arch is not None and arch.moe is not None and acc.id == "h800-sxm" and n_gpus:
         from ..perf.compare import nvlink_cost
 
-        data["nvlink"] = nvlink_cost(arch, int(n_gpus))
+        ph = data.get("physics")
+        pub = ph["layout"] if ph and "no published layout" not in ph["layout_source"] else None
+        data["nvlink"] = nvlink_cost(
+            arch,
+            int(n_gpus),
+            layout=pub,
+            layout_source=ph["layout_source"] if pub is not None and ph else None,
+        )
     data["warnings"] = warnings
     data["assumptions"] = assumptions
     return ClaimCheck(data, cost_samples, hours_samples)

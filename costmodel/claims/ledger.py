@@ -207,8 +207,11 @@ def hardware(
         out["what_if_basis"] = (
             f"the {stage}'s hours scaled by the performance model's predicted throughput at "
             f"the best layout that fits on {n_gpus:,} of each accelerator relative to "
-            f"{acc.id} ({perf['base_layout']}); min GPUs: fewest (power of two) on which "
-            f"any layout fits in memory; prior_gpu_hours is the data-derived 90% range "
+            f"{acc.id} ({perf['base_layout']}"
+            + ("; the run's published layout" if perf.get("base_published") else "")
+            + f"), searched at {perf['batch_text']} with node-limited routing "
+            "and the run's published layout as candidates; min GPUs: fewest (power of two) "
+            f"on which any layout fits in memory; prior_gpu_hours is the data-derived 90% range "
             f"(6ND basis) for that accelerator family"
         )
         out["what_if_model"] = "performance model (docs/perf_validation.md)"
@@ -230,13 +233,19 @@ def _perf_speeds(acc: Accelerator, n_gpus: float, run: RunPreset | None) -> dict
 
     arch, prec = run.architecture, run.precision or "bf16"
     prec = prec if prec in ("bf16", "fp8", "mixed") else "bf16"
+    pub = run.layout.flags() if run.layout is not None else None
+    if pub is not None:
+        prec = pub.get("precision", prec)
+    batch = pub.get("global_batch") if pub else None
     gids = (acc.id, *[g for g in WHAT_IF_GPUS if g != acc.id])
     rows: dict[str, dict[str, Any]] = {}
     mins: dict[str, int | None] = {}
     for gid in gids:
         g = store.get("accelerators", gid)
         try:
-            b = compare.best_layout(arch, g, int(n_gpus), precision=prec)
+            b = compare.best_layout(
+                arch, g, int(n_gpus), precision=prec, global_batch=batch, published=pub
+            )
             mins[gid] = compare.min_gpus_to_fit(arch, g, precision=prec)
         except InputError:  # no published scale-up bandwidth: not modelled
             b, mins[gid] = None, None
@@ -245,6 +254,7 @@ def _perf_speeds(acc: Accelerator, n_gpus: float, run: RunPreset | None) -> dict
                 "tps": b["tokens_per_s_per_gpu"],
                 "mfu_16bit": b["mfu_16bit"],
                 "layout": compare.describe(b["layout"]),
+                "published": b["published"],
             }
     if acc.id not in rows:
         return None
@@ -253,4 +263,10 @@ def _perf_speeds(acc: Accelerator, n_gpus: float, run: RunPreset | None) -> dict
         "min_gpus": mins,
         "base_tps": rows[acc.id]["tps"],
         "base_layout": rows[acc.id]["layout"],
+        "base_published": rows[acc.id]["published"],
+        "batch_text": (
+            f"the run's batch of {batch:,} sequences"
+            if batch
+            else f"{compare.bind.DEFAULT_TOKENS_PER_STEP / 1e6:.1f}M tokens per step"
+        ),
     }

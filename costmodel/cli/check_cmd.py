@@ -53,6 +53,12 @@ from .options import (
     default=None,
     help="Predicted cost distribution with the claim marked (.png or .svg).",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also show the utilization prior's full table (P under each candidate prior).",
+)
 @html_option
 @output_options
 def check_cmd(
@@ -68,6 +74,7 @@ def check_cmd(
     samples,
     seed,
     plot_path,
+    verbose,
     html_path,
     fmt,
     as_json,
@@ -132,7 +139,7 @@ def check_cmd(
         result = check(path=claim_file, samples=samples, rng=seed)
     else:
         result = check(claim, samples=samples, rng=seed)
-    emit(result.to_dict(), result.table, fmt, as_json, output)
+    emit(result.to_dict(), lambda: result.table(verbose=verbose), fmt, as_json, output)
     if plot_path is not None:
         result.plot(plot_path)
         click.echo(f"wrote {plot_path}", err=True)

@@ -30,10 +30,11 @@ def _layouts(arch, acc, n_gpus: int, precision: str) -> dict:
     import numpy as np
 
     from . import bind
-    from .compare import score_layouts
+    from .compare import node_limits, score_layouts
 
     hw, notes = bind.hardware(acc)
-    cand, gb, out, fits = score_layouts(arch, hw, n_gpus, precision)
+    limits = node_limits(arch, n_gpus, hw.scale_up_domain)
+    cand, gb, out, fits = score_layouts(arch, hw, n_gpus, precision, node_limit=limits)
     if out is None or not fits.any():
         leanest = (
             f" (leanest needs {float(np.min(out['mem_total'])) / 1e9:.0f} GB per GPU)"
@@ -90,8 +91,33 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
     if inputs.get("seq_len"):
         arch = arch.model_copy(update={"seq_len": int(inputs["seq_len"])})
     acc = store.get("accelerators", gpu)
-    best = _layouts(arch, acc, int(n), prec if prec in ("bf16", "fp8", "mixed") else "bf16")
     tokens, flop, peak = d["inputs"].get("tokens"), d["model_flop"], d["peak_flop_per_s"]
+    if run is not None and run.layout is not None and not inputs.get("architecture"):
+        from . import bind, published
+
+        given = {"seq_len": int(inputs["seq_len"])} if inputs.get("seq_len") else {}
+        if inputs.get("precision") and prec in ("bf16", "fp8", "mixed"):
+            given["precision"] = prec
+        lay, n_pub, nl, notes = published.merge(run, given, int(n), None)
+        if lay.get("precision", "bf16") != "bf16" and "fp8" not in acc.peak_dense_tflop_per_s:
+            lay["precision"] = "bf16"
+            notes.append(f"{acc.id} has no FP8 peak: the published layout is costed in bf16")
+        r = bind.perf(arch, acc, n_gpus=n_pub, node_limit=nl, **lay)
+        mfu = r["tokens_per_s_per_gpu"] * (flop / tokens) / peak
+        fit = "" if r["fits"] else f"; it is predicted not to fit in memory ({r['overflow']})"
+        notes = (
+            notes
+            + [a for a in r["assumptions"] if a.startswith(acc.id + ":")]
+            + [
+                f"mfu from the performance model: {mfu:.3f} under {d['flop_convention']} "
+                f"({r['tokens_per_s_per_gpu']:,.0f} tokens/s/GPU; {r['mfu_16bit']:.1%} of the "
+                f"16-bit peak, megatron causal) at {run.id}'s published layout: "
+                f"{published.layout_text(r['layout'], nl)}{fit} (costmodel perf --run "
+                f"{run.id}; docs/perf_validation.md)"
+            ]
+        )
+        return mfu, notes
+    best = _layouts(arch, acc, int(n), prec if prec in ("bf16", "fp8", "mixed") else "bf16")
     mfu = best["tokens_per_s_per_gpu"] * (flop / tokens) / peak
     lay = best["layout"]
     shown = (
@@ -99,6 +125,7 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
         f"vpp={lay['vpp']} {pipeline.SCHEDULES[int(lay['schedule'])]} zero={lay['zero']} "
         f"micro-batch={lay['micro_batch']} global-batch={lay['global_batch']} "
         f"recompute={('none', 'selective', 'full')[int(lay['recompute'])]}"
+        + (f" node-limit={lay['node_limit']}" if lay.get("node_limit") else "")
     )
     notes = best["notes"] + [
         f"mfu from the performance model: {mfu:.3f} under {d['flop_convention']} "

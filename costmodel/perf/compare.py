@@ -18,6 +18,8 @@ from . import bind, layout, pipeline, search
 from .step import evaluate
 
 __all__ = [
+    "ROUTING_NODE_LIMIT",
+    "node_limits",
     "score_layouts",
     "best_layout",
     "min_gpus_to_fit",
@@ -25,6 +27,10 @@ __all__ = [
     "DEEPSEEK_LAYOUT",
     "TP8_LAYOUT",
 ]
+
+#: Node-limited routing the layout search tries for MoE models [nodes]: DeepSeek-V3's M = 4
+#: (each token sent to at most 4 nodes; arXiv 2412.19437 §2.1.2).
+ROUTING_NODE_LIMIT = 4
 
 #: DeepSeek-V3's layout (arXiv 2412.19437 §3.2 and §4.2): no TP, PP16 with DualPipe, EP64
 #: over 8 nodes, node-limited routing to 4 nodes, ZeRO-1, 15,360 sequences per step,
@@ -61,26 +67,53 @@ TP8_LAYOUT: dict[str, Any] = dict(
 )
 
 
-def score_layouts(arch, hw, n_gpus: int, precision: str, *, small: bool = False):
+def node_limits(arch, n_gpus: int, domain: int, published: int = 0) -> tuple[int, ...]:
+    """Node-limited routing options the search covers [1]: off, and for an MoE model
+    spread over more than :data:`ROUTING_NODE_LIMIT` scale-up domains DeepSeek-V3's limit
+    (each token to at most 4 nodes, arXiv 2412.19437 §2.1.2) and the run's own."""
+    if arch.moe is None:
+        return (0,)
+    opts = {0, int(published or 0)}
+    if n_gpus > ROUTING_NODE_LIMIT * domain:
+        opts.add(ROUTING_NODE_LIMIT)
+    return tuple(sorted(opts))
+
+
+def score_layouts(
+    arch,
+    hw,
+    n_gpus: int,
+    precision: str,
+    *,
+    small: bool = False,
+    global_batch: int | None = None,
+    node_limit: tuple[int, ...] = (0,),
+):
     """Every candidate layout of ``arch`` on ``n_gpus`` of ``hw``, evaluated at once.
 
-    Each layout's global batch is the default tokens per step rounded up to a whole
-    number of data-parallel micro-batches; a layout whose replicas need more sequences
-    than that target would only fit by training with a larger batch than asked, so it does
-    not count as fitting.
+    Each layout's global batch is ``global_batch`` sequences (default: the default tokens
+    per step) rounded up to a whole number of data-parallel micro-batches; a layout whose
+    replicas need more sequences than that target would only fit by training with a
+    larger batch than asked, so it does not count as fitting. Each layout is tried with
+    every ``node_limit`` (MoE routing).
 
     Returns
     -------
     (dict, ndarray, dict, ndarray)
-        The candidate layouts (arrays), their global batches [sequences], the step
-        model's outputs (``None`` when there is no candidate), and which layouts fit.
+        The candidate layouts (arrays, ``node_limit`` included), their global batches
+        [sequences], the step model's outputs (``None`` when there is no candidate), and
+        which layouts fit.
     """
     cand = search.candidate_layouts(
         arch, n_gpus, seq_len=arch.seq_len, domain=hw.scale_up_domain, small=small
     )
     if not len(cand["tp"]):
+        cand["node_limit"] = np.zeros(0, dtype=np.int64)
         return cand, np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
-    target = max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
+    k = len(node_limit)
+    cand = {key: np.tile(v, k) for key, v in cand.items()}
+    cand["node_limit"] = np.repeat(np.asarray(node_limit, dtype=np.int64), len(cand["tp"]) // k)
+    target = global_batch or max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / arch.seq_len))
     unit = cand["dp"] * cand["micro_batch"]
     gb = np.ceil(target / unit).astype(np.int64) * unit
     out = evaluate(
@@ -96,33 +129,80 @@ def score_layouts(arch, hw, n_gpus: int, precision: str, *, small: bool = False)
     return cand, gb, out, fits
 
 
-def best_layout(arch, acc, n_gpus: int, *, precision: str = "bf16", small: bool = True):
+def best_layout(
+    arch,
+    acc,
+    n_gpus: int,
+    *,
+    precision: str = "bf16",
+    small: bool = True,
+    global_batch: int | None = None,
+    published: dict | None = None,
+):
     """Best fitting layout by predicted MFU, or ``None`` when none fits.
+
+    Parameters
+    ----------
+    global_batch : int, optional
+        Sequences per step (the run's own); default the default tokens per step.
+    published : dict, optional
+        The run's published layout (``perf`` keys, ``node_limit`` included): its node
+        limit joins the search, and the layout itself is a candidate, so the search never
+        returns a layout worse than the published one on the same hardware.
 
     Returns
     -------
     dict or None
         ``tokens_per_s_per_gpu``, ``mfu_16bit``, ``layout`` (dict), ``memory_gb``,
-        ``notes`` (defaults the hardware needed).
+        ``notes`` (defaults the hardware needed), ``published`` (whether the published
+        layout won).
     """
     hw, notes = bind.hardware(acc)
     prec = precision if "fp8" in acc.peak_dense_tflop_per_s else "bf16"
-    cand, gb, out, fits = score_layouts(arch, hw, n_gpus, prec, small=small)
-    if not fits.any():
-        return None
-    i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
-    lay: dict[str, Any] = {k: int(v[i]) for k, v in cand.items()}
-    lay["schedule"] = pipeline.SCHEDULES[lay["schedule"]]
-    lay["recompute"] = bind.RECOMPUTE[lay["recompute"]]
-    lay["global_batch"] = int(gb[i])
-    lay["precision"] = prec
-    return {
-        "tokens_per_s_per_gpu": float(out["tokens_per_s_per_gpu"][i]),
-        "mfu_16bit": float(out["mfu_16bit"][i]),
-        "memory_gb": float(out["mem_total"][i]) / 1e9,
-        "layout": lay,
-        "notes": notes,
-    }
+    pub_nl = int((published or {}).get("node_limit", 0) or 0)
+    limits = node_limits(arch, n_gpus, hw.scale_up_domain, pub_nl)
+    cand, gb, out, fits = score_layouts(
+        arch, hw, n_gpus, prec, small=small, global_batch=global_batch, node_limit=limits
+    )
+    best = None
+    if fits.any():
+        i = int(np.argmax(np.where(fits, out["mfu"], -np.inf)))
+        lay: dict[str, Any] = {k: int(v[i]) for k, v in cand.items()}
+        lay["schedule"] = pipeline.SCHEDULES[lay["schedule"]]
+        lay["recompute"] = bind.RECOMPUTE[lay["recompute"]]
+        lay["global_batch"] = int(gb[i])
+        lay["precision"] = prec
+        best = {
+            "tokens_per_s_per_gpu": float(out["tokens_per_s_per_gpu"][i]),
+            "mfu_16bit": float(out["mfu_16bit"][i]),
+            "memory_gb": float(out["mem_total"][i]) / 1e9,
+            "layout": lay,
+            "notes": notes,
+            "published": False,
+        }
+    if published is not None:
+        pub = {k: v for k, v in published.items() if k not in ("node_limit", "n_gpus", "dp")}
+        if pub.get("precision", "bf16") != "bf16" and prec == "bf16":
+            pub["precision"] = "bf16"
+        try:
+            r = bind.perf(arch, acc, n_gpus=n_gpus, node_limit=pub_nl, **pub)
+        except bind.InputError:  # the published degrees do not divide this GPU count
+            r = None
+        if (
+            r is not None
+            and r["fits"]
+            and (best is None or r["tokens_per_s_per_gpu"] >= best["tokens_per_s_per_gpu"])
+        ):
+            lay = {k: r["layout"][k] for k in r["layout"] if k != "n_gpus"}
+            best = {
+                "tokens_per_s_per_gpu": r["tokens_per_s_per_gpu"],
+                "mfu_16bit": r["mfu_16bit"],
+                "memory_gb": r["memory_gb_per_gpu"]["total"],
+                "layout": lay,
+                "notes": notes,
+                "published": True,
+            }
+    return best
 
 
 def describe(lay: dict) -> str:
@@ -131,6 +211,7 @@ def describe(lay: dict) -> str:
         f"tp={lay['tp']} pp={lay['pp']} dp={lay['dp']} ep={lay['ep']} cp={lay['cp']} "
         f"vpp={lay['vpp']} {lay['schedule']} zero={lay['zero']} mb={lay['micro_batch']} "
         f"gb={lay['global_batch']} recompute={lay['recompute']}"
+        + (f" node-limit={lay['node_limit']}" if lay.get("node_limit") else "")
     )
 
 
@@ -176,9 +257,18 @@ def min_gpus_to_fit(arch, acc, *, precision: str = "bf16", max_gpus: int = 65536
     return 2**lo
 
 
-def nvlink_cost(arch, n_gpus: int, cut: str = "h800-sxm", full: str = "h100-sxm") -> dict:
-    """Predicted MFU of ``arch`` on the NVLink-cut part and on the full part, at DeepSeek's
-    layout and at a TP-8 Megatron-style layout (16-bit basis, megatron causal FLOP).
+def nvlink_cost(
+    arch,
+    n_gpus: int,
+    cut: str = "h800-sxm",
+    full: str = "h100-sxm",
+    *,
+    layout: dict | None = None,
+    layout_source: str | None = None,
+) -> dict:
+    """Predicted MFU of ``arch`` on the NVLink-cut part and on the full part, at the run's
+    published layout (``layout``, with ``node_limit``; DeepSeek's when not given) and at a
+    TP-8 Megatron-style layout with the same batch (16-bit basis, megatron causal FLOP).
 
     Returns
     -------
@@ -190,8 +280,18 @@ def nvlink_cost(arch, n_gpus: int, cut: str = "h800-sxm", full: str = "h100-sxm"
     """
     from ..data import store
 
+    pub = dict(DEEPSEEK_LAYOUT if layout is None else layout)
+    pub.setdefault("node_limit", 0)
+    pub.pop("n_gpus", None)
+    if layout is not None and n_gpus is not None:
+        pub.pop("dp", None)  # follows from n_gpus
+    tp8 = dict(TP8_LAYOUT)
+    for k in ("global_batch", "seq_len", "precision", "recompute", "micro_batch"):
+        if k in pub:
+            tp8[k] = pub[k]
     out: dict = {"cut": cut, "full": full, "n_gpus": n_gpus, "layouts": {}}
-    for name, lay in (("deepseek", DEEPSEEK_LAYOUT), ("tp8_megatron", TP8_LAYOUT)):
+    out["layout_source"] = layout_source or "DeepSeek-V3's layout (arXiv 2412.19437 s3.2, s4.2)"
+    for name, lay in (("deepseek", pub), ("tp8_megatron", tp8)):
         row: dict = {}
         for gid in (cut, full):
             r = bind.perf(arch, store.get("accelerators", gid), n_gpus=n_gpus, **lay)
@@ -208,7 +308,10 @@ def nvlink_cost(arch, n_gpus: int, cut: str = "h800-sxm", full: str = "h100-sxm"
     out["assumptions"] = [
         f"{cut} and {full} differ only in NVLink bandwidth (400 vs 900 GB/s bidirectional): "
         "same tensor peaks, HBM and 400 Gb/s IB per GPU (DeepSeek ISCA'25 §4.1)",
-        "both layouts: 15,360 sequences of 4,096 tokens per step, FP8 mixed precision, "
-        "selective recomputation; MFU on the BF16 peak with megatron causal FLOP",
+        f"both layouts: {tp8['global_batch']:,} sequences of "
+        f"{tp8.get('seq_len', arch.seq_len):,} tokens per step, "
+        f"{'FP8 mixed' if tp8['precision'] == 'mixed' else tp8['precision']} precision, "
+        f"{tp8['recompute']} recomputation; MFU on the BF16 peak with megatron causal FLOP",
+        f"the first layout: {out['layout_source']}",
     ]
     return out

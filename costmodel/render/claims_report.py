@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..formulas.units import format_si, format_usd
+from . import claims_physics as physics
 from .report import fmt_pct, table
 
 __all__ = ["render"]
@@ -26,79 +27,10 @@ def _usd_range(lo: float, hi: float) -> str:
     )
 
 
-def _ordinal(p: float) -> str:
-    """0.99 -> '99th'."""
-    n = round(p * 100)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def headline(d: dict[str, Any]) -> str:
-    """The verdict and what decided it, in one sentence."""
-    v = d["verdict"]
-    ph = d.get("physics")
-    if ph is None or v.get("basis", "").split(" and ")[0] != "physics":
-        return f"verdict: {v['verdict'].upper()} (basis: {v.get('basis_text', v.get('basis'))})"
-    q = ph["predicted_tokens_per_s_per_gpu"]
-    where = (
-        "its published layout"
-        if "no published layout" not in ph["layout_source"]
-        else "the best layout that fits (none published)"
-    )
-    return (
-        f"verdict: {v['verdict'].upper()}: the claim needs "
-        f"{ph['needed_steady_state_tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; the "
-        f"performance model predicts {ph['point_tokens_per_s_per_gpu']:,.0f} "
-        f"({fmt_pct(ph['predicted_mfu_16bit'])} MFU; runs measure {q['p05']:,.0f}-"
-        f"{q['p95']:,.0f}, 90%) on {d['basis']['n_gpus']:,} {d['claim']['gpu']} at {where}, "
-        f"so P(achievable) = {ph['p_achievable']:.0%}"
-    )
-
-
-def _physics_section(ph: dict[str, Any]) -> list[str]:
-    q = ph["predicted_tokens_per_s_per_gpu"]
-    r = ph["rules"]
-    rows = [
-        (
-            "tokens/s per GPU",
-            f"{q['p05']:,.0f}",
-            f"{q['p50']:,.0f}",
-            f"{q['p95']:,.0f}",
-            f"{ph['needed_steady_state_tokens_per_s_per_gpu']:,.0f}",
-            fmt_pct(ph["p_achievable"]),
-        )
-    ]
-    out = [
-        table(rows, ["steady state", "p05", "p50", "p95", "claim needs", "P(achievable)"]),
-        _wrap(f"layout: {ph['layout_text']}"),
-        _wrap(f"layout source: {ph['layout_source']}"),
-        _wrap(
-            f"point prediction {ph['point_tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, MFU "
-            f"{fmt_pct(ph['predicted_mfu_16bit'])} of the 16-bit peak (megatron causal FLOP; "
-            f"the same evaluation as costmodel perf at this layout); memory "
-            f"{ph['memory_gb_per_gpu']:.1f} GB per GPU" + ("" if ph["fits"] else " (does not fit)")
-        ),
-        _wrap(
-            "the p05-p95 columns are what runs measure when the model predicts this point "
-            "(validation residuals)"
-        ),
-        _wrap(f"hours: {ph['hours_basis_text']}"),
-        _wrap(f"spread: {ph['residual_basis']}"),
-        _wrap(
-            f"rule: implausible when P(achievable) < {r['implausible']:.0%} (beyond the "
-            f"model's {_ordinal(1 - r['implausible'])} percentile), optimistic below "
-            f"{r['optimistic']:.0%}, consistent otherwise; above "
-            f"{r['slower_than_hardware']:.0%} the claim is slower than the hardware allows"
-        ),
-    ]
-    out += [_wrap(f"- {n}") for n in ph.get("notes", [])]
-    return out
-
-
 def render(d: dict[str, Any], *, verbose: bool = False) -> str:
     c = d["claim"]
     v = d["verdict"]
-    out = [f"CLAIM CHECK: {c['name']}", _wrap(headline(d), ""), ""]
+    out = [f"CLAIM CHECK: {c['name']}", _wrap(physics.headline(d), ""), ""]
     out += [
         f"{c['claimant']}, {c['date']} ({c['kind']}):",
         _wrap(f'"{c["quote"]}"'),
@@ -242,16 +174,15 @@ def render(d: dict[str, Any], *, verbose: bool = False) -> str:
         if ph is not None and not verbose:
             out.append(
                 _wrap(
-                    "utilization prior (context, not the verdict): "
-                    f"{lk['p_gpu_hours_le_claimed']:.0%} of its draws need as few GPU-hours "
-                    "as claimed (prior median "
+                    "utilization prior (context, not the verdict): P(GPU-hours ≤ claimed) = "
+                    f"{lk['p_gpu_hours_le_claimed']:.0%} (prior median "
                     f"{fmt_pct(pr['median_mfu'])}, {pr['n_runs']} {pr['family']} runs; "
                     "--verbose for each candidate prior)"
                 )
             )
     if d.get("physics") is not None:
         out += ["", "4. CAN THE HARDWARE DO IT? (performance model, the verdict's basis)"]
-        out += _physics_section(d["physics"])
+        out += physics.text_section(d["physics"])
     if "comparison" in d and (d.get("physics") is None or verbose):
         lk = d["likelihood"]
         pr = lk["prior"]

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..formulas.units import format_si, format_usd
+from . import claims_physics as physics
 from . import html_check_costs as costs
 from . import html_check_parts as parts
 from .html import (
@@ -42,12 +43,22 @@ _PLAIN = {
     "comparable published runs achieved, or more than the hardware can do.",
     "unverifiable": "Cannot be tested: the claim does not state enough to check its numbers.",
 }
+#: The same, when the performance model decided the verdict.
+_PLAIN_PHYSICS = {
+    "consistent": "Plausible: the hardware, at the claimant's layout, can sustain the "
+    "throughput the claim needs.",
+    "optimistic": "Possible, but on the optimistic side: the claim needs more throughput "
+    "than the performance model expects from this hardware and layout.",
+    "implausible": "Hard to believe as stated: the claim needs more throughput than this "
+    "hardware and layout have sustained in any validated run.",
+}
 _TOC = [
     ("claim", "The claim"),
     ("implied", "What the numbers imply"),
     ("consistency", "The claim's own arithmetic"),
+    ("physics", "Can the hardware do it?"),
     ("runs", "Against published runs"),
-    ("likelihood", "How likely"),
+    ("likelihood", "How likely under the utilization prior"),
     ("reasons", "Why this verdict"),
     ("ledger", "What the figure leaves out"),
     ("hardware", "Hardware and export control"),
@@ -60,6 +71,7 @@ _TOP = {"schema", "claim", "basis", "consistency", "flop", "peaks_flop_per_s", "
 _TOP |= {"mfu", "implied_mfu_16bit", "throughput", "stated_mfu", "third_party", "comparison"}
 _TOP |= {"history", "decomposition", "likelihood", "verdict", "ledger", "hardware", "warnings"}
 _TOP |= {"assumptions", "not_analysed_because", "throughput_derived_hours", "nvlink"}
+_TOP |= {"physics"}
 
 
 def odds(p: float) -> str:
@@ -88,7 +100,24 @@ def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
             + ("But w" if bad else "but w") + "hether the hardware could do the work cannot be "
             f"tested: {d.get('not_analysed_because', 'inputs are missing')}."
         )  # fmt: skip
+    ph = d.get("physics")
+    if ph is not None and v.get("basis", "").startswith("physics"):
+        headline = _PLAIN_PHYSICS.get(v["verdict"], headline)
     out = [tag("p", headline, class_="big")]
+    if ph is not None and v.get("basis", "").startswith("physics"):
+        r = ph["rules"]
+        out += [
+            tag("p", physics.plain(d)),
+            tag(
+                "p",
+                f"Rule: “implausible” when that chance is below {pct(r['implausible'], 0)} "
+                f"(the claim needs more than the model's {physics.ordinal(1 - r['implausible'])}"
+                f" percentile), “optimistic” below {pct(r['optimistic'], 0)}, “consistent” "
+                "otherwise. The utilization prior below is context, not the verdict's basis.",
+                class_="muted",
+            ),
+        ]
+        lik = None
     if lik:
         p, pr = lik["p_gpu_hours_le_claimed"], lik["prior"]
         out.append(
@@ -235,7 +264,7 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None = None
                 *(
                     tag("li", tag("a", t, href=f"#{i}"))
                     for i, t in _TOC
-                    if i != "nvlink" or d.get("nvlink")
+                    if i not in ("nvlink", "physics") or d.get(i)
                 ),
             ),
         ),
@@ -251,8 +280,13 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None = None
             section("claim", "The claim", parts.claim(d)),
             section("implied", "What the numbers imply", parts.implied(d)),
             section("consistency", "The claim's own arithmetic", parts.consistency(d)),
+            section("physics", "Can the hardware do it?", physics.html_section(d))
+            if d.get("physics")
+            else "",
             section("runs", "Against published runs", parts.runs(d)),
-            section("likelihood", "How likely", parts.likelihood(d, hours)),
+            section(
+                "likelihood", "How likely under the utilization prior", parts.likelihood(d, hours)
+            ),
             section(
                 "reasons",
                 "Why this verdict",
