@@ -76,7 +76,11 @@ def test_likelihood_and_verdict(v3):
     q = lk["predicted_gpu_hours"]
     assert q["p05"] < q["p50"] < q["p95"]
     assert v3["verdict"]["verdict"] in ("consistent", "optimistic", "implausible")
-    assert any("prior draws" in r for r in v3["verdict"]["reasons"])
+    # the physics verdict decides; the prior is one line of context (issue 18, item 3)
+    assert v3["verdict"]["basis"] == "physics"
+    assert any("P(achievable)" in r for r in v3["verdict"]["reasons"])
+    assert any("prior's draws" in r and "not the verdict's basis" in r
+               for r in v3["verdict"]["reasons"])  # fmt: skip
     assert any("steady-state throughput" in r for r in v3["verdict"]["reasons"])
 
 

@@ -109,7 +109,8 @@ def test_cli_deepseek_layout_reproduces_isca_mfu(invoke):
     # 38.94 % causal BF16-basis MFU (arXiv 2505.09343 Table 4), within the 15 %
     assert abs(d["mfu_16bit"] / 0.3894 - 1) < 0.15
     assert d["fits"] is True
-    assert any("dp = 128" in a for a in d["assumptions"])
+    assert d["layout"]["dp"] == 128  # 2048 / (tp 1 · pp 16)
+    assert any("published layout" in a for a in d["assumptions"])
 
 
 def test_cli_h100_faster_and_tp8_penalty_larger(invoke):
@@ -135,7 +136,9 @@ def test_cli_h100_faster_and_tp8_penalty_larger(invoke):
     ],
 )
 def test_cli_bad_layout_is_one_line_exit_2(invoke, args, flag):
-    base = ["perf", "--run", "deepseek-v3", "--gpu", "h800-sxm", "--n-gpus", "2048"]
+    # --no-published-layout: the defaults, not DeepSeek's EP64, meet the bad flag
+    base = ["perf", "--run", "deepseek-v3", "--no-published-layout", "--gpu", "h800-sxm"]
+    base += ["--n-gpus", "2048"]
     if "--n-gpus" in args:
         base = base[:-2]
     r = invoke(*base, *args)

@@ -265,7 +265,9 @@ def test_check_reports_p_under_each_candidate_prior(invoke):
     chosen = next(a for a in alts if a["prior"] == "chosen")
     assert chosen["p_gpu_hours_le_claimed"] == lk["p_gpu_hours_le_claimed"]
     assert all(0 <= a["p_gpu_hours_le_claimed"] <= 1 for a in alts)
-    text = invoke("check", "deepseek-v3").out
+    text = invoke("check", "deepseek-v3").out  # the prior is context: one line by default
+    assert "leave-one-organization-out" not in text and "--verbose" in text
+    text = invoke("check", "deepseek-v3", "--verbose").out
     assert "leave-one-organization-out" in text and "under each utilization prior" in text
 
 

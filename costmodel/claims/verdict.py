@@ -144,7 +144,8 @@ def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
             verdict = "implausible"
             reasons.append(
                 f"the claimed hours would need {m:.0%} of the 16-bit dense peak (6ND), above "
-                "the best measured dense matmul throughput of this accelerator"
+                "the best measured dense matmul throughput of this accelerator: more work than "
+                "the hardware can do"
             )
         if d.get("throughput_derived_hours"):
             reasons.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import InputError
 from . import cli
 from .options import output_options
 
@@ -111,15 +112,19 @@ def perf_cmd(
     arch, label = bind.load_architecture(run_id, arch_path)
     acc = store.get("accelerators", gpu)
     run = store.get("runs", run_id) if run_id and published_layout else None
+    given = {k for k, v in kw.items() if v is not None}
     kw, n_gpus, node_limit, notes = published.merge(run, kw, n_gpus, node_limit)
-    d = bind.perf(
-        arch,
-        acc,
-        n_gpus=n_gpus,
-        node_limit=node_limit,
-        scale_out_gbit_per_s=scale_out_gbit_per_s,
-        **kw,
-    )
+    try:
+        d = bind.perf(
+            arch,
+            acc,
+            n_gpus=n_gpus,
+            node_limit=node_limit,
+            scale_out_gbit_per_s=scale_out_gbit_per_s,
+            **kw,
+        )
+    except InputError as e:
+        raise InputError(published.blame(str(e), run, given)) from None
     d["assumptions"][:0] = notes
     d = {"schema": d.pop("schema"), "model": label, "gpu": acc.id, **d}
     from .options import emit

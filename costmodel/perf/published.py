@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["merge", "layout_text"]
+__all__ = ["merge", "layout_text", "blame"]
 
 #: Layout keys that follow from the GPU count: dropped from a published layout evaluated
 #: on another number of GPUs (the data-parallel degree is then n_gpus / (tp·pp·cp)).
@@ -69,3 +69,26 @@ def layout_text(layout: dict[str, Any], node_limit: int = 0) -> str:
     keys += ("global_batch", "recompute", "precision")
     s = " ".join(f"{k.replace('_', '-')}={layout[k]}" for k in keys if k in layout)
     return s + (f" node-limit={node_limit}" if node_limit else "")
+
+
+def blame(message: str, run, given: set[str]) -> str:
+    """An error about a layout key the user did not give, with where it came from.
+
+    >>> class R:
+    ...     id = "deepseek-v3"
+    ...     class layout:
+    ...         def flags():
+    ...             return {"ep": 64}
+    >>> blame("--ep: 64 is not allowed", R, {"pp"})[24:]
+    "(--ep came from deepseek-v3's published layout: give --ep, or --no-published-layout)"
+    """
+    if run is None or run.layout is None or not message.startswith("--"):
+        return message
+    flag = message.split(":", 1)[0]
+    key = flag[2:].replace("-", "_")
+    if key in run.layout.flags() and key not in given:
+        return (
+            f"{message} ({flag} came from {run.id}'s published layout: give {flag}, or "
+            "--no-published-layout)"
+        )
+    return message

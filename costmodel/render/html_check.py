@@ -162,9 +162,11 @@ def plain_verdict(d: Mapping[str, Any]) -> list[Raw]:
                 class_="muted",
             )
         )
+    physics_basis = ph is not None and v.get("basis", "").startswith("physics")
     for r in v["reasons"]:
         if r.startswith("borderline"):
-            out.append(tag("div", tag("strong", "Borderline. "), _borderline(d), class_="note"))
+            why = r.removeprefix("borderline: ") if physics_basis else _borderline(d)
+            out.append(tag("div", tag("strong", "Borderline. "), why, class_="note"))
     if lik:
         out.append(_prior_sensitivity(d))
     return out
@@ -285,7 +287,10 @@ def body(d: Mapping[str, Any], hours: Sequence[float] | np.ndarray | None = None
             else "",
             section("runs", "Against published runs", parts.runs(d)),
             section(
-                "likelihood", "How likely under the utilization prior", parts.likelihood(d, hours)
+                "likelihood",
+                "How likely under the utilization prior",
+                _prior_sensitivity(d) if d.get("physics") and d.get("likelihood") else "",
+                parts.likelihood(d, hours),
             ),
             section(
                 "reasons",
