@@ -101,6 +101,7 @@ def evaluate(
     fp8_linear=0.0,
     node_limit=0,
     optimizer_bytes=mem.OPTIMIZER_BYTES,
+    grad_bytes=mem.GRAD_BYTES,
     expert_act_bytes=2.0,
     recompute_norms=False,
     tp_overlap=TP_OVERLAP,
@@ -133,6 +134,9 @@ def evaluate(
     optimizer_bytes : array_like, default 12
         Optimizer-state bytes per parameter [byte] (fp32 master + two fp32 moments; 8 with
         DeepSeek-V3's BF16 moments, arXiv 2412.19437 §3.3.4).
+    grad_bytes : array_like, default 2
+        Gradient bytes per parameter [byte] (4 with FP32 gradient accumulation, as in
+        DeepSeek-V3 §3.3.4 and Megatron-LM's bf16 default).
     expert_act_bytes : array_like, default 2
         Element size of the routed experts' cached inputs and SwiGLU inputs [byte] (1 in
         DeepSeek-V3's FP8 recipe, §3.3.4).
@@ -252,8 +256,15 @@ def evaluate(
     step = modelled / system_efficiency
 
     # ---- memory per GPU [byte]
-    w_d, g_d, o_d = mem.model_state_bytes(p_dense_gpu, zero, dp_shard)
-    w_e, g_e, o_e = mem.model_state_bytes(p_exp_gpu, zero, edp)
+    # DualPipe holds each stage on two ranks of a pipeline: ZeRO shards the optimizer states
+    # over both copies' data-parallel replicas
+    dual = np.where(sched == 2, 2.0, 1.0)
+    w_d, g_d, o_d = mem.model_state_bytes(
+        p_dense_gpu, zero, dp_shard, grad_bytes=grad_bytes, optimizer_shard=dp_shard * dual
+    )
+    w_e, g_e, o_e = mem.model_state_bytes(
+        p_exp_gpu, zero, edp, grad_bytes=grad_bytes, optimizer_shard=edp * dual
+    )
     ob = np.asarray(optimizer_bytes, dtype=float) / mem.OPTIMIZER_BYTES
     states = (w_d + w_e, g_d + g_e, (o_d + o_e) * ob)
     memory = mem.per_gpu_bytes(
