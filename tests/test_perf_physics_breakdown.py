@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costmodel.perf import bind, pipeline
-from costmodel.perf.step import evaluate
 from costmodel.perf.result import BREAKDOWN
+from costmodel.perf.step import evaluate
 
 
 def _shape_hw(run: str, gpu: str):
@@ -79,7 +79,9 @@ def test_dualpipe_unpaired_count_matches_reference_schedule():
         n = p // 2
         forwards_alone = 2 * (n - 1) + 2 + (n - 1)
         backwards_alone = (n - 1) + (n - 1) + 2 + (n - 1)
-        assert forwards_alone == backwards_alone == pipeline.dualpipe_unpaired_microbatches(p, 10**6)
+        assert (
+            forwards_alone == backwards_alone == pipeline.dualpipe_unpaired_microbatches(p, 10**6)
+        )
 
 
 def test_dualpipe_bubble_reduces_to_table_2_without_communication():

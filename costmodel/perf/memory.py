@@ -206,7 +206,9 @@ def stage_params(m_, *, tp, pp, ep, schedule):
     # stages of layers, both halves of the embedding/head, the MTP module once — it shares
     # the embedding and head with the main model on that rank (arXiv 2412.19437 §3.3.4)
     emb_share = np.where((pp > 1) & (copies == 1.0), 0.5, 1.0)
-    p_dense = (p_body * stage_frac * copies + (m_.params_mtp - mtp_exp)) / tp + p_emb * emb_share / tp
+    p_dense = (
+        p_body * stage_frac * copies + (m_.params_mtp - mtp_exp)
+    ) / tp + p_emb * emb_share / tp
     p_exp = (p_exp_all * stage_frac * copies + mtp_exp) / ep
     return p_dense, p_exp
 
