@@ -124,7 +124,9 @@ def test_hardware_context(v3):
     assert rows["h20"]["min_gpus_to_fit"] >= rows["h200-sxm"]["min_gpus_to_fit"]
     nv = v3["nvlink"]
     ds, tp = nv["layouts"]["deepseek"], nv["layouts"]["tp8_megatron"]
-    assert 0 <= ds["speedup"] < tp["speedup"] and ds["fits"] and tp["fits"]
+    # DeepSeek's own layout no longer "fits" once FP32 gradient accumulation is counted
+    # (arXiv 2412.19437 §3.3.4; issue 18 item 5), so only the TP8 layout's fit is asserted
+    assert 0 <= ds["speedup"] < tp["speedup"] and tp["fits"]
     assert "proxy" in rows["h20"]["price_basis"]  # no H20 rental quote was found
 
 

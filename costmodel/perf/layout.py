@@ -220,9 +220,19 @@ def codes(layout: dict) -> dict:
 
 
 def recipe(layout: dict) -> dict:
-    """Memory recipe of a precision: ``mixed`` is DeepSeek-V3's FP8 framework (BF16 Adam
-    moments, FP8-cached expert activations; arXiv 2412.19437 §3.3.4); ``bf16`` and ``fp8``
-    (Transformer Engine style) keep fp32 moments."""
+    """Memory recipe of a precision [byte per element].
+
+    ``mixed`` is DeepSeek-V3's FP8 framework (arXiv 2412.19437 §3.3.4): BF16 Adam moments
+    with FP32 master weights (8 bytes of optimizer state), FP32 gradient accumulation
+    (4 bytes), FP8-cached expert activations, RMSNorm recomputed. ``bf16`` and ``fp8``
+    (Megatron-LM / Transformer Engine style) keep FP32 moments and accumulate gradients in
+    FP32 too (Megatron-LM ``arguments.py``: bf16 turns on
+    ``accumulate_allreduce_grads_in_fp32``; Llama 3, arXiv 2407.21783 §3.3.4)."""
     if layout["precision"] == "mixed":
-        return {"optimizer_bytes": 8.0, "expert_act_bytes": 1.0, "recompute_norms": True}
-    return {"optimizer_bytes": 12.0, "expert_act_bytes": 2.0}
+        return {
+            "optimizer_bytes": 8.0,
+            "grad_bytes": 4.0,
+            "expert_act_bytes": 1.0,
+            "recompute_norms": True,
+        }
+    return {"optimizer_bytes": 12.0, "grad_bytes": 2.0, "expert_act_bytes": 2.0}

@@ -49,7 +49,7 @@ def _out(x):
     return x.item() if x.ndim == 0 else x
 
 
-def model_state_bytes(params, zero, shard):
+def model_state_bytes(params, zero, shard, *, grad_bytes=GRAD_BYTES, optimizer_shard=None):
     """Weights, gradients and Adam states of ``params`` parameters [byte].
 
     Parameters
@@ -60,6 +60,13 @@ def model_state_bytes(params, zero, shard):
         ZeRO stage 0–3 (3 = FSDP).
     shard : array_like
         Ranks over which ZeRO shards these parameters (data-parallel replicas) [1].
+    grad_bytes : array_like, default :data:`GRAD_BYTES`
+        Bytes per gradient element [byte]: 4 where gradients accumulate in FP32
+        (DeepSeek-V3, arXiv 2412.19437 §3.3.4; Megatron-LM with bf16 sets
+        ``accumulate_allreduce_grads_in_fp32``; Llama 3, arXiv 2407.21783 §3.3.4).
+    optimizer_shard : array_like, optional
+        Ranks over which the optimizer states are sharded, when more than ``shard`` (DualPipe:
+        each stage's parameters live on two ranks of every pipeline, so ``2·dp`` replicas).
 
     Returns
     -------
@@ -74,9 +81,10 @@ def model_state_bytes(params, zero, shard):
     (16.0, 2.0)
     """
     p, z, s = (np.asarray(a, dtype=float) for a in (params, zero, shard))
+    so = s if optimizer_shard is None else np.asarray(optimizer_shard, dtype=float)
     w = p * WEIGHT_BYTES / np.where(z >= 3, s, 1.0)
-    g = p * GRAD_BYTES / np.where(z >= 2, s, 1.0)
-    o = p * OPTIMIZER_BYTES / np.where(z >= 1, s, 1.0)
+    g = p * np.asarray(grad_bytes, dtype=float) / np.where(z >= 2, s, 1.0)
+    o = p * OPTIMIZER_BYTES / np.where(z >= 1, so, 1.0)
     return _out(w), _out(g), _out(o)
 
 
@@ -171,7 +179,8 @@ def stage_params(m_, *, tp, pp, ep, schedule):
 
     The stage's ``ceil(L/p)`` layers' share of the non-expert body and the MTP modules,
     split by TP, plus half the embedding/head (all of it when ``p = 1``); the routed
-    experts' share split by EP. DualPipe keeps two stages per device [3].
+    experts' share split by EP. DualPipe keeps two stages per device [3]: the first and the
+    last, so the busiest rank holds both halves of the embedding/head and one MTP module.
 
     Parameters
     ----------
@@ -192,12 +201,16 @@ def stage_params(m_, *, tp, pp, ep, schedule):
     p_body = m_.params_total - p_exp_all - p_emb
     stage_frac = np.ceil(L / pp) / L
     mtp_exp = m_.params_mtp * (p_exp_all / max(m_.params_total - p_emb, 1.0))
-    p_dense = (p_body * stage_frac + (m_.params_mtp - mtp_exp)) / tp + p_emb / 2.0 / tp * np.where(
-        pp > 1, 1.0, 2.0
-    )
-    p_exp = (p_exp_all * stage_frac + mtp_exp) / ep
     copies = np.where(np.asarray(schedule) == 2, 2.0, 1.0)
-    return p_dense * copies, p_exp * copies
+    # DualPipe puts the first stage (embedding) and the last (head + MTP) on one rank: two
+    # stages of layers, both halves of the embedding/head, the MTP module once — it shares
+    # the embedding and head with the main model on that rank (arXiv 2412.19437 §3.3.4)
+    emb_share = np.where((pp > 1) & (copies == 1.0), 0.5, 1.0)
+    p_dense = (
+        p_body * stage_frac * copies + (m_.params_mtp - mtp_exp)
+    ) / tp + p_emb * emb_share / tp
+    p_exp = (p_exp_all * stage_frac * copies + mtp_exp) / ep
+    return p_dense, p_exp
 
 
 def per_gpu_bytes(m_, c: dict, *, Tg, pp, ep, micro, schedule, vpp, rec, states, recompute_norms):
@@ -246,7 +259,9 @@ def per_gpu_bytes(m_, c: dict, *, Tg, pp, ep, micro, schedule, vpp, rec, states,
     # fp32 logits of the micro-batch on the last stage; the fused vocab-parallel cross
     # entropy writes their gradient in place (Megatron-LM ``fused_vocab_parallel_cross_entropy``)
     logits = Tg * m_.vocab_size * 4.0
-    acts = acts + working + logits
+    # the logits (and their gradient) are freed once the head's backward has run, before any
+    # layer's backward recomputes its activations: the peak holds the larger of the two
+    acts = acts + np.maximum(working, logits)
     moe_buf = 8.0 * Tg * (m_.top_k * d) if m_.n_moe_layers else 0.0
     moe_buf = np.where(ep > 1, moe_buf, 0.0)
     w, g, o = states

@@ -11,7 +11,14 @@ memory-bound kernels), :mod:`.collectives` (TP, EP, CP, PP and DP communication)
     t_mb   = Σ_layers of the busiest stage (GEMM + attention + memory-bound)
              + exposed TP + exposed EP + exposed CP communication          [per micro-batch]
     t_pipe = m·t_mb + bubble(t_mb) + exposed PP point-to-point
+             (DualPipe: its n unpaired warm-up/cool-down micro-batches take t_alone, with
+             the all-to-all exposed: (m − n)·t_mb + n·t_alone + bubble)
     step   = (t_pipe + exposed DP/ZeRO communication + optimizer step) / SYSTEM_EFFICIENCY
+
+The breakdown accounts for every second of the step: the compute components, the compute
+time lost to SMs lent to overlapped communication (``comm_sm_share``), each exposed
+communication, the bubble, the optimizer and ``other_overhead`` (the share of the step that
+:data:`SYSTEM_EFFICIENCY` adds) sum to ``step_time_s``.
 
 Every overlap is a stated fraction of a communication that may hide behind a stated window
 of compute: ``hidden = min(f·comm, window)``.
@@ -94,6 +101,7 @@ def evaluate(
     fp8_linear=0.0,
     node_limit=0,
     optimizer_bytes=mem.OPTIMIZER_BYTES,
+    grad_bytes=mem.GRAD_BYTES,
     expert_act_bytes=2.0,
     recompute_norms=False,
     tp_overlap=TP_OVERLAP,
@@ -126,6 +134,9 @@ def evaluate(
     optimizer_bytes : array_like, default 12
         Optimizer-state bytes per parameter [byte] (fp32 master + two fp32 moments; 8 with
         DeepSeek-V3's BF16 moments, arXiv 2412.19437 §3.3.4).
+    grad_bytes : array_like, default 2
+        Gradient bytes per parameter [byte] (4 with FP32 gradient accumulation, as in
+        DeepSeek-V3 §3.3.4 and Megatron-LM's bf16 default).
     expert_act_bytes : array_like, default 2
         Element size of the routed experts' cached inputs and SwiGLU inputs [byte] (1 in
         DeepSeek-V3's FP8 recipe, §3.3.4).
@@ -168,7 +179,7 @@ def evaluate(
     # ---- compute and communication of one micro-batch on the busiest stage [s]
     c = microbatch_compute(m_, hw, T=T, s=s, tp=tp, pp=pp, ep=ep, f8=f8, rec=rec, xb=xb)
     gemm_stage, attn_stage = c["gemm"], c["attention"]
-    compute_mb = gemm_stage + attn_stage + c["memory_bound"]
+    raw_mb = gemm_stage + attn_stage + c["memory_bound"]
     comm = microbatch_comm(
         m_,
         hw,
@@ -187,14 +198,25 @@ def evaluate(
     # SM-driven overlap costs compute: DeepSeek gives 20 of the H800's 132 SMs to the
     # all-to-all kernels while it overlaps (arXiv 2412.19437 §3.2.2)
     overlapping = (ep_f > 0) & (ep > 1)
-    compute_mb = compute_mb / np.where(overlapping, 1.0 - COMM_SM_SHARE, 1.0)
+    compute_mb = raw_mb / np.where(overlapping, 1.0 - COMM_SM_SHARE, 1.0)
     hid_ep = np.minimum(ep_f * t_ep, compute_mb)
     hid_cp = np.minimum(CP_OVERLAP * t_cp, attn_stage)
     hid_tp = np.minimum(np.asarray(tp_overlap, dtype=float) * t_tp, gemm_stage)
-    t_mb = compute_mb + (t_tp - hid_tp) + (t_ep - hid_ep) + (t_cp - hid_cp)
+    x_other = (t_tp - hid_tp) + (t_cp - hid_cp)  # exposed TP + CP per micro-batch
+    t_mb = compute_mb + x_other + (t_ep - hid_ep)
+    # DualPipe's warm-up and cool-down chunks run unpaired: no partner hides their
+    # all-to-all, and no SMs are lent while it runs (deepseek-ai/DualPipe ``step``)
+    n_alone = np.where(sched == 2, pipe.dualpipe_unpaired_microbatches(pp, micro), 0.0)
+    t_alone = raw_mb + x_other + t_ep
 
     # ---- pipeline [s]
-    bubble = np.where(pp > 1, pipe.bubble_time_s(t_mb, pp, schedule=sched, vpp=vpp), 0.0)
+    bubble = np.where(
+        pp > 1,
+        pipe.bubble_time_s(
+            t_mb, pp, schedule=sched, vpp=vpp, unpaired_s=t_alone, unpaired_comm_s=t_ep
+        ),
+        0.0,
+    )
     t_pp_all = pp_comm_time_s(m_, hw, T=T, tp=tp, pp=pp, dp=dp, cp=cp, micro=micro)
     hid_pp = np.choose(sched, PP_OVERLAP) * t_pp_all
 
@@ -215,12 +237,34 @@ def evaluate(
         opt_params * ker.OPTIMIZER_BYTES_PER_PARAM, hw.hbm_bytes_per_s, efficiency=ker.OPTIMIZER_EFF
     )
 
-    modelled = micro * t_mb + bubble + (t_pp_all - hid_pp) + (t_dp - hid_dp) + t_opt
+    paired = micro - n_alone
+    parts = {
+        "gemm": micro * gemm_stage,
+        "attention": micro * attn_stage,
+        "memory_bound": micro * c["memory_bound"],
+        "comm_sm_share": paired * (compute_mb - raw_mb),
+        "tp_comm": micro * (t_tp - hid_tp),
+        "ep_comm": paired * (t_ep - hid_ep) + n_alone * t_ep,
+        "cp_comm": micro * (t_cp - hid_cp),
+        "pp_comm": t_pp_all - hid_pp,
+        "pipeline_bubble": bubble,
+        "dp_comm": t_dp - hid_dp,
+        "optimizer": t_opt,
+    }
+    # = (m − n)·t_mb + n·t_alone + bubble + exposed PP, DP + optimizer: every modelled second
+    modelled = sum(parts.values())
     step = modelled / system_efficiency
 
     # ---- memory per GPU [byte]
-    w_d, g_d, o_d = mem.model_state_bytes(p_dense_gpu, zero, dp_shard)
-    w_e, g_e, o_e = mem.model_state_bytes(p_exp_gpu, zero, edp)
+    # DualPipe holds each stage on two ranks of a pipeline: ZeRO shards the optimizer states
+    # over both copies' data-parallel replicas
+    dual = np.where(sched == 2, 2.0, 1.0)
+    w_d, g_d, o_d = mem.model_state_bytes(
+        p_dense_gpu, zero, dp_shard, grad_bytes=grad_bytes, optimizer_shard=dp_shard * dual
+    )
+    w_e, g_e, o_e = mem.model_state_bytes(
+        p_exp_gpu, zero, edp, grad_bytes=grad_bytes, optimizer_shard=edp * dual
+    )
     ob = np.asarray(optimizer_bytes, dtype=float) / mem.OPTIMIZER_BYTES
     states = (w_d + w_e, g_d + g_e, (o_d + o_e) * ob)
     memory = mem.per_gpu_bytes(
@@ -257,19 +301,10 @@ def evaluate(
         "hfu": tps * (fpt + hw_extra) / P16,
         "peak_flop_per_s": peak_run + 0.0 * tps,
         "microbatches": micro,
-        "bf_gemm": micro * gemm_stage,
-        "bf_attention": micro * attn_stage,
-        "bf_memory_bound": micro * c["memory_bound"],
-        "bf_tp_comm": micro * (t_tp - hid_tp),
-        "bf_ep_comm": micro * (t_ep - hid_ep),
-        "bf_cp_comm": micro * (t_cp - hid_cp),
-        "bf_pp_comm": t_pp_all - hid_pp,
-        "bf_pipeline_bubble": bubble,
-        "bf_dp_comm": t_dp - hid_dp,
-        "bf_optimizer": t_opt,
+        **{f"bf_{k}": v for k, v in parts.items()},
         "bf_other_overhead": step - modelled,
         "hidden_tp_comm": micro * hid_tp,
-        "hidden_ep_comm": micro * hid_ep,
+        "hidden_ep_comm": paired * hid_ep,
         "hidden_cp_comm": micro * hid_cp,
         "hidden_pp_comm": hid_pp,
         "hidden_dp_comm": hid_dp,

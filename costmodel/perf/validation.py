@@ -33,6 +33,8 @@ __all__ = [
     "fit_system_efficiency",
     "leave_one_source_out",
     "summary",
+    "DSV3_ISCA_STEP_S",
+    "deepseek_step_components",
 ]
 
 #: Source prefixes of the row ids, longest first.
@@ -268,3 +270,30 @@ def robust_sd(x) -> float:
     (Rousseeuw & Croux 1993, J. Am. Stat. Assoc. 88:1273) [same unit as x]."""
     x = np.asarray(x, dtype=float)
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+#: DeepSeek-V3's measured step (arXiv 2505.09343 Table 4, MPFT): 15,360 sequences of 4,096
+#: tokens on 2,048 H800s [s].
+DSV3_ISCA_STEP_S = 19.926
+
+
+def deepseek_step_components() -> dict:
+    """DeepSeek-V3's published layout (arXiv 2412.19437 §3.2: PP16 DualPipe, EP64, DP128,
+    node-limited routing M = 4; batch 15,360 × 4,096) through :func:`bind.perf`: the step
+    components [s], the step [s], MFU [1] and memory per GPU [GB]."""
+    from ..data import store
+
+    arch = store.get("runs", "deepseek-v3").architecture
+    acc = store.get("accelerators", "h800-sxm")
+    return bind.perf(
+        arch,
+        acc,
+        n_gpus=2048,
+        node_limit=4,
+        tp=1,
+        pp=16,
+        ep=64,
+        schedule="dualpipe",
+        global_batch=15360,
+        precision="mixed",
+    )
