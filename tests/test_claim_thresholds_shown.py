@@ -25,6 +25,9 @@ def _with_alternatives(d: dict) -> dict:
 
 def test_page_states_and_applies_the_thresholds_in_the_data():
     d = _with_alternatives(costmodel.check("deepseek-v3", samples=2000).to_dict())
+    # the prior's rule is shown where the prior decides: a check without the physics
+    d.pop("physics")
+    d["verdict"]["basis"] = "population prior"
     assert d["verdict"]["thresholds"] == THRESHOLDS
     # the committed rules (claims/verdict.py docstring): optimistic below 10 %, implausible
     # below 1 %, so 15 % is consistent and 3 % optimistic
@@ -43,3 +46,15 @@ def test_page_states_and_applies_the_thresholds_in_the_data():
     assert "above 90% of published runs" in text and "“implausible” below 5%" in text
     assert "m1 15.0% optimistic" in text and "m2 3.0% implausible" in text
     assert "20% line" in text  # the chart's marker
+
+
+def test_page_states_the_physics_rules_in_the_data():
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    assert d["verdict"]["basis"] == "physics"
+    text = _text(page(d))
+    assert "“implausible” when that chance is below 1%" in text
+    assert "99th percentile)" in text and "“optimistic” below 10%" in text
+    d["physics"]["rules"] = {"implausible": 0.05, "optimistic": 0.2, "slower_than_hardware": 0.9}
+    text = _text(page(d))
+    assert "“implausible” when that chance is below 5%" in text
+    assert "95th percentile)" in text and "“optimistic” below 20%" in text

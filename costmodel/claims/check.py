@@ -321,7 +321,7 @@ def check(
             acc,
             tokens,
             basis_hours,
-            n_gpus,
+            int(n_gpus) if n_gpus else None,
             steady_state_hours=hours_basis == "steady_state",
         )
         if phys is not None:

@@ -95,7 +95,9 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
     if run is not None and run.layout is not None and not inputs.get("architecture"):
         from . import bind, published
 
-        given = {"seq_len": int(inputs["seq_len"])} if inputs.get("seq_len") else {}
+        given: dict[str, Any] = {}
+        if inputs.get("seq_len"):
+            given["seq_len"] = int(inputs["seq_len"])
         if inputs.get("precision") and prec in ("bf16", "fp8", "mixed"):
             given["precision"] = prec
         lay, n_pub, nl, notes = published.merge(run, given, int(n), None)

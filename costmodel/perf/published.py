@@ -65,8 +65,11 @@ def merge(
 
 def layout_text(layout: dict[str, Any], node_limit: int = 0) -> str:
     """A resolved layout in one line (``tp=1 pp=16 … node-limit=4``)."""
-    keys = ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero", "micro_batch")
-    keys += ("global_batch", "recompute", "precision")
+    keys = ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero", "micro_batch") + (
+        "global_batch",
+        "recompute",
+        "precision",
+    )
     s = " ".join(f"{k.replace('_', '-')}={layout[k]}" for k in keys if k in layout)
     return s + (f" node-limit={node_limit}" if node_limit else "")
 
