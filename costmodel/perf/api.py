@@ -17,7 +17,6 @@ from typing import Any, ParamSpec, TypeVar
 
 from ..errors import InputError
 from ..model import estimation
-from . import spread
 
 __all__ = ["estimate", "model_mfu"]
 
@@ -138,6 +137,21 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
     return mfu, notes
 
 
+def _stratum(inputs: dict[str, Any]) -> tuple[bool, bool]:
+    """(MoE, FP8) of an estimate's model and precision, for the residuals' strata."""
+    from ..data import store
+
+    arch = inputs.get("architecture")
+    if arch is None and inputs.get("run"):
+        run = store.get("runs", inputs["run"])
+        arch = run.architecture
+        prec = inputs.get("precision") or run.precision
+    else:
+        prec = inputs.get("precision") or "bf16"
+    moe = bool(arch.get("moe") if isinstance(arch, dict) else getattr(arch, "moe", None))
+    return moe, str(prec) in ("fp8", "mixed")
+
+
 def _signature_of(f: Callable[P, R]) -> Callable[[Callable[..., R]], Callable[P, R]]:
     """Give the decorated function ``f``'s signature and docstring (for ``help()``,
     ``inspect.signature`` and the type checker)."""
@@ -152,7 +166,8 @@ def _signature_of(f: Callable[P, R]) -> Callable[[Callable[..., R]], Callable[P,
 def estimate(**kw: Any) -> estimation.Estimate:
     # :func:`costmodel.model.estimation.estimate`, plus ``mfu="model"``. With
     # ``mfu="model"`` and samples requested, ``mfu`` is a lognormal around the model's
-    # value with the geometric sd of its validation residuals (``spread.MFU_GEOMETRIC_SD``).
+    # value with the geometric sd of its validation residuals in the run's stratum (dense or
+    # MoE, 16-bit or FP8; :func:`costmodel.perf.residuals.sampling_log10_sd`).
     if not (isinstance(kw.get("mfu"), str) and kw["mfu"].strip().lower() == "model"):
         return estimation.estimate(**kw)
     inputs = {k: v for k, v in kw.items() if k not in ("samples", "rng", "qmc", "quantiles")}
@@ -160,11 +175,14 @@ def estimate(**kw: Any) -> estimation.Estimate:
     samples = kw.get("samples", 0)
     if samples:
         from ..formulas import dist
+        from .residuals import sampling_log10_sd
 
-        kw["mfu"] = dist.lognormal(mfu, spread.MFU_GEOMETRIC_SD)
+        sd, basis = sampling_log10_sd(*_stratum(inputs))
+        kw["mfu"] = dist.lognormal(mfu, 10.0**sd)
         notes.append(
-            f"mfu sampled: lognormal, median {mfu:.3f}, geometric sd "
-            f"{spread.MFU_GEOMETRIC_SD:.2f} (performance-model validation residuals)"
+            f"mfu sampled: lognormal, median {mfu:.3f}, geometric sd {10.0**sd:.2f} "
+            f"(log10 sd {sd:.3f} of the performance model's leave-one-source-out residuals: "
+            f"{basis})"
         )
     else:
         kw["mfu"] = mfu
