@@ -134,10 +134,11 @@ class ReadsBasis(Evaluates):
             text += f": {achieved}{share}{run} of {peak / 1e12:,.1f} TFLOP/s" + (
                 f"; {other} reads mfu against that peak" if basis == "16bit" else ""
             )
-        if basis != "16bit":
-            p16 = self.hardware.basis_table("16bit")[0] if self.hardware else None
-            v = None if p16 is None else float(p16[self._pair_index(self.hardware, gpu, prec)])
-            if v is not None and np.isfinite(v) and v != bpeak:
+        hw = self.hardware
+        if basis != "16bit" and hw is not None:
+            i, j = self._pair_index(hw, gpu, prec)
+            v = float(hw.basis_table("16bit")[0][i, j])
+            if np.isfinite(v) and v != bpeak:
                 text += (
                     f"; published MFU figures divide by the 16-bit peak ({v / 1e12:,.1f} "
                     f"TFLOP/s), {default}"
@@ -151,10 +152,11 @@ class ReadsBasis(Evaluates):
         table = hw.matmul_ceiling_table()
         scale = np.ones_like(table)
         if self.basis_peaks is not None:
-            for g, p in hw.pairs():
-                i, j = self._pair_index(hw, g, p)
-                if p != "mixed" and np.isfinite(table[i, j]):
-                    scale[i, j] = self.accelerators[g].peak_flop_per_s(p) / self.basis_peaks[i, j]
+            for gid, prec in hw.pairs():
+                i, j = self._pair_index(hw, gid, prec)
+                if prec != "mixed" and np.isfinite(table[i, j]):
+                    own = self.accelerators[gid].peak_flop_per_s(prec)
+                    scale[i, j] = own / self.basis_peaks[i, j]
             table = table * scale
         # one reduction settles the common case (every mfu below every ceiling) before any
         # array of the full shape is built
