@@ -36,8 +36,15 @@ SCENARIO_INPUTS = [
     "recompute",
     "mtp",
     "seq_len",
+    "mfu_basis",
 ]
-DEFAULTS = {"ownership": False, "flop_convention": "6nd", "recompute": "none", "mtp": False}
+DEFAULTS = {
+    "ownership": False,
+    "flop_convention": "6nd",
+    "recompute": "none",
+    "mtp": False,
+    "mfu_basis": "16bit",
+}
 ENTRY_POINTS = ["estimate", "sensitivity", "sweep", "solve", "check", "backtest"]
 
 

@@ -354,7 +354,8 @@ def test_mfu_basis_in_json_and_table(invoke):
 
 
 def test_run_preset_switch_to_mixed_precision_is_in_the_output(invoke):
-    args = ["estimate", "--run", "deepseek-v3", "--samples", "0"]
+    # the run precision's own (blended) peak as the MFU basis, as before --mfu-basis existed
+    args = ["estimate", "--run", "deepseek-v3", "--samples", "0", "--mfu-basis", "blended"]
     out = " ".join(invoke(*args).out.split())
     assert "mixed (from the run preset deepseek-v3)" in out
     assert "MFU vs blended FP8/BF16 peak" in out
@@ -409,7 +410,8 @@ def test_to_pandas_with_and_without_pandas(monkeypatch):
 
 
 def test_sensitivity_and_solve_state_the_mfu_basis(invoke):
-    r = invoke("sensitivity", "--run", "deepseek-v3", "--samples", "64", "--bootstrap", "0")
+    r = invoke("sensitivity", "--run", "deepseek-v3", "--samples", "64", "--bootstrap", "0",
+               "--mfu-basis", "blended")  # fmt: skip
     assert r.code == 0, r.err
     assert "mfu is a fraction of the blended FP8/BF16 dense peak" in " ".join(r.out.split())
     r = invoke(

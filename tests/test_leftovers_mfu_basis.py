@@ -34,7 +34,11 @@ def _peak_bytes(fn):
 def test_precision_array_of_a_million_gives_its_distinct_precisions():
     rng = np.random.default_rng(0)
     prec = np.array(["bf16", "fp8", "fp16"])[rng.integers(0, 3, N)]
-    sc = Scenario(active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4)
+    # the blended basis reads mfu against each element's own precision (mfu_basis)
+    sc = Scenario(
+        active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4,
+        mfu_basis="blended",
+    )  # fmt: skip
     point = sc.evaluate(sc.point_values())
     b = mfu_basis(sc, point)
     assert b is not None
@@ -49,7 +53,10 @@ def test_precision_array_of_a_million_gives_its_distinct_precisions():
 
 def test_one_precision_everywhere_is_one_string():
     prec = np.full(1000, "fp8")
-    e = costmodel.estimate(active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4)
+    e = costmodel.estimate(
+        active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4,
+        mfu_basis="blended",
+    )  # fmt: skip
     assert e.extras["mfu_basis"]["precision"] == "fp8"
     gpus = np.array(["h100-sxm", "a100-sxm4-80gb"] * 10)
     e = costmodel.estimate(active_params=7e9, tokens=1e12, gpu=gpus, precision="bf16", mfu=0.4)
@@ -60,8 +67,9 @@ def test_fp8_fraction_array_of_a_million_gives_its_range():
     rng = np.random.default_rng(1)
     f8 = rng.uniform(0.5, 0.9, N)
     sc = Scenario(
-        active_params=7e9, tokens=1e12, gpu="h100-sxm", precision="mixed", fp8_fraction=f8, mfu=0.4
-    )
+        active_params=7e9, tokens=1e12, gpu="h100-sxm", precision="mixed", fp8_fraction=f8, mfu=0.4,
+        mfu_basis="blended",
+    )  # fmt: skip
     point = sc.evaluate(sc.point_values())
     b = mfu_basis(sc, point)
     assert b is not None
@@ -80,7 +88,10 @@ def test_fp8_fraction_array_of_a_million_gives_its_range():
 @pytest.mark.parametrize("n", [10_000])
 def test_json_basis_does_not_repeat_the_precision_per_element(n):
     prec = np.array(["bf16", "fp8"] * (n // 2))
-    e = costmodel.estimate(active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4)
+    e = costmodel.estimate(
+        active_params=7e9, tokens=1e12, gpu="h100-sxm", precision=prec, mfu=0.4,
+        mfu_basis="blended",
+    )  # fmt: skip
     d = e.to_dict()
     json.dumps(d)  # plain JSON
     assert d["mfu_basis"]["precision"] == ["bf16", "fp8"]

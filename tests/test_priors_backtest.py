@@ -196,7 +196,11 @@ def test_prior_on_16_bit_peak_for_fp8():
     bf16 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm", precision="bf16")
     fp8 = costmodel.estimate(active_params=70e9, tokens=2e12, gpu="h100-sxm", precision="fp8")
     assert fp8.gpu_hours == pytest.approx(bf16.gpu_hours)  # no FP8 speed-up credited
-    assert fp8.mfu == pytest.approx(bf16.mfu / 2, rel=1e-3)  # same work, twice the peak
+    assert fp8.mfu == pytest.approx(bf16.mfu, rel=1e-3)  # both on the 16-bit basis
+    fp8_own = costmodel.estimate(
+        active_params=70e9, tokens=2e12, gpu="h100-sxm", precision="fp8", mfu_basis="blended"
+    )
+    assert fp8_own.mfu == pytest.approx(bf16.mfu / 2, rel=1e-3)  # same work, twice the peak
 
 
 def test_explicit_mfu_overrides_prior():

@@ -75,12 +75,14 @@ def test_negative_seed_is_a_usage_error(invoke, cmd):
 
 def test_mixed_precision_mfu_denominator_is_named():
     e = costmodel.estimate(run="deepseek-v3", flop_convention="megatron", mfu=0.3894)
-    assert any("blended FP8/BF16 peak" in a for a in e.assumptions)
+    assert any("16-bit dense peak" in a and "blended FP8/BF16" in a for a in e.assumptions)
     bf16 = costmodel.estimate(
         run="deepseek-v3", flop_convention="megatron", mfu=0.3894, precision="bf16"
     )
-    # with the BF16 denominator DeepSeek's own MFU reproduces its 2.664M GPU-hours
+    # with the BF16 denominator DeepSeek's own MFU reproduces its 2.664M GPU-hours; the
+    # 16-bit basis (the default mfu_basis) gives it for the mixed-precision run too
     assert bf16.gpu_hours == pytest.approx(2.664e6, rel=0.005)
+    assert e.gpu_hours == pytest.approx(2.664e6, rel=0.005)
 
 
 def test_mtp_needs_megatron():

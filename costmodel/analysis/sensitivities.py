@@ -228,6 +228,7 @@ def sensitivity(
     recompute: str = "none",
     mtp: bool = False,
     seq_len: int | None = None,
+    mfu_basis: str = "16bit",
     n: int = 4096,
     rng: Rng = None,
     qmc: bool = True,
@@ -254,7 +255,7 @@ def sensitivity(
     params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
 price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
 server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
-recompute, mtp, seq_len
+recompute, mtp, seq_len, mfu_basis
         Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults);
         uncertain ones as distributions. Without ``mfu`` the utilization prior is one of
         the uncertain inputs.

@@ -70,6 +70,7 @@ def solve(
     recompute: str = "none",
     mtp: bool = False,
     seq_len: int | None = None,
+    mfu_basis: str = "16bit",
     samples: int = 20_000,
     rng: Rng = None,
     qmc: bool = False,
@@ -89,7 +90,7 @@ def solve(
     params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
 price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
 server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
-recompute, mtp, seq_len
+recompute, mtp, seq_len, mfu_basis
         Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults).
     samples : int, default 20000
         Monte Carlo samples when inputs are distributions (or ``mfu`` comes from the

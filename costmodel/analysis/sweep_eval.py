@@ -30,6 +30,7 @@ INPUT_COLUMNS = (
     "precision",
     "fp8_fraction",
     "mfu",
+    "mfu_basis",  # the peak mfu is a fraction of (16bit, fp8, blended)
     "goodput",
     "n_gpus",
     "price_usd_per_gpu_hour",

@@ -147,6 +147,7 @@ def sweep(
     recompute: str = "none",
     mtp: bool = False,
     seq_len: int | None = None,
+    mfu_basis: str = "16bit",
     outputs: Sequence[str] = SWEEP_OUTPUTS,
 ) -> SweepResult:
     """Evaluate every point of a cartesian grid (in memory).
@@ -159,7 +160,7 @@ def sweep(
     params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
 price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
 server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
-recompute, mtp, seq_len
+recompute, mtp, seq_len, mfu_basis
         Scenario inputs, as for :func:`costmodel.estimate` (same units and defaults), held
         fixed; an input in ``grid`` is left out here.
     outputs : sequence of str

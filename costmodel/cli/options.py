@@ -111,9 +111,9 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
     (
         "--mfu",
         "mfu",
-        "Model FLOP utilization [0-1] under the FLOP convention, or 'model' for the "
-        "performance model at the best layout (needs --run with an architecture). "
-        "Default: the data-derived prior for the accelerator.",
+        "Model FLOP utilization [0-1] under the FLOP convention, of the peak --mfu-basis "
+        "names (16-bit by default), or 'model' for the performance model at the best layout "
+        "(needs --run with an architecture). Default: the data-derived prior for the GPU.",
     ),
     ("--goodput", "goodput", "Productive share of reserved time [0-1]. Default 1."),
     ("--n-gpus", "n_gpus", "Accelerators in the cluster, for wall-clock days."),
@@ -138,6 +138,9 @@ SCENARIO_FLAGS: list[tuple[str, str, str]] = [
     ),
 ]
 
+
+#: :data:`costmodel.model.inputs.MFU_BASES`, here so that the flags import no numpy
+MFU_BASES = ("16bit", "fp8", "blended")
 
 #: Short spellings people type, accepted beside the glossary flag and shown in --help.
 FLAG_ALIASES = {"--n-gpus": "--gpus", "--price-usd-per-gpu-hour": "--price"}
@@ -216,6 +219,16 @@ def scenario_options(f: Callable) -> Callable:
         ),
         *[quantity(flag, name, help) for flag, name, help in SCENARIO_FLAGS],
         click.option(
+            "--mfu-basis",
+            type=click.Choice(MFU_BASES),
+            default="16bit",
+            show_default=True,
+            help="The peak --mfu (and the reported MFU) is a fraction of: 16bit, the dense "
+            "BF16 peak (FP16 without BF16; the run's own where lower, as for FP32), as "
+            "published MFU figures are; fp8, the dense FP8 peak; blended, the run "
+            "precision's own peak (for mixed, 1/(f/P_fp8 + (1-f)/P_bf16)).",
+        ),  # fmt: skip
+        click.option(
             "--flop-convention",
             type=click.Choice(CONVENTIONS),
             default="6nd",
@@ -254,17 +267,8 @@ def scenario_options(f: Callable) -> Callable:
 
 def scenario_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     """Pop the scenario inputs out of a command's keyword arguments."""
-    names = [
-        "run",
-        "gpu",
-        "precision",
-        "flop_convention",
-        "recompute",
-        "mtp",
-        "seq_len",
-        "ownership",
-    ]
-    names += [n for _, n, _ in SCENARIO_FLAGS]
+    names = ["run", "gpu", "precision", "flop_convention", "recompute", "mtp", "seq_len"]
+    names += ["ownership", "mfu_basis", *(n for _, n, _ in SCENARIO_FLAGS)]
     return {n: kw.pop(n) for n in names if n in kw}
 
 

@@ -92,6 +92,7 @@ def estimate(
     recompute: str = "none",
     mtp: bool = False,
     seq_len: int | None = None,
+    mfu_basis: str = "16bit",
     samples: int | Literal["auto"] = 0,
     rng: Rng = None,
     qmc: bool = False,
@@ -115,7 +116,8 @@ def estimate(
         ``bf16``, ``fp8``, ... or ``mixed`` (FP8/BF16, blended peak from
         ``fp8_fraction``). Default ``bf16`` (listed in ``assumptions``).
     mfu : float, array, Dist or "model", optional
-        Model FLOP utilization [1] in (0, 1], under ``flop_convention``. Default: the
+        Model FLOP utilization [1] in (0, 1], under ``flop_convention``, a fraction of the
+        peak ``mfu_basis`` names (the 16-bit dense peak by default). Default: the
         data-derived prior (``presets/priors``) for the accelerator and model size, its
         median for point values and sampled for ``quantiles``. ``"model"`` (through
         ``costmodel.estimate``, :mod:`costmodel.perf.api`): the performance model's
@@ -157,6 +159,15 @@ def estimate(
         Count DeepSeek's multi-token-prediction module (``megatron``).
     seq_len : int, optional
         Override the architecture's training sequence length [tokens].
+    mfu_basis : {"16bit", "fp8", "blended"}, default "16bit"
+        The peak ``mfu`` (given, and reported) is a fraction of. ``"16bit"``: the dense
+        BF16 peak (FP16 without BF16; the run precision's own where that is lower, as for
+        FP32), as published MFU figures are (DeepSeek-V3's 38.94% divides by the H800's
+        989 TFLOP/s BF16 peak: arXiv 2505.09343, Table 4). ``"fp8"``: the dense FP8 peak
+        (an error where the accelerator has none). ``"blended"``: the run precision's own
+        peak, ``peak_flop_per_s`` (for ``mixed``, 1/(f/P_fp8 + (1-f)/P_bf16)). The achieved
+        rate is ``mfu`` × that peak, so GPU-hours = ``model_flop`` / (``mfu`` × basis peak)
+        / 3600 / ``goodput``; ``extras["mfu_basis"]`` (JSON ``mfu_basis``) states it.
     samples : int or "auto", default 0
         Monte Carlo samples for ``quantiles`` (0: none). ``"auto"`` draws
         :data:`DEFAULT_SAMPLES` (20,000) when any input is uncertain (a distribution, the

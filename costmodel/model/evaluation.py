@@ -50,6 +50,8 @@ class Evaluates:
     accelerators: dict[str, Any]
     hardware: Hardware | None
     mfu_prior: Any
+    mfu_basis: str
+    basis_peaks: np.ndarray | None
 
     def prior_peak(self, peak: np.ndarray) -> np.ndarray:  # defined by ResolvesHardware
         raise NotImplementedError
@@ -98,6 +100,15 @@ class Evaluates:
         """Dense peak per accelerator [FLOP/s], blended for mixed precision."""
         return None if self.hardware is None else self.hardware.peak(fp8_fraction)
 
+    def basis_peak(self, peak: Any) -> Any:
+        """The peak ``mfu`` is a fraction of, per element [FLOP/s] (``mfu_basis``): ``peak``
+        (the run precision's own) unless the basis is another one, see
+        :meth:`~costmodel.model.hardware.Hardware.basis_table`."""
+        table = getattr(self, "basis_peaks", None)
+        if peak is None or table is None or self.hardware is None:
+            return peak
+        return self.hardware.by_pair(table)
+
     def evaluate(self, v: dict[str, Any]) -> dict[str, Any]:
         """All outputs from input values ``v`` (arrays broadcast together). One call.
 
@@ -125,6 +136,9 @@ class Evaluates:
         model_flop = None if (fpt is None or tokens is None) else fpt * tokens
         hardware_flop = self._hardware_flop(model_flop, fpt, v.get("active_params"), tokens)
         peak: Any = self.peak(v.get("fp8_fraction"))
+        # mfu is a fraction of the basis peak (16-bit by default), which with the mfu sets the
+        # achieved FLOP/s; peak_flop_per_s stays the run precision's own peak
+        basis: Any = self.basis_peak(peak)
         mfu = v.get("mfu")
         goodput = v.get("goodput")
         g = 1.0 if goodput is None else goodput
@@ -135,7 +149,7 @@ class Evaluates:
                 v["active_params"], self.families(), upper=self.prior_upper()
             )
         if model_flop is not None and peak is not None and mfu is not None:
-            hours = cost.gpu_hours(model_flop, peak, mfu, g)
+            hours = cost.gpu_hours(model_flop, basis, mfu, g)
         elif model_flop is not None and peak is not None and prior_mfu is not None:
             # the prior is a 6ND utilization of the 16-bit peak (costmodel.priors): the hours
             # grow with the work per token beyond what the prior's runs had (issue 9.27), and
@@ -144,12 +158,13 @@ class Evaluates:
             hours = cost.gpu_hours(model_flop / ref, self.prior_peak(peak), prior_mfu, g)
             done = model_flop if hardware_flop is None else hardware_flop
             hours = np.maximum(hours, cost.gpu_hours(done, peak, self.prior_upper(), g))
-            mfu = model_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
+            mfu = model_flop / (hours * g * cost.SECONDS_PER_HOUR * basis)
         out: dict[str, Any] = {
             "model_flop": model_flop,
             "hardware_flop": hardware_flop,
             "flop_per_token": fpt,
             "peak_flop_per_s": peak,
+            "mfu_basis_peak_flop_per_s": basis,
             "mfu": mfu,
             "hfu": None,
             "gpu_hours": hours,
@@ -164,7 +179,7 @@ class Evaluates:
         if hardware_flop is model_flop:  # nothing recomputed: HFU is the MFU
             out["hfu"] = mfu
         elif hardware_flop is not None:
-            out["hfu"] = hardware_flop / (hours * g * cost.SECONDS_PER_HOUR * peak)
+            out["hfu"] = hardware_flop / (hours * g * cost.SECONDS_PER_HOUR * basis)
         if v.get("n_gpus") is not None:
             out["wall_clock_days"] = cost.wall_clock_days(hours, v["n_gpus"])
         if v.get("price_usd_per_gpu_hour") is not None:

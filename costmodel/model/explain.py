@@ -33,26 +33,45 @@ def require_something(d: dict[str, Any]) -> None:
     raise MissingInputError(msg)
 
 
-def mfu_basis(sc, point: dict[str, Any]) -> dict[str, Any] | None:
-    """The peak the MFU is a fraction of: precision, dense peak [FLOP/s], and why that
-    precision (given, the run preset's, or the default). ``None`` without an accelerator.
+#: ``mfu_basis`` spelled out, for the result's ``text``.
+_BASIS_TEXT = {
+    "16bit": "as published MFU figures are",
+    "fp8": "the FP8 dense peak",
+    "blended": "the run precision's own peak",
+}
 
-    Compact for arrays (a 10⁶-element ``precision`` builds no 10⁶-element list):
-    ``precision`` is the one precision of every element, else the list of the distinct
+
+def mfu_basis(sc, point: dict[str, Any]) -> dict[str, Any] | None:
+    """The peak the MFU is a fraction of. ``None`` without an accelerator.
+
+    Keys: ``basis`` (``16bit``, ``fp8`` or ``blended``: the scenario's ``mfu_basis``),
+    ``precision`` (the precision whose dense peak that is: ``bf16`` for the 16-bit basis of
+    a mixed or FP8 run, ``mixed`` for the blended one), ``peak_flop_per_s`` (that peak
+    [FLOP/s], per element), ``run_precision`` (the run's own precision, whose peak is the
+    result's ``peak_flop_per_s``), ``fp8_fraction``, ``precision_source`` (why that run
+    precision: given, the run preset's, or the default), ``mfu_source`` and, for one
+    accelerator and precision, ``text``.
+
+    Compact for arrays (a 10⁶-element ``precision`` builds no 10⁶-element list): a
+    precision is the one precision of every element, else the list of the distinct
     precisions in order of first appearance; ``fp8_fraction`` is one number when every
     element has the same, else ``{"min", "max"}`` of its values. The per-element values
-    are in ``inputs``; ``peak_flop_per_s`` is the per-element peak itself (the output's
-    array, not a copy).
+    are in ``inputs``; ``peak_flop_per_s`` is the per-element basis peak itself (the
+    output's array, not a copy).
     """
     peak = point.get("peak_flop_per_s")
     if peak is None or sc.gpu is None:
         return None
+    bpeak = point.get("mfu_basis_peak_flop_per_s")
+    bpeak = peak if bpeak is None else bpeak
     prec = sc.precision
     single = np.ndim(prec) == 0 and np.ndim(sc.gpu) == 0
-    prec_v: str | list[str] = str(prec) if np.ndim(prec) == 0 else _distinct_precisions(sc)
+    run_v: str | list[str] = str(prec) if np.ndim(prec) == 0 else _distinct_precisions(sc)
+    basis = getattr(sc, "mfu_basis", "blended")
+    prec_v = run_v if basis == "blended" else _basis_precisions(sc, run_v)
     if "precision" in sc.given:
         source = "given"
-    elif getattr(sc, "run_preset", None) is not None and sc.run_preset.precision == prec_v:
+    elif getattr(sc, "run_preset", None) is not None and sc.run_preset.precision == run_v:
         source = f"the run preset {sc.run}"
     else:
         source = "the default"
@@ -60,21 +79,49 @@ def mfu_basis(sc, point: dict[str, Any]) -> dict[str, Any] | None:
     if sc.fp8_fraction is not None:
         f8 = _fraction_summary(sc.point_values()["fp8_fraction"])
     out: dict[str, Any] = {
+        "basis": basis,
         "precision": prec_v,
-        "peak_flop_per_s": peak,
+        "peak_flop_per_s": bpeak,
+        "run_precision": run_v,
         "fp8_fraction": f8,
         "precision_source": source,
         "mfu_source": "given" if "mfu" in sc.given else "utilization prior",
     }
-    if single and np.size(peak) == 1:
-        p = float(np.ravel(peak)[0])
-        what = (
+    if single and np.size(peak) == 1 and np.size(bpeak) == 1:
+        p, b = float(np.ravel(peak)[0]), float(np.ravel(bpeak)[0])
+        run = (
             f"blended FP8/BF16 dense peak ({f8:.1%} of FLOP in FP8)"
-            if prec_v == "mixed" and isinstance(f8, float)
-            else f"{prec_v} dense peak"
+            if run_v == "mixed" and isinstance(f8, float)
+            else f"{run_v} dense peak"
         )
-        out["text"] = f"{what} of {sc.gpu}, {p / 1e12:,.1f} TFLOP/s ({source})"
+        what = run if basis == "blended" else f"{prec_v} dense peak"
+        text = f"{what} of {sc.gpu}, {b / 1e12:,.1f} TFLOP/s"
+        if basis == "blended":
+            text += f" ({source})"
+        elif b == p:
+            text += f" (mfu basis {basis}, {_BASIS_TEXT[basis]}; the run's own, {source})"
+        else:
+            text += (
+                f" (mfu basis {basis}, {_BASIS_TEXT[basis]}; the run's precision "
+                f"{run_v}, {source}, has the {run} of {p / 1e12:,.1f} TFLOP/s)"
+            )
+        out["text"] = text
     return out
+
+
+def _basis_precisions(sc, run_v: str | list[str]) -> str | list[str]:
+    """The distinct precisions whose peaks are the basis, in the order of the run
+    precisions they stand for."""
+    names = getattr(sc, "basis_names", None) or {}
+    order = [run_v] if isinstance(run_v, str) else list(run_v)
+    found: list[str] = []
+    for p in order:
+        for (_, q), name in sorted(names.items()):
+            if q == p and name not in found:
+                found.append(name)
+    if not found:
+        return run_v
+    return found[0] if len(found) == 1 else found
 
 
 def _distinct_precisions(sc) -> str | list[str]:

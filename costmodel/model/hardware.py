@@ -228,6 +228,38 @@ class Hardware:
             out = np.where(self.precision_codes == self.precisions.index("mixed"), blend, out)
         return np.asarray(out)
 
+    def basis_table(self, basis: str) -> tuple[np.ndarray, dict[tuple[str, str], str]]:
+        """The peak a given ``mfu`` is a fraction of, per (accelerator, precision) [FLOP/s],
+        and the precision whose dense peak it is, per (accelerator id, precision) pair that
+        occurs; for ``mfu_basis`` ``16bit`` or ``fp8`` (``blended`` is the run's own peak,
+        :meth:`peak`).
+
+        ``16bit``: the BF16 dense peak (FP16 where there is no BF16, as on the V100), or the
+        run precision's own peak where that is lower (TF32, FP32: a 16-bit basis would let
+        the MFU claim more than the run's peak); ``mixed`` (FP8/BF16) reads against BF16.
+        ``fp8``: the FP8 dense peak (the caller checks that every accelerator has one).
+        NaN where a pair has no such peak.
+        """
+        ng, npr = len(self.gpu_ids), len(self.precisions)
+        table = np.full((ng, npr), np.nan)
+        names: dict[tuple[str, str], str] = {}
+        for g, p in self.pairs():
+            acc = self.accelerators[g]
+            i, j = self.gpu_ids.index(g), self.precisions.index(p)
+            peaks = acc.peak_dense_tflop_per_s
+            if basis == "fp8":
+                if "fp8" in peaks:
+                    table[i, j], names[(g, p)] = acc.peak_flop_per_s("fp8"), "fp8"
+                continue
+            p16 = next((q for q in ("bf16", "fp16") if q in peaks), None)
+            own = None if p == "mixed" else acc.peak_flop_per_s(p)
+            if p16 is None or (own is not None and own < acc.peak_flop_per_s(p16)):
+                if own is not None:
+                    table[i, j], names[(g, p)] = own, p
+                continue
+            table[i, j], names[(g, p)] = acc.peak_flop_per_s(p16), p16
+        return table, names
+
     def matmul_ceiling_table(self) -> np.ndarray:
         """Best measured 16-bit matmul fraction per (accelerator, precision); inf where none
         or not 16-bit."""

@@ -24,6 +24,7 @@ __all__ = [
     "Domain",
     "DOMAINS",
     "RECOMPUTE",
+    "MFU_BASES",
     "check_array",
     "all_finite",
     "Quantity",
@@ -32,6 +33,12 @@ __all__ = [
 ]
 
 RECOMPUTE = ("none", "selective", "full")
+#: The peak a given ``mfu`` is a fraction of (``mfu_basis``): ``16bit`` the accelerator's
+#: dense BF16 peak (FP16 without BF16), as published MFU figures are (DeepSeek-V3's 38.94%
+#: divides by the H800's 989 TFLOP/s BF16 peak: arXiv 2505.09343, Table 4), or the run
+#: precision's own peak where that is lower (TF32, FP32); ``fp8`` the dense FP8 peak;
+#: ``blended`` the run precision's own peak (for ``mixed`` the blended FP8/BF16 peak).
+MFU_BASES = ("16bit", "fp8", "blended")
 
 #: A numeric input: a number, an array of numbers (a grid, broadcast) or a distribution.
 Quantity: TypeAlias = "float | ArrayLike | Dist | None"

@@ -18,15 +18,16 @@ from ..errors import InputError, MissingInputError, arg
 from ..formulas import cost
 from ..formulas.distbase import Dist
 from ..formulas.units import format_si
-from .evaluation import Evaluates
+from .basis import ReadsBasis
 from .hardware import Hardware
 
 __all__ = ["ResolvesHardware"]
 
 
-class ResolvesHardware(Evaluates):
+class ResolvesHardware(ReadsBasis):
     """Base of :class:`~costmodel.model.scenario.Scenario`: hardware, prices, priors (it
-    evaluates the peak and FLOP per token for its notes, hence :class:`Evaluates`)."""
+    evaluates the peak and FLOP per token for its notes, hence :class:`Evaluates`, and
+    reads ``mfu_basis`` through :class:`~costmodel.model.basis.ReadsBasis`)."""
 
     def _resolve_hardware(self) -> None:
         self.accelerators: dict[str, Any] = {}
@@ -77,40 +78,11 @@ class ResolvesHardware(Evaluates):
             )
         if self.fp8_fraction is not None and not mixed:
             raise InputError("fp8_fraction: only meaningful with precision 'mixed'")
+        self._resolve_basis(hw)
         if self.mfu is not None and not isinstance(self.mfu, Dist):
             self._note_over_ceiling(hw)
-        if mixed and self.mfu is not None:
-            src = "" if "precision" in self.given else " (the run preset's precision)"
-            self.assumptions.append(
-                f"precision 'mixed'{src}: mfu is a fraction of the blended FP8/BF16 peak; "
-                f"published MFU figures usually divide by the BF16 peak (add "
-                f"{arg('precision', 'bf16', repr('bf16'))} to use it)"
-            )
-
-    def _note_over_ceiling(self, hw: Hardware) -> None:
-        """Note each (gpu, 16-bit precision) whose mfu exceeds the measured matmul ceiling."""
-        mfu = np.asarray(self.mfu, float)
-        # one reduction settles the common case (every mfu below every ceiling) before any
-        # array of the full shape is built
-        if np.max(mfu) <= np.min(hw.matmul_ceiling_table()):
-            return
-        try:
-            m, ceil, g, p = np.broadcast_arrays(
-                mfu, hw.matmul_ceiling(), hw.gpu_codes, hw.precision_codes
-            )
-        except ValueError:  # shapes that only broadcast with other inputs: skip the note
-            return
-        over = m > ceil
-        if not np.any(over):
-            return
-        key = p[over] * len(hw.gpu_ids) + g[over]
-        for k in np.unique(key):
-            gi = hw.gpu_ids[k % len(hw.gpu_ids)]
-            ceiling = self.accelerators[gi].matmul_ceiling_fraction
-            self.assumptions.append(
-                f"mfu {float(np.max(m[over][key == k])):.0%} exceeds {gi}'s best measured dense "
-                f"matmul throughput ({ceiling:.1%} of peak): no training run can reach it"
-            )
+        if self.mfu is not None:
+            self._basis_note()
 
     @staticmethod
     def _check_precision_name(p: str) -> None:

@@ -18,7 +18,7 @@ from ..errors import InputError, MissingInputError, arg
 from ..formulas import flops
 from ..formulas.distbase import Dist
 from ..formulas.units import format_si
-from .inputs import DOMAINS, RECOMPUTE, Domain, check_array
+from .inputs import DOMAINS, MFU_BASES, RECOMPUTE, Domain, check_array
 from .resolution import ResolvesHardware
 
 __all__ = ["Domain", "DOMAINS", "Scenario", "RECOMPUTE", "check_array", "given_inputs"]
@@ -32,7 +32,8 @@ class Scenario(ResolvesHardware):
     ``precision``, ``fp8_fraction``, ``mfu``, ``goodput``, ``n_gpus``,
     ``price_usd_per_gpu_hour``, ``pue``, ``usd_per_kwh``, ``grid_kg_co2e_per_kwh``);
     ``run`` starts from a run preset, ``architecture`` enables the architecture-detailed
-    FLOP conventions.
+    FLOP conventions; ``mfu_basis`` (:data:`~costmodel.model.inputs.MFU_BASES`) names the
+    peak ``mfu`` is a fraction of.
     """
 
     params: Any = None
@@ -57,6 +58,7 @@ class Scenario(ResolvesHardware):
     recompute: str = "none"
     mtp: bool = False
     seq_len: int | None = None
+    mfu_basis: str = "16bit"
     default_price: bool = True
     assumptions: list[str] = field(default_factory=list)
 
@@ -142,6 +144,17 @@ class Scenario(ResolvesHardware):
 
         validate.choice("flop_convention", self.flop_convention, flops.CONVENTIONS)
         validate.choice("recompute", self.recompute, RECOMPUTE)
+        validate.choice("mfu_basis", self.mfu_basis, MFU_BASES)
+        if self.mfu_basis not in MFU_BASES:
+            from ..errors import close_matches
+
+            near = close_matches(self.mfu_basis, MFU_BASES)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise InputError(
+                f"mfu_basis: {self.mfu_basis!r} is not one of {', '.join(MFU_BASES)}{hint}: "
+                f"the peak mfu is a fraction of (16bit: the BF16/FP16 dense peak, as published "
+                f"MFU figures are; fp8: the FP8 dense peak; blended: the run precision's peak)"
+            )
         self.mtp = validate.flag("mtp", self.mtp)
         self.ownership = validate.flag("ownership", self.ownership)
         if self.flop_convention not in flops.CONVENTIONS:
@@ -267,20 +280,40 @@ class Scenario(ResolvesHardware):
         return 1.0 + extra / np.asarray(fpt, float)
 
     def _check_hfu(self) -> None:
-        """Refuse an ``mfu`` whose recomputation would make the hardware FLOP utilization
-        exceed 1 (more FLOP/s than the peak): HFU = MFU × hardware FLOP / model FLOP."""
-        if self.recompute == "none" or self.mfu is None:
+        """Refuse an ``mfu`` that would have the accelerator execute more FLOP/s than the run
+        precision's dense peak: hardware FLOP/s = mfu × basis peak × hardware FLOP / model
+        FLOP (recomputation adds hardware FLOP), and HFU against the run's own peak is at
+        most 1. With ``mfu_basis`` the run's own peak and no recomputation nothing can pass."""
+        if self.mfu is None:
             return
-        ratio = self._hardware_ratio()
-        if ratio is None:
+        over = self.basis_over_peak()  # basis peak / the run's peak: 1 when they coincide
+        ratio = None if self.recompute == "none" else self._hardware_ratio()
+        if ratio is None and np.max(over) <= 1.0:
             return
-        why = f"with recompute {self.recompute!r} HFU = {float(np.max(ratio)):.4g} × mfu"
+        ratio = 1.0 if ratio is None else ratio
+        total = np.asarray(ratio, float) * over
+        if np.all(over == 1.0):
+            why = f"with recompute {self.recompute!r} HFU = {float(np.max(ratio)):.4g} × mfu"
+        else:
+            why = (
+                f"mfu is a fraction of the {self._basis_words()} peak, {float(np.max(over)):.4g} "
+                f"× the run's {self._run_peak_words()} peak"
+                + (
+                    f", and with recompute {self.recompute!r} the hardware executes "
+                    f"{float(np.max(ratio)):.4g} × the model FLOP"
+                    if np.max(ratio) != 1.0
+                    else ""
+                )
+                + "; HFU against the run's peak"
+            )
         if isinstance(self.mfu, Dist):
-            if np.size(ratio) != 1:
+            if np.size(total) != 1:
                 return
             from ..formulas.dist import restrict
 
-            bound = 1.0 / float(np.ravel(ratio)[0])
+            bound = 1.0 / float(np.ravel(total)[0])
+            if bound >= 1.0:
+                return
             try:
                 self.mfu, note = restrict(self.mfu, "mfu", 0.0, bound)
             except InputError as e:
@@ -288,17 +321,25 @@ class Scenario(ResolvesHardware):
             if note:
                 self.assumptions.append(f"{note} ({why} cannot exceed 1)")
             return
-        hfu = np.asarray(self.mfu, float) * ratio
+        hfu = np.asarray(self.mfu, float) * total
         if np.max(hfu) <= 1.0:
             return
-        m, r, h = np.broadcast_arrays(np.asarray(self.mfu, float), ratio, hfu)
+        m, r, h = np.broadcast_arrays(np.asarray(self.mfu, float), total, hfu)
         i = np.unravel_index(int(np.argmax(h)), h.shape) if h.ndim else ()
-        over = int(np.count_nonzero(h > 1.0))
-        where = f" ({over} of {h.size} values)" if h.size > 1 else ""
+        over_n = int(np.count_nonzero(h > 1.0))
+        where = f" ({over_n} of {h.size} values)" if h.size > 1 else ""
+        if np.all(over == 1.0):
+            raise InputError(
+                f"mfu: {float(m[i]):.4g}{where} with recompute {self.recompute!r} means an HFU "
+                f"of {float(h[i]):.4g} (hardware FLOP = {float(r[i]):.4g} × model FLOP), above "
+                f"the peak; HFU is at most 1, so mfu must be at most {1.0 / float(r[i]):.4g} "
+                f"here"
+            )
         raise InputError(
-            f"mfu: {float(m[i]):.4g}{where} with recompute {self.recompute!r} means an HFU of "
-            f"{float(h[i]):.4g} (hardware FLOP = {float(r[i]):.4g} × model FLOP), above the "
-            f"peak; HFU is at most 1, so mfu must be at most {1.0 / float(r[i]):.4g} here"
+            f"mfu: {float(m[i]):.4g}{where} means an HFU of {float(h[i]):.4g} against the run's "
+            f"{self._run_peak_words()} peak ({why}), above that peak; mfu must be at most "
+            f"{1.0 / float(r[i]):.4g} here, or give {arg('mfu_basis')} the peak it was read "
+            f"against"
         )
 
     def _router_note(self) -> None:

@@ -90,7 +90,9 @@ def model_mfu(inputs: dict[str, Any]) -> tuple[float, list[str]]:
     if inputs.get("seq_len"):
         arch = arch.model_copy(update={"seq_len": int(inputs["seq_len"])})
     acc = store.get("accelerators", gpu)
-    tokens, flop, peak = d["inputs"].get("tokens"), d["model_flop"], d["peak_flop_per_s"]
+    tokens, flop = d["inputs"].get("tokens"), d["model_flop"]
+    # the peak the estimate reads mfu against (its mfu_basis, 16-bit by default)
+    peak = (d.get("mfu_basis") or {}).get("peak_flop_per_s") or d["peak_flop_per_s"]
     if run is not None and run.layout is not None and not inputs.get("architecture"):
         from . import bind, published
 
