@@ -237,3 +237,18 @@ def test_perf_override_and_published_key_blame(invoke):
                "--schedule", "1f1b", "--n-gpus", "2046")  # fmt: skip
     assert r.code == 2 and r.err.count("\n") == 1
     assert "published layout" in r.err and "--no-published-layout" in r.err
+
+
+def test_plan_defaults_to_the_runs_batch_and_precision_and_ranks_the_published(invoke):
+    r = invoke("plan", "--run", "deepseek-v3", "--gpu", "h800-sxm", "--n-gpus", "2048",
+               "--top", "100", "--json")  # fmt: skip
+    assert r.code == 0, r.err
+    d = r.json()
+    best = d["layouts"][0]
+    assert best["layout"]["global_batch"] == 15360  # arXiv 2412.19437 s4.2
+    assert best["layout"]["precision"] == "mixed"
+    perf = invoke("perf", "--run", "deepseek-v3", "--gpu", "h800-sxm", "--json").json()
+    # never ranks first a layout worse than the published one (issue 18, item 2)
+    assert best["tokens_per_s_per_gpu"] >= perf["tokens_per_s_per_gpu"] * (1 - 1e-12)
+    assert any(x["layout"].get("node_limit") for x in d["layouts"])
+    assert any("node-limited routing searched" in a for a in d["assumptions"])

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..perf import bind, pipeline
+from ..perf.compare import node_limits
 from ..perf.search import candidate_layouts
 from ..perf.step import evaluate
 
@@ -30,8 +31,9 @@ def plan(
     seq_len: int | None = None,
     precision: str = "bf16",
     fp8_fraction: float | None = None,
-    node_limit: int = 0,
+    node_limit: int | None = None,
     scale_out_gbit_per_s: float | None = None,
+    published: dict | None = None,
 ) -> dict:
     """Best layouts by predicted MFU among those that fit (``costmodel plan``).
 
@@ -52,10 +54,15 @@ def plan(
     precision : {"bf16", "fp8", "mixed"}
     fp8_fraction : float, optional
         FP8 share of the block linears for ``mixed`` (default 1).
-    node_limit : int, default 0
-        Node-limited MoE routing (0 = off).
+    node_limit : int, optional
+        Node-limited MoE routing (0 = off). Default: the search tries off, DeepSeek-V3's
+        limit of 4 nodes (for MoE models wider than 4 scale-up domains) and the published
+        layout's (:func:`costmodel.perf.compare.node_limits`).
     scale_out_gbit_per_s : float, optional
         Override the scale-out bandwidth [Gbit/s].
+    published : dict, optional
+        The run's published layout (``perf`` keys, ``node_limit`` included): ranked with
+        the searched layouts, so the plan never ranks first a layout worse than it.
 
     Returns
     -------
@@ -75,6 +82,18 @@ def plan(
     hw, notes = bind.hardware(acc, scale_out_gbit_per_s=scale_out_gbit_per_s)
     s = seq_len or arch.seq_len
     cand = candidate_layouts(arch, n_gpus, seq_len=s, domain=hw.scale_up_domain)
+    pub_nl = int((published or {}).get("node_limit", 0) or 0)
+    limits = (
+        (int(node_limit),)
+        if node_limit is not None
+        else node_limits(arch, n_gpus, hw.scale_up_domain, pub_nl)
+    )
+    k = len(limits)
+    cand = {key: np.tile(v, k) for key, v in cand.items()}
+    cand["node_limit"] = np.repeat(np.asarray(limits, dtype=np.int64), len(cand["tp"]) // k)
+    pub_row = _published_candidate(arch, n_gpus, published, s, node_limit)
+    if pub_row is not None:
+        cand = {key: np.append(v, pub_row[key]) for key, v in cand.items()}
     target = global_batch or max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / s))
     unit = cand["dp"] * cand["micro_batch"]
     gb = np.ceil(target / unit).astype(np.int64) * unit
@@ -86,7 +105,6 @@ def plan(
         global_batch=gb,
         seq_len=s,
         fp8_linear=f8,
-        node_limit=node_limit,
         **cand,
         **recipe,
     )
@@ -96,7 +114,15 @@ def plan(
     score = np.where(fits, out["mfu"], -np.inf)
     ranked = np.argsort(-score, kind="stable")[: max(top, 0)]
     order = [int(i) for i in ranked if fits[i]]
-    assumptions = notes + bind.standard_assumptions(arch, node_limit)
+    assumptions = notes + bind.standard_assumptions(arch, max(limits))
+    if k > 1:
+        assumptions.append(
+            "node-limited routing searched: "
+            + ", ".join("off" if x == 0 else f"at most {x} nodes per token" for x in limits)
+            + " (it changes the router: check the model allows it)"
+        )
+    if pub_row is not None:
+        assumptions.append("the run's published layout is ranked with the searched ones")
     assumptions.append(
         f"global batch: {target} sequences of {s} tokens, rounded up to a multiple of "
         "dp·micro-batch per layout"
@@ -119,7 +145,11 @@ def plan(
             "precision": precision,
             "n_gpus": n_gpus,
         }
-        layouts.append(bind.result_dict(out, i, lay, [], hw))
+        r = bind.result_dict(out, i, lay, [], hw)
+        r["layout"]["node_limit"] = int(cand["node_limit"][i])
+        if pub_row is not None and i == len(fits) - 1:
+            r["published"] = True
+        layouts.append(r)
     return {
         "schema": "costmodel.plan/1",
         "gpu": acc.id,
@@ -130,6 +160,28 @@ def plan(
         "layouts": layouts,
         "assumptions": assumptions,
     }
+
+
+def _published_candidate(
+    arch, n_gpus: int, published: dict | None, seq_len: int, node_limit: int | None
+) -> dict | None:
+    """The published layout as one candidate row (integer codes), or ``None`` when it does
+    not apply here (its degrees do not divide these GPUs, another sequence length, or a
+    node limit other than the one asked for)."""
+    if not published:
+        return None
+    p = {k: v for k, v in published.items() if k not in ("dp", "n_gpus")}
+    nl = int(p.pop("node_limit", 0) or 0)
+    if node_limit is not None and node_limit != nl or p.get("seq_len", seq_len) != seq_len:
+        return None
+    try:
+        lay, _ = bind.resolve_layout(arch, n_gpus, **{k: v for k, v in p.items()})
+    except bind.InputError:
+        return None
+    c = bind.codes(lay)
+    row = {k: int(c[k]) for k in ("tp", "pp", "dp", "ep", "cp", "vpp", "schedule", "zero")}
+    row |= {"micro_batch": int(c["micro_batch"]), "recompute": int(c["recompute"])}
+    return row | {"node_limit": nl}
 
 
 def min_gpus_to_fit(arch, acc, *, candidates=None, precision: str = "bf16", **kw) -> int | None:

@@ -212,6 +212,20 @@ def plan_cmd(
     _check_positive(scale_out_gbit_per_s=scale_out_gbit_per_s)
     arch, label = bind.load_architecture(run_id, arch_path)
     acc = store.get("accelerators", gpu)
+    run = store.get("runs", run_id) if run_id else None
+    pub = run.layout.flags() if run is not None and run.layout is not None else None
+    # one default per preset: the published layout's batch and precision, else the run's
+    defaults = []
+    if global_batch is None and pub and pub.get("global_batch"):
+        global_batch = pub["global_batch"]
+        defaults.append(f"global batch {global_batch:,} sequences (the published layout's)")
+    if precision is None and run is not None:
+        precision = (pub or {}).get("precision") or (
+            run.precision if run.precision in ("bf16", "fp8", "mixed") else "bf16"
+        )
+        if precision != "bf16" and "fp8" not in acc.peak_dense_tflop_per_s:
+            precision = "bf16"
+        defaults.append(f"precision {precision} (the run preset's)")
     d = plan(
         arch,
         acc,
@@ -223,7 +237,9 @@ def plan_cmd(
         fp8_fraction=fp8_fraction,
         node_limit=node_limit,
         scale_out_gbit_per_s=scale_out_gbit_per_s,
+        published=pub,
     )
+    d["assumptions"][:0] = defaults
     d = {"schema": d.pop("schema"), "model": label, **d}
     from .options import emit
 
@@ -245,8 +261,10 @@ def plan_cmd(
                 f"  {i}. MFU {x['mfu']:.1%} (16-bit {x['mfu_16bit']:.1%})  "
                 f"tp={lay['tp']} pp={lay['pp']} dp={lay['dp']} ep={lay['ep']} cp={lay['cp']} "
                 f"vpp={lay['vpp']} {lay['schedule']} zero={lay['zero']} mb={lay['micro_batch']} "
-                f"gb={lay['global_batch']} recompute={lay['recompute']}  "
-                f"{x['memory_gb_per_gpu']['total']:.0f} GB; {x['bottleneck']}"
+                f"gb={lay['global_batch']} recompute={lay['recompute']}"
+                + (f" node-limit={lay['node_limit']}" if lay.get("node_limit") else "")
+                + (" (published)" if x.get("published") else "")
+                + f"  {x['memory_gb_per_gpu']['total']:.0f} GB; {x['bottleneck']}"
             )
         return "\n".join(rows)
 
