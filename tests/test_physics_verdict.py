@@ -252,3 +252,19 @@ def test_plan_defaults_to_the_runs_batch_and_precision_and_ranks_the_published(i
     assert best["tokens_per_s_per_gpu"] >= perf["tokens_per_s_per_gpu"] * (1 - 1e-12)
     assert any(x["layout"].get("node_limit") for x in d["layouts"])
     assert any("node-limited routing searched" in a for a in d["assumptions"])
+
+
+def test_efficiency_decomposition_compares_hours_of_a_comparable_scope():
+    """Issue 19, item 3: the comparator's hours must measure the work of its tokens, as the
+    report's own ranking requires (Llama 3.1 405B's card hours cover all training)."""
+    from costmodel.data.schemas.runs import COMPARABLE_SCOPES
+
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    dc = d["decomposition"]
+    assert dc["comparator"]["id"] != "llama-3.1-405b"
+    assert dc["comparator"]["hours_scope"] in COMPARABLE_SCOPES
+    excluded = {r["id"] for r in d["comparison"]["excluded"]}
+    assert dc["comparator"]["id"] not in excluded
+    f = dc["factors"]  # hours = 6ND / (peak · MFU): the ratio factors exactly
+    prod = f["active_params"] * f["tokens"] * f["utilization"] * f["peak"]
+    assert prod == pytest.approx(dc["gpu_hours_ratio"], rel=1e-9)

@@ -121,12 +121,19 @@ def decomposition(
     run: RunPreset | None, acc: Accelerator, active: float, tokens: float, hours: float
 ) -> dict[str, Any] | None:
     """Why the claim needs fewer GPU-hours than the largest published run on the same
-    accelerator family: the ratio of GPU-hours factors exactly into active parameters,
+    accelerator family whose hours are of a comparable scope (they measure the work of the
+    stated tokens): the ratio of GPU-hours factors exactly into active parameters,
     tokens, utilization and the accelerator's 16-bit peak (hours = 6·N·D / (peak · MFU))."""
+    from ..data.schemas.runs import COMPARABLE_SCOPES
+
+    # only hours that measure the work of their stated tokens, as the comparison ranks
+    # (a model card's "all training" hours include post-training: not like for like)
     rows = [
         r
         for r in priors.run_rows(grades=("primary",))
-        if r.family == acc.family and (run is None or r.id != run.id)
+        if r.family == acc.family
+        and (run is None or r.id != run.id)
+        and r.hours_scope in COMPARABLE_SCOPES
     ]
     if not rows:
         return None
@@ -140,7 +147,7 @@ def decomposition(
         "peak": peak / comp.peak_flop_per_s,
     }
     return {
-        "comparator": _row(comp),
+        "comparator": _row(comp) | {"hours_scope": comp.hours_scope},
         "gpu_hours_ratio": comp.gpu_hours / hours,  # = the product of the factors
         "factors": factors,
         "claim_mfu": mfu,
