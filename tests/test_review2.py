@@ -110,14 +110,17 @@ def test_requested_quantiles_keep_the_standard_ones():
 
 
 def test_decomposition_multiplies_out_to_the_hours_ratio():
-    """hours = 6ND / (peak · MFU), so the GPU-hours ratio against Llama 3.1 405B (30.84M H100
-    hours, Llama 3 paper Table 5 / model card) is exactly the product of the four factors."""
+    """hours = 6ND / (peak · MFU), so the GPU-hours ratio against the largest comparable
+    Hopper run is exactly the product of the four factors. Since issue 19 item 3 the
+    comparator's hours must cover the work of its tokens: Nemotron-4 340B (11.55M H100
+    hours for 8T tokens, arXiv 2406.11704 via the run preset), not Llama 3.1 405B's card
+    hours, which include post-training."""
     d = costmodel.check("deepseek-v3", samples=2000).to_dict()["decomposition"]
-    assert d["comparator"]["id"] == "llama-3.1-405b"
-    assert d["gpu_hours_ratio"] == pytest.approx(30.84e6 / 2.664e6, rel=1e-12)
+    assert d["comparator"]["id"] == "nemotron-4-340b"
+    assert d["gpu_hours_ratio"] == pytest.approx(11.55e6 / 2.664e6, rel=1e-12)
     assert math.prod(d["factors"].values()) == pytest.approx(d["gpu_hours_ratio"], rel=1e-12)
-    assert d["factors"]["active_params"] == pytest.approx(405 / 37, rel=1e-12)
-    assert d["factors"]["tokens"] == pytest.approx(15.6 / 14.8, rel=1e-12)
+    assert d["factors"]["active_params"] == pytest.approx(341 / 37, rel=1e-12)
+    assert d["factors"]["tokens"] == pytest.approx(8 / 14.8, rel=1e-12)
 
 
 def test_history_is_the_labs_own_runs():
