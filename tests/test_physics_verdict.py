@@ -268,3 +268,16 @@ def test_efficiency_decomposition_compares_hours_of_a_comparable_scope():
     f = dc["factors"]  # hours = 6ND / (peak · MFU): the ratio factors exactly
     prod = f["active_params"] * f["tokens"] * f["utilization"] * f["peak"]
     assert prod == pytest.approx(dc["gpu_hours_ratio"], rel=1e-9)
+
+
+def test_unmodellable_accelerator_falls_back_to_the_prior_and_says_why():
+    """An accelerator without a published scale-up bandwidth (the MI250X preset has none):
+    no physics, the prior decides and the verdict says why (never an error)."""
+    acc = store.get("accelerators", "mi250x")
+    assert acc.scale_up_gb_per_s is None and acc.interconnect_gb_per_s is None
+    c = _nemotron_claim(1.0, gpu="mi250x")
+    c["layout"] = c["layout"] | {"precision": "bf16"}
+    out = costmodel.check(c, samples=2000).to_dict()
+    assert "physics" not in out and "cannot cost mi250x" in out["physics_unavailable"]
+    assert out["verdict"]["basis"].startswith("population prior")
+    assert any("cannot cost mi250x" in r for r in out["verdict"]["reasons"])

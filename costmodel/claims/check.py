@@ -324,7 +324,10 @@ def check(
             int(n_gpus) if n_gpus else None,
             steady_state_hours=hours_basis == "steady_state",
         )
-        if phys is not None:
+        if phys is not None and "unavailable" in phys:
+            assumptions.append(f"no physics verdict: {phys['unavailable']}")
+            data["physics_unavailable"] = phys["unavailable"]
+        elif phys is not None:
             if c.hours_basis is None:
                 phys["hours_basis_text"] += (
                     " (hours_basis not stated: "

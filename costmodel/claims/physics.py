@@ -88,7 +88,9 @@ def physics(
     *,
     steady_state_hours: bool,
 ) -> dict[str, Any] | None:
-    """The physics section of a claim check, or ``None`` without a shape or GPU count.
+    """The physics section of a claim check; ``None`` without a shape or GPU count, and
+    ``{"unavailable": why}`` when the performance model cannot cost it (an accelerator
+    without a published scale-up bandwidth, or no layout that fits).
 
     Parameters
     ----------
@@ -111,31 +113,44 @@ def physics(
     n = int(n_gpus)
     flags, source = published_layout(c, run, n)
     notes: list[str] = []
+    claim_prec = c.precision if c.precision in ("bf16", "fp8", "mixed") else None
+    r = None
+    try:
+        bind.hardware(acc)
+    except InputError as e:  # no scale-up bandwidth in the catalog: not modellable
+        return {"unavailable": f"the performance model cannot cost {acc.id}: {e}"}
     if flags is not None:
         lay = dict(flags)
         node_limit = int(lay.pop("node_limit", 0) or 0)
+        if "precision" not in lay and claim_prec:
+            lay["precision"] = claim_prec
         if lay.get("precision", "bf16") != "bf16" and "fp8" not in acc.peak_dense_tflop_per_s:
             lay["precision"] = "bf16"
             notes.append(f"{acc.id} has no FP8 peak: the layout is costed in bf16")
         try:
             r = bind.perf(arch, acc, n_gpus=n, node_limit=node_limit, **lay)
         except InputError as e:
-            raise InputError(f"layout: the published layout does not run here: {e}") from None
+            if c.layout is not None:  # the claim's own layout: the user's data is wrong
+                raise InputError(f"layout: the claim's layout does not run here: {e}") from None
+            notes.append(
+                f"the run's published layout does not apply to {n:,} {acc.id} ({e}); the best "
+                "layout that fits is used instead"
+            )
+            r = None
         layout_source = source
-        shown = describe(r["layout"])
-    else:
-        prec = "mixed" if c.precision == "mixed" else ("fp8" if c.precision == "fp8" else "bf16")
+    if r is None:
+        prec = claim_prec or "bf16"
         best = best_layout(arch, acc, n, precision=prec, small=True)
         if best is None:
-            return None
+            return {"unavailable": f"no layout of this model fits in memory on {n:,} {acc.id}"}
         lay = dict(best["layout"])
-        node_limit = 0
-        r = bind.perf(arch, acc, n_gpus=n, **lay)
+        node_limit = int(lay.pop("node_limit", 0) or 0)
+        r = bind.perf(arch, acc, n_gpus=n, node_limit=node_limit, **lay)
         layout_source = (
             "no published layout: the best layout that fits on these GPUs "
             "(costmodel plan's search), so the prediction is an upper bound on the layout"
         )
-        shown = describe(r["layout"])
+    shown = describe(r["layout"])
     moe = arch.moe is not None
     fp8 = r["layout"]["precision"] != "bf16"
     m = residual_model(run.id if run is not None else None, moe, fp8)

@@ -183,9 +183,9 @@ def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
         )
     else:
         basis = "population prior"
+        why = d.get("physics_unavailable") or "no model shape or GPU count to predict from"
         reasons.append(
-            "no model shape or GPU count to predict throughput from: the verdict falls back "
-            "to the population prior of realized utilization"
+            f"{why}: the verdict falls back to the population prior of realized utilization"
         )
         p = lik["p_gpu_hours_le_claimed"]
         m = d["implied_mfu_16bit"]

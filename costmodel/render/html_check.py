@@ -71,7 +71,7 @@ _TOP = {"schema", "claim", "basis", "consistency", "flop", "peaks_flop_per_s", "
 _TOP |= {"mfu", "implied_mfu_16bit", "throughput", "stated_mfu", "third_party", "comparison"}
 _TOP |= {"history", "decomposition", "likelihood", "verdict", "ledger", "hardware", "warnings"}
 _TOP |= {"assumptions", "not_analysed_because", "throughput_derived_hours", "nvlink"}
-_TOP |= {"physics"}
+_TOP |= {"physics", "physics_unavailable"}
 
 
 def odds(p: float) -> str:
