@@ -14,13 +14,13 @@ The point prediction is the one every command makes (``costmodel perf`` at the s
 ``estimate --mfu model``, the NVLink section). The residual distribution leaves out the
 validation rows that measure the claim's own model, so a claim is never judged by the
 spread of its own measurement. The residuals are stratified by dense vs MoE and
-16-bit vs FP8; a stratum whose rows come from fewer than :data:`MIN_SOURCES` sources
-borrows the rows of the other precision, then all rows, and names its own rows' residuals
-(the MoE rows, from two sources, are mostly over-predictions of small MoE models; pooled,
-a MoE claim is judged as leniently as a dense one, and the text says so). Each source is
-weighted once. The distribution is a Student-t: its degrees
-of freedom (the weight of the tails) fitted by maximum likelihood on all rows, its
-location and scale on the stratum's rows.
+16-bit vs FP8 (:func:`costmodel.perf.residuals.residual_model`): a stratum whose rows
+come from fewer than five sources borrows the rows of the other precision, then all rows,
+and names its own rows' residuals (the MoE rows, from two sources, are mostly
+over-predictions of small MoE models; pooled, a MoE claim is judged as leniently as a
+dense one, and the text says so). Each source is weighted once. The distribution is a
+Student-t: its degrees of freedom (the weight of the tails) fitted by maximum likelihood
+on all rows, its location and scale on the stratum's rows.
 
 Hours on a wall-clock basis (reserved time with failures, restarts and checkpoints)
 cover more than steady-state training: the steady-state throughput they need is the
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..data.schemas import Accelerator, ClaimPreset, RunPreset
     from ..formulas.architecture import Architecture
 
-__all__ = ["INTERIM_GOODPUT", "RULES", "physics"]
+__all__ = ["INTERIM_GOODPUT", "RULES", "published_layout", "physics"]
 
 #: Productive share of reserved GPU time for hours on a wall-clock basis [1], until the
 #: goodput model lands: Meta reports more than 90% effective training time for Llama 3
@@ -66,7 +66,8 @@ def _quantile(p: float, m: dict[str, Any]) -> float:
 def published_layout(
     c: ClaimPreset, run: RunPreset | None, n_gpus: int | None
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """The layout a claim states, else its run preset's when it ran on the same GPUs."""
+    """The layout a claim states, else its run preset's (without its data-parallel degree
+    when the claim's GPU count differs from the run's), and where it comes from."""
     if c.layout is not None:
         return c.layout.flags(), c.layout.source
     if run is not None and run.layout is not None:
