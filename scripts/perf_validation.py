@@ -42,7 +42,8 @@ def residual_section() -> list[str]:
         "numbers below use every row). `estimate --mfu model` samples a lognormal with the",
         "stratum's own standard deviation (never below all rows').",
         "",
-        "| stratum | rows used | df | location | scale | P(r ≤ −0.1) | estimate spread (log10 sd) |",
+        "| stratum | rows used | df | location | scale | P(r ≤ −0.1) "
+        "| estimate spread (log10 sd) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     from scipy import stats
