@@ -1,9 +1,12 @@
 """Plots (optional extra ``costmodel[plot]``); matplotlib is imported only here, on demand.
 
-Every figure has axis labels in words with units, SI-formatted ticks, a title that states
-the whole scenario, and its legend outside the data. ``path`` chooses the format: ``.png``
-or ``.svg`` (SVG text stays text, so a slide can edit it). Each ``*_figure`` function
-returns the matplotlib Figure; the ``*_plot`` functions save it.
+Every figure is ready for a slide: a short one-line title (at most
+:data:`MAX_TITLE_CHARS` characters) with the details, the whole scenario, in a subtitle
+below it; axis labels in words with units, SI-formatted ticks, data that fill the axes, and
+its legend outside the data. A histogram shows every sample, or says on the plot how many
+lie beyond its axis. ``path`` chooses the format: ``.png`` or ``.svg`` (SVG text stays
+text, so a slide can edit it). Each ``*_figure`` function returns the matplotlib Figure;
+the ``*_plot`` functions save it.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..formulas.units import format_si, format_usd
-from .plot_labels import axis_label, format_value
+from .plot_labels import axis_label, format_value, short_label
 
 __all__ = [
     "PLOT_SUFFIXES",
+    "MAX_TITLE_CHARS",
     "check_plot_target",
     "backtest_plot",
     "distribution_figure",
@@ -29,6 +33,8 @@ __all__ = [
 ]
 
 PLOT_SUFFIXES = (".png", ".svg")
+#: The longest one-line title a figure gets; longer ones continue in the subtitle.
+MAX_TITLE_CHARS = 60
 BLUE, ORANGE, RED = "#4c72b0", "#dd8452", "#c44e52"
 
 
@@ -143,12 +149,36 @@ def legend_outside(ax, handles=None, labels=None, **kw) -> None:
 
 
 def _title(ax, headline: str, subtitle: str = "", width: int = 105) -> None:
-    """Headline and scenario above the axes, left-aligned, long lines wrapped."""
+    """A short headline (one line, bold, at most :data:`MAX_TITLE_CHARS` characters) over
+    the subtitle, both left-aligned above the axes. The subtitle is the axes' left title,
+    its long lines wrapped; a headline too long for one line continues in it."""
     import textwrap
 
-    lines = [w for line in f"{headline}\n{subtitle}".strip().splitlines()
+    from matplotlib.text import Annotation
+
+    head, *more = headline.strip().splitlines() or [""]
+    if len(head) > MAX_TITLE_CHARS:
+        first = textwrap.wrap(head, MAX_TITLE_CHARS)
+        head, more = first[0], [" ".join(first[1:]), *more]
+    detail = "\n".join([*more, subtitle]).strip()
+    lines = [w for line in detail.splitlines()
              for w in textwrap.wrap(line, width) or [""]]  # fmt: skip
-    ax.set_title("\n".join(lines), fontsize=9, loc="left")
+    sub = ax.set_title("\n".join(lines), fontsize=9, loc="left", color="#333333")
+    # the headline sits just above the subtitle, wherever the subtitle's lines end
+    ax.figure.add_artist(
+        Annotation(
+            head,
+            xy=(0, 1),
+            xycoords=sub,
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=13,
+            fontweight="bold",
+            gid="headline",
+        )
+    )
 
 
 def backtest_plot(bt, path: str) -> None:
@@ -228,12 +258,15 @@ def tornado_figure(sens, subtitle: str = ""):
     """Horizontal bars: the output with each input at its p05 (blue) and p95 (orange).
 
     Each bar end carries the input value that produced it, so an input that lowers the
-    output as it rises (MFU) has its p95 value on the low side.
+    output as it rises (MFU) has its p95 value on the low side. An input whose values are
+    fractions of a peak (MFU) names that peak in its label, and the x axis spans the bars
+    and their labels, no more.
     """
     plt = _plt()
     rows = list(reversed(sens.tornado))
     fig, ax = plt.subplots(figsize=(8, 1.6 + 0.55 * len(rows)))
     mid = sens.median_output
+    labels = []
     for i, r in enumerate(rows):
         name = r["input"]
         for y_out, x_in, color, label in (
@@ -244,28 +277,76 @@ def tornado_figure(sens, subtitle: str = ""):
                 i, y_out - mid, left=mid, color=color, height=0.6, label=label if i == 0 else None
             )
             right = y_out >= mid
-            ax.text(
-                y_out,
-                i,
-                f" {format_value(name, x_in)} " if right else f"{format_value(name, x_in)} ",
-                va="center",
-                ha="left" if right else "right",
-                fontsize=8,
-                gid=f"tornado-label-{name}-{'p05' if color == BLUE else 'p95'}",
+            labels.append(
+                ax.text(
+                    y_out,
+                    i,
+                    f" {format_value(name, x_in)} " if right else f"{format_value(name, x_in)} ",
+                    va="center",
+                    ha="left" if right else "right",
+                    fontsize=8,
+                    gid=f"tornado-label-{name}-{'p05' if color == BLUE else 'p95'}",
+                )
             )
     ax.axvline(mid, color="k", lw=1)
-    ax.set_yticks(range(len(rows)), [axis_label(r["input"]) for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [_tornado_label(r) for r in rows], fontsize=8)
     ax.xaxis.set_major_formatter(value_formatter(sens.output))
     ax.set_xlabel(axis_label(sens.output))
+    bases = [
+        f"{axis_label(r['input']).split(' [')[0]}: fractions of the {r['basis']}"
+        for r in sens.tornado
+        if r.get("basis")
+    ]
     _title(
         ax,
-        f"What drives {axis_label(sens.output)}: each input at its p05 and p95, the others "
-        f"at their medians (median {format_value(sens.output, mid)})",
-        subtitle,
+        f"What drives {short_label(sens.output)}",
+        "\n".join(
+            [
+                "Each input at its p05 and p95, the others at their medians "
+                f"(median {format_value(sens.output, mid)})",
+                *bases,
+                subtitle,
+            ]
+        ),
     )
-    ax.margins(x=0.3)
+    _fit_x_to_labels(ax, [r[k] for r in rows for k in ("output_at_low", "output_at_high")], labels)
     legend_outside(ax)
     return fig
+
+
+def _tornado_label(row) -> str:
+    """The input's words, and for a fraction of a peak (MFU) the peak it is a fraction of."""
+    name = row["input"]
+    prec = row.get("basis_precision")
+    if not row.get("basis") or not prec:
+        return axis_label(name)
+    peak = "blended FP8/BF16 dense peak" if prec == "mixed" else f"{prec} dense peak"
+    return f"{axis_label(name).split(' [')[0]}\n[% of the {peak}]"
+
+
+def _fit_x_to_labels(ax, ends, texts, pad_px: float = 4.0) -> None:
+    """Set the x axis to the bars' ends plus just the room their value labels take."""
+    lo, hi = min([*ends, ax.get_xlim()[0] if not ends else min(ends)]), max(ends)
+    if not hi > lo:
+        ax.margins(x=0.3)
+        return
+    ax.set_xlim(lo, hi)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    width = ax.get_window_extent(renderer).width
+    left = max((t.get_window_extent(renderer).width for t in texts
+                if t.get_horizontalalignment() == "right" and t.get_position()[0] <= lo),
+               default=0.0)  # fmt: skip
+    right = max((t.get_window_extent(renderer).width for t in texts
+                 if t.get_horizontalalignment() == "left" and t.get_position()[0] >= hi),
+                default=0.0)  # fmt: skip
+    fl, fr = (left + pad_px) / width, (right + pad_px) / width
+    if fl + fr >= 0.9:  # labels wider than the axes: give up on a tight fit
+        ax.margins(x=0.3)
+        return
+    # with limits [lo - a, hi + b], a label of w pixels fits when a·W/(R + a + b) ≥ w
+    total = (hi - lo) / (1 - fl - fr)
+    ax.set_xlim(lo - fl * total, hi + fr * total)
 
 
 def tornado_plot(sens, path: str, scenario: str = "") -> None:
