@@ -224,31 +224,36 @@ def backtest_figure(bt):
     ax.set_xlabel("reported accelerator-hours [GPU-h]")
     ax.set_ylabel("predicted accelerator-hours, p50 with p05–p95 [GPU-h]")
     s = bt.summary["all"]
-    ax.set_title(
-        f"Backtest of the utilization prior ({bt.model}) on {s['n']} published runs"
-        f"\nleave-one-run-out: median |log10 error| {s['median_abs_log10_error']:.3f}, "
-        f"{s['share_inside_90']:.0%} inside 90% interval",
-        fontsize=10,
+    _title(
+        ax,
+        "Backtest: predicted vs reported GPU-hours",
+        f"utilization prior ({bt.model}) on {s['n']} published runs; leave-one-run-out: "
+        f"median |log10 error| {s['median_abs_log10_error']:.3f}, "
+        f"{s['share_inside_90']:.0%} inside the 90% interval",
     )
     ax.grid(True, which="both", alpha=0.3)
     legend_outside(ax)
     fit = [r for r in bt.rows if r.leave_one_out]
+    lo_s, ro_s = bt.summary["fit_set_looo"], bt.summary.get("fit_set_loro") or {}
+
+    def inside(d) -> str:
+        if not all(f"share_inside_{k}" in d for k in (50, 80, 90)):
+            return ""
+        return " ({:.0%}/{:.0%}/{:.0%} inside 50/80/90%)".format(
+            *(d[f"share_inside_{k}"] for k in (50, 80, 90))
+        )
+
     axp.hist(
         [[r.looo_pit for r in fit], [r.pit for r in fit]],
         bins=[i / 10 for i in range(11)],
-        label=["leave one organization out", "leave one run out"],
+        label=[f"leave one organization out{inside(lo_s)}", f"leave one run out{inside(ro_s)}"],
         alpha=0.8,
     )
     axp.axhline(len(fit) / 10, color="k", ls="--", lw=1, label="calibrated (uniform)")
     axp.set_xlabel("PIT of the reported hours under the held-out prediction [1]")
     axp.set_ylabel("runs [count]")
-    lo_s = bt.summary["fit_set_looo"]
-    axp.set_title(
-        f"Calibration on the {len(fit)}-run fit set: leave-one-organization-out inside "
-        f"50/80/90%: {lo_s['share_inside_50']:.0%}/{lo_s['share_inside_80']:.0%}/"
-        f"{lo_s['share_inside_90']:.0%}",
-        fontsize=10,
-    )
+    axp.set_title(f"Calibration on the {len(fit)}-run fit set (flat = calibrated)",
+                  fontsize=10, loc="left")  # fmt: skip
     legend_outside(axp)
     return fig
 
@@ -375,7 +380,7 @@ def distribution_figure(
     if x.size == 0:
         raise InputError(f"plot: no finite samples of {output} to draw")
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    headline = title or f"Distribution of {axis_label(output)}"
+    headline = title or f"Distribution of {short_label(output)}"
     v0 = float(np.median(x))
     if float(np.ptp(x)) <= 1e-9 * max(abs(v0), 1e-300):
         ax.vlines(v0, 0, x.size, color=BLUE, lw=2)
@@ -397,14 +402,15 @@ def distribution_figure(
         ax.set_ylabel("samples")
         ax2 = None
     else:
-        lo, hi = np.percentile(x, [0.5, 99.5])
-        if hi <= lo * (1 + 1e-9) + 1e-300:  # most samples equal: use the full range
-            lo, hi = float(x.min()), float(x.max())
-        if claimed is not None:
-            lo, hi = min(lo, claimed * 0.8), max(hi, claimed * 1.2)
-        log = lo > 0 and hi / lo > 1.5
+        lo, hi, log = _hist_range(x)
         bins = np.geomspace(lo, hi, 60) if log else np.linspace(lo, hi, 60)
-        ax.hist(x, bins=bins, color=BLUE, alpha=0.6, label=f"{x.size:,} samples")
+        counts, _, _ = ax.hist(x, bins=bins, color=BLUE, alpha=0.6, label=f"{x.size:,} samples")
+        xlo, xhi = lo, hi
+        if claimed is not None and not lo <= claimed <= hi and (claimed > 0 or not log):
+            xlo, xhi = min(xlo, claimed), max(xhi, claimed)  # the claim in view, just
+            span = (np.log(xhi / xlo) if log else xhi - xlo) * 0.03
+            xlo, xhi = (xlo / np.exp(span), xhi * np.exp(span)) if log else (xlo - span, xhi + span)
+        _tails_note(ax, x, lo, hi, output)
         if log:
             from matplotlib.ticker import LogLocator, NullFormatter
 
@@ -417,8 +423,8 @@ def distribution_figure(
         ax2.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="k", lw=1.2, label="CDF")
         ax2.set_ylim(0, 1)
         ax2.set_ylabel("cumulative probability")
-        top = ax.get_ylim()[1]
-        ax.set_ylim(0, top * 1.18)  # room for the quantile labels above the bars
+        ax.set_xlim(xlo, xhi)  # the bins, not the CDF's full range, set the axis
+        ax.set_ylim(0, float(np.max(counts)) * 1.18)  # room for the quantile labels
         for q, style, height in ((5, ":", 0.99), (50, "--", 0.92), (95, ":", 0.99)):
             v = float(np.percentile(x, q))
             ax.axvline(v, color="gray", ls=style, lw=1)
@@ -459,6 +465,54 @@ def distribution_figure(
     else:
         legend_outside(ax, h1, l1)
     return fig
+
+
+def _hist_range(x) -> tuple[float, float, bool]:
+    """The histogram's range and whether its axis is logarithmic: every sample, unless the
+    extreme 1% would stretch the axis by more than a third beyond the other 99% (then the
+    0.5th to 99.5th percentile, and :func:`_tails_note` says what lies outside)."""
+    import numpy as np
+
+    mn, mx = float(x.min()), float(x.max())
+    lo, hi = (float(v) for v in np.percentile(x, [0.5, 99.5]))
+    if hi <= lo * (1 + 1e-9) + 1e-300:  # most samples equal: use the full range
+        lo, hi = mn, mx
+    log = mn > 0 and mx / mn > 1.5
+    width = (lambda a, b: np.log(b / a)) if log else (lambda a, b: b - a)
+    if width(mn, mx) <= width(lo, hi) * (4 / 3):
+        lo, hi = mn, mx
+    return lo, hi, bool(log and lo > 0 and hi / lo > 1.5)
+
+
+def _tails_note(ax, x, lo: float, hi: float, output: str) -> None:
+    """On the plot, below its legend: how many samples lie beyond the histogram's axis."""
+    import numpy as np
+
+    below, above = int(np.sum(x < lo)), int(np.sum(x > hi))
+    if not below and not above:
+        return
+    parts = []
+    if below:
+        parts.append(
+            f"{below:,} below {format_value(output, lo)} (min {format_value(output, x.min())})"
+        )
+    if above:
+        parts.append(
+            f"{above:,} above {format_value(output, hi)} (max {format_value(output, x.max())})"
+        )
+    n = below + above
+    ax.text(
+        1.12,
+        0.0,
+        f"Not shown: {n:,} of {x.size:,} samples\n({n / x.size:.1%}) beyond the axis:\n"
+        + "\n".join(parts),
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7.5,
+        color="#333333",
+        gid="tails-note",
+    )
 
 
 def distribution_plot(
