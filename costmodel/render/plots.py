@@ -336,8 +336,11 @@ def _fit_x_to_labels(ax, ends, texts, pad_px: float = 4.0) -> None:
         ax.margins(x=0.3)
         return
     ax.set_xlim(lo, hi)
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:  # not an Agg canvas: leave room by the rule of thumb
+        ax.margins(x=0.3)
+        return
+    renderer = get_renderer()
     width = ax.get_window_extent(renderer).width
     left = max((t.get_window_extent(renderer).width for t in texts
                 if t.get_horizontalalignment() == "right" and t.get_position()[0] <= lo),
