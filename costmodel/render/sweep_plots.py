@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import InputError
 from . import plots
+from .plot_base import BLUE, _plt, _title, legend_outside, plain_text, value_formatter
 from .plot_labels import axis_label, format_value, short_label
-from .plots import BLUE, _plt, _title, legend_outside, plain_text, value_formatter
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
