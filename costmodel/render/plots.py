@@ -195,7 +195,7 @@ def _tornado_label(row) -> str:
 
 def _fit_x_to_labels(ax, ends, texts, pad_px: float = 4.0) -> None:
     """Set the x axis to the bars' ends plus just the room their value labels take."""
-    lo, hi = min([*ends, ax.get_xlim()[0] if not ends else min(ends)]), max(ends)
+    lo, hi = min(ends), max(ends)
     if not hi > lo:
         ax.margins(x=0.3)
         return
