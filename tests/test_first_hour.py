@@ -410,10 +410,13 @@ def test_to_pandas_with_and_without_pandas(monkeypatch):
 
 
 def test_sensitivity_and_solve_state_the_mfu_basis(invoke):
+    # a given mfu is read on --mfu-basis (the prior's draws are on the 16-bit peak whatever
+    # the basis: tests/test_i19_plots.py)
     r = invoke("sensitivity", "--run", "deepseek-v3", "--samples", "64", "--bootstrap", "0",
-               "--mfu-basis", "blended")  # fmt: skip
+               "--mfu", "0.2..0.4", "--mfu-basis", "blended")  # fmt: skip
     assert r.code == 0, r.err
-    assert "mfu is a fraction of the blended FP8/BF16 dense peak" in " ".join(r.out.split())
+    want = "mfu p05 → p95 are fractions of the blended FP8/BF16 dense peak"
+    assert want in " ".join(r.out.split())
     r = invoke(
         "solve", "--budget-usd", "6M", "--unknown", "mfu", "--active-params", "37B",
         "--tokens", "14.8T", "--gpu", "h800-sxm", "--samples", "0",

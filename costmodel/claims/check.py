@@ -132,7 +132,8 @@ class ClaimCheck:
             path,
             output="cost_usd",
             claimed=c.get("cost_usd"),
-            title=f"{c['name']}\npredicted cost at market rental prices vs the claim",
+            title="Predicted cost vs the claim",
+            subtitle=f"{c['name']}: predicted cost at market rental prices",
         )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..formulas.units import format_si, format_usd
 
-__all__ = ["axis_label", "format_value", "scenario_subtitle", "kind_of"]
+__all__ = ["axis_label", "short_label", "format_value", "scenario_subtitle", "kind_of"]
 
 #: name -> (words, unit in brackets, value kind: usd | pct | int | si | plain)
 LABELS: dict[str, tuple[str, str, str]] = {
@@ -48,6 +48,39 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "flop_convention": ("FLOP convention", "", "text"),
     "recompute": ("activation recomputation", "", "text"),
 }
+
+
+#: name -> the few words a one-line chart title uses (the axis labels carry the units)
+SHORT: dict[str, str] = {
+    "cost_usd": "training cost (rental)",
+    "ownership_cost_usd": "ownership cost",
+    "ownership_usd_per_gpu_hour": "ownership cost per GPU-hour",
+    "gpu_hours": "accelerator time",
+    "wall_clock_days": "wall-clock time",
+    "energy_kwh": "energy",
+    "tokens_per_s_per_gpu": "throughput",
+    "hfu": "HFU",
+    "mfu": "MFU",
+    "fp8_fraction": "FP8 share",
+    "active_params": "active parameters",
+    "tokens": "training tokens",
+    "price_usd_per_gpu_hour": "rental price",
+    "pue": "PUE",
+    "grid_kg_co2e_per_kwh": "grid carbon intensity",
+    "depreciation_oom_per_year": "depreciation",
+    "recompute": "recomputation",
+}
+
+
+def short_label(name: str) -> str:
+    """The few words a one-line title uses for ``name``, without units.
+
+    >>> short_label("cost_usd"), short_label("n_gpus"), short_label("mfu")
+    ('training cost (rental)', 'cluster size', 'MFU')
+    """
+    if name in SHORT:
+        return SHORT[name]
+    return LABELS.get(name, (name.replace("_", " "), "", ""))[0]
 
 
 def kind_of(name: str) -> str:

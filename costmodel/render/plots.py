@@ -1,22 +1,38 @@
-"""Plots (optional extra ``costmodel[plot]``); matplotlib is imported only here, on demand.
+"""Plots (optional extra ``costmodel[plot]``); matplotlib is imported only on demand.
 
-Every figure has axis labels in words with units, SI-formatted ticks, a title that states
-the whole scenario, and its legend outside the data. ``path`` chooses the format: ``.png``
-or ``.svg`` (SVG text stays text, so a slide can edit it). Each ``*_figure`` function
-returns the matplotlib Figure; the ``*_plot`` functions save it.
+Every figure is ready for a slide: a short one-line title (at most
+:data:`MAX_TITLE_CHARS` characters) with the details, the whole scenario, in a subtitle
+below it; axis labels in words with units, SI-formatted ticks, data that fill the axes, and
+its legend outside the data. A histogram shows every sample, or says on the plot how many
+lie beyond its axis. ``path`` chooses the format: ``.png`` or ``.svg`` (SVG text stays
+text, so a slide can edit it). Each ``*_figure`` function returns the matplotlib Figure;
+the ``*_plot`` functions save it.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from ..errors import InputError
-from ..formulas.units import format_si, format_usd
-from .plot_labels import axis_label, format_value
+from .plot_base import (
+    BLUE,
+    MAX_TITLE_CHARS,
+    ORANGE,
+    PLOT_SUFFIXES,
+    RED,
+    _check_path,
+    _plt,
+    _title,
+    check_plot_target,
+    legend_outside,
+    plain_text,
+    save,
+    si_formatter,
+    value_formatter,
+)
+from .plot_labels import axis_label, format_value, short_label
 
 __all__ = [
     "PLOT_SUFFIXES",
+    "MAX_TITLE_CHARS",
     "check_plot_target",
     "backtest_plot",
     "distribution_figure",
@@ -27,128 +43,6 @@ __all__ = [
     "value_formatter",
     "save",
 ]
-
-PLOT_SUFFIXES = (".png", ".svg")
-BLUE, ORANGE, RED = "#4c72b0", "#dd8452", "#c44e52"
-
-
-def _plt():
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise InputError(
-            "plot: matplotlib is not installed; install the plot extra: "
-            'pip install "costmodel-ai[plot]", or ".[plot]" from a checkout'
-        ) from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _check_path(path: str) -> Path:
-    p = Path(path)
-    if p.suffix.lower() not in PLOT_SUFFIXES:
-        raise InputError(f"plot: {str(path)!r} must end in .png or .svg")
-    if not p.parent.is_dir() and str(p.parent):
-        raise InputError(f"plot: directory {p.parent} does not exist")
-    return p
-
-
-def check_plot_target(path: str) -> Path:
-    """Refuse a plot before any work starts: a suffix other than .png/.svg, a missing
-    directory, or matplotlib not installed (found without importing it)."""
-    p = _check_path(path)
-    if importlib.util.find_spec("matplotlib") is None:
-        raise InputError(
-            f"plot: cannot write {str(path)!r}: matplotlib is not installed; "
-            'pip install "costmodel-ai[plot]", or ".[plot]" from a checkout; or leave out --plot'
-        )
-    return p
-
-
-def _plain_rc():
-    """An rc context in which dollar signs are money, never TeX math, and SVG text stays
-    editable text."""
-    import matplotlib
-
-    return matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none"})
-
-
-def plain_text(build):
-    """Run a figure builder with mathtext off, so "$2 … $5M" is drawn as written."""
-    import functools
-
-    @functools.wraps(build)
-    def wrapper(*args, **kwargs):
-        _plt()
-        with _plain_rc():
-            return build(*args, **kwargs)
-
-    return wrapper
-
-
-def si_formatter(unit: str = "", usd: bool = False):
-    """A tick formatter: 2.8M GPU-h, $5.6M."""
-    from matplotlib.ticker import FuncFormatter
-
-    def fmt(x, _pos):
-        if usd:
-            return format_usd(x, 3)
-        return f"{format_si(x, 3)}{' ' + unit if unit else ''}"
-
-    return FuncFormatter(fmt)
-
-
-def value_formatter(name: str):
-    """Ticks written as the values of ``name`` are: $2, 35%, 2,048, 14.8T."""
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda x, _pos: format_value(name, x))
-
-
-def save(fig, path: str) -> None:
-    """Save atomically (temporary file, then rename; see :func:`costmodel.io.atomic_writer`);
-    SVG keeps its text as text."""
-    from ..io import atomic_writer
-
-    p = _check_path(path)
-    try:
-        with _plain_rc():
-            atomic_writer(
-                path,
-                lambda f: fig.savefig(f, format=p.suffix[1:].lower(), dpi=150, bbox_inches="tight"),
-                binary=True,
-            )
-    finally:
-        _plt().close(fig)
-
-
-def legend_outside(ax, handles=None, labels=None, **kw) -> None:
-    """A legend to the right of the axes, never over the data."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    if not handles:
-        return
-    ax.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1.0),
-        borderaxespad=0.0,
-        fontsize=8,
-        frameon=False,
-        **kw,
-    )
-
-
-def _title(ax, headline: str, subtitle: str = "", width: int = 105) -> None:
-    """Headline and scenario above the axes, left-aligned, long lines wrapped."""
-    import textwrap
-
-    lines = [w for line in f"{headline}\n{subtitle}".strip().splitlines()
-             for w in textwrap.wrap(line, width) or [""]]  # fmt: skip
-    ax.set_title("\n".join(lines), fontsize=9, loc="left")
 
 
 def backtest_plot(bt, path: str) -> None:
@@ -194,31 +88,36 @@ def backtest_figure(bt):
     ax.set_xlabel("reported accelerator-hours [GPU-h]")
     ax.set_ylabel("predicted accelerator-hours, p50 with p05–p95 [GPU-h]")
     s = bt.summary["all"]
-    ax.set_title(
-        f"Backtest of the utilization prior ({bt.model}) on {s['n']} published runs"
-        f"\nleave-one-run-out: median |log10 error| {s['median_abs_log10_error']:.3f}, "
-        f"{s['share_inside_90']:.0%} inside 90% interval",
-        fontsize=10,
+    _title(
+        ax,
+        "Backtest: predicted vs reported GPU-hours",
+        f"utilization prior ({bt.model}) on {s['n']} published runs; leave-one-run-out: "
+        f"median |log10 error| {s['median_abs_log10_error']:.3f}, "
+        f"{s['share_inside_90']:.0%} inside the 90% interval",
     )
     ax.grid(True, which="both", alpha=0.3)
     legend_outside(ax)
     fit = [r for r in bt.rows if r.leave_one_out]
+    lo_s, ro_s = bt.summary["fit_set_looo"], bt.summary.get("fit_set_loro") or {}
+
+    def inside(d) -> str:
+        if not all(f"share_inside_{k}" in d for k in (50, 80, 90)):
+            return ""
+        return " ({:.0%}/{:.0%}/{:.0%} inside 50/80/90%)".format(
+            *(d[f"share_inside_{k}"] for k in (50, 80, 90))
+        )
+
     axp.hist(
         [[r.looo_pit for r in fit], [r.pit for r in fit]],
         bins=[i / 10 for i in range(11)],
-        label=["leave one organization out", "leave one run out"],
+        label=[f"leave one organization out{inside(lo_s)}", f"leave one run out{inside(ro_s)}"],
         alpha=0.8,
     )
     axp.axhline(len(fit) / 10, color="k", ls="--", lw=1, label="calibrated (uniform)")
     axp.set_xlabel("PIT of the reported hours under the held-out prediction [1]")
     axp.set_ylabel("runs [count]")
-    lo_s = bt.summary["fit_set_looo"]
-    axp.set_title(
-        f"Calibration on the {len(fit)}-run fit set: leave-one-organization-out inside "
-        f"50/80/90%: {lo_s['share_inside_50']:.0%}/{lo_s['share_inside_80']:.0%}/"
-        f"{lo_s['share_inside_90']:.0%}",
-        fontsize=10,
-    )
+    axp.set_title(f"Calibration on the {len(fit)}-run fit set (flat = calibrated)",
+                  fontsize=10, loc="left")  # fmt: skip
     legend_outside(axp)
     return fig
 
@@ -228,12 +127,15 @@ def tornado_figure(sens, subtitle: str = ""):
     """Horizontal bars: the output with each input at its p05 (blue) and p95 (orange).
 
     Each bar end carries the input value that produced it, so an input that lowers the
-    output as it rises (MFU) has its p95 value on the low side.
+    output as it rises (MFU) has its p95 value on the low side. An input whose values are
+    fractions of a peak (MFU) names that peak in its label, and the x axis spans the bars
+    and their labels, no more.
     """
     plt = _plt()
     rows = list(reversed(sens.tornado))
     fig, ax = plt.subplots(figsize=(8, 1.6 + 0.55 * len(rows)))
     mid = sens.median_output
+    labels = []
     for i, r in enumerate(rows):
         name = r["input"]
         for y_out, x_in, color, label in (
@@ -244,28 +146,79 @@ def tornado_figure(sens, subtitle: str = ""):
                 i, y_out - mid, left=mid, color=color, height=0.6, label=label if i == 0 else None
             )
             right = y_out >= mid
-            ax.text(
-                y_out,
-                i,
-                f" {format_value(name, x_in)} " if right else f"{format_value(name, x_in)} ",
-                va="center",
-                ha="left" if right else "right",
-                fontsize=8,
-                gid=f"tornado-label-{name}-{'p05' if color == BLUE else 'p95'}",
+            labels.append(
+                ax.text(
+                    y_out,
+                    i,
+                    f" {format_value(name, x_in)} " if right else f"{format_value(name, x_in)} ",
+                    va="center",
+                    ha="left" if right else "right",
+                    fontsize=8,
+                    gid=f"tornado-label-{name}-{'p05' if color == BLUE else 'p95'}",
+                )
             )
     ax.axvline(mid, color="k", lw=1)
-    ax.set_yticks(range(len(rows)), [axis_label(r["input"]) for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [_tornado_label(r) for r in rows], fontsize=8)
     ax.xaxis.set_major_formatter(value_formatter(sens.output))
     ax.set_xlabel(axis_label(sens.output))
+    bases = [
+        f"{axis_label(r['input']).split(' [')[0]}: fractions of the {r['basis']}"
+        for r in sens.tornado
+        if r.get("basis")
+    ]
     _title(
         ax,
-        f"What drives {axis_label(sens.output)}: each input at its p05 and p95, the others "
-        f"at their medians (median {format_value(sens.output, mid)})",
-        subtitle,
+        f"What drives {short_label(sens.output)}",
+        "\n".join(
+            [
+                "Each input at its p05 and p95, the others at their medians "
+                f"(median {format_value(sens.output, mid)})",
+                *bases,
+                subtitle,
+            ]
+        ),
     )
-    ax.margins(x=0.3)
+    _fit_x_to_labels(ax, [r[k] for r in rows for k in ("output_at_low", "output_at_high")], labels)
     legend_outside(ax)
     return fig
+
+
+def _tornado_label(row) -> str:
+    """The input's words, and for a fraction of a peak (MFU) the peak it is a fraction of."""
+    name = row["input"]
+    prec = row.get("basis_precision")
+    if not row.get("basis") or not prec:
+        return axis_label(name)
+    peak = "blended FP8/BF16 dense peak" if prec == "mixed" else f"{prec} dense peak"
+    return f"{axis_label(name).split(' [')[0]}\n[% of the {peak}]"
+
+
+def _fit_x_to_labels(ax, ends, texts, pad_px: float = 4.0) -> None:
+    """Set the x axis to the bars' ends plus just the room their value labels take."""
+    lo, hi = min(ends), max(ends)
+    if not hi > lo:
+        ax.margins(x=0.3)
+        return
+    ax.set_xlim(lo, hi)
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:  # not an Agg canvas: leave room by the rule of thumb
+        ax.margins(x=0.3)
+        return
+    renderer = get_renderer()
+    width = ax.get_window_extent(renderer).width
+    left = max((t.get_window_extent(renderer).width for t in texts
+                if t.get_horizontalalignment() == "right" and t.get_position()[0] <= lo),
+               default=0.0)  # fmt: skip
+    right = max((t.get_window_extent(renderer).width for t in texts
+                 if t.get_horizontalalignment() == "left" and t.get_position()[0] >= hi),
+                default=0.0)  # fmt: skip
+    fl, fr = (left + pad_px) / width, (right + pad_px) / width
+    if fl + fr >= 0.9:  # labels wider than the axes: give up on a tight fit
+        ax.margins(x=0.3)
+        return
+    # with limits [lo - a, hi + b], a label of w pixels fits when a·W/(R + a + b) ≥ w
+    total = (hi - lo) / (1 - fl - fr)
+    ax.set_xlim(lo - fl * total, hi + fr * total)
 
 
 def tornado_plot(sens, path: str, scenario: str = "") -> None:
@@ -294,7 +247,7 @@ def distribution_figure(
     if x.size == 0:
         raise InputError(f"plot: no finite samples of {output} to draw")
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    headline = title or f"Distribution of {axis_label(output)}"
+    headline = title or f"Distribution of {short_label(output)}"
     v0 = float(np.median(x))
     if float(np.ptp(x)) <= 1e-9 * max(abs(v0), 1e-300):
         ax.vlines(v0, 0, x.size, color=BLUE, lw=2)
@@ -316,14 +269,15 @@ def distribution_figure(
         ax.set_ylabel("samples")
         ax2 = None
     else:
-        lo, hi = np.percentile(x, [0.5, 99.5])
-        if hi <= lo * (1 + 1e-9) + 1e-300:  # most samples equal: use the full range
-            lo, hi = float(x.min()), float(x.max())
-        if claimed is not None:
-            lo, hi = min(lo, claimed * 0.8), max(hi, claimed * 1.2)
-        log = lo > 0 and hi / lo > 1.5
+        lo, hi, log = _hist_range(x)
         bins = np.geomspace(lo, hi, 60) if log else np.linspace(lo, hi, 60)
-        ax.hist(x, bins=bins, color=BLUE, alpha=0.6, label=f"{x.size:,} samples")
+        counts, _, _ = ax.hist(x, bins=bins, color=BLUE, alpha=0.6, label=f"{x.size:,} samples")
+        xlo, xhi = lo, hi
+        if claimed is not None and not lo <= claimed <= hi and (claimed > 0 or not log):
+            xlo, xhi = min(xlo, claimed), max(xhi, claimed)  # the claim in view, just
+            span = (np.log(xhi / xlo) if log else xhi - xlo) * 0.03
+            xlo, xhi = (xlo / np.exp(span), xhi * np.exp(span)) if log else (xlo - span, xhi + span)
+        _tails_note(ax, x, lo, hi, output)
         if log:
             from matplotlib.ticker import LogLocator, NullFormatter
 
@@ -336,8 +290,8 @@ def distribution_figure(
         ax2.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="k", lw=1.2, label="CDF")
         ax2.set_ylim(0, 1)
         ax2.set_ylabel("cumulative probability")
-        top = ax.get_ylim()[1]
-        ax.set_ylim(0, top * 1.18)  # room for the quantile labels above the bars
+        ax.set_xlim(xlo, xhi)  # the bins, not the CDF's full range, set the axis
+        ax.set_ylim(0, float(np.max(counts)) * 1.18)  # room for the quantile labels
         for q, style, height in ((5, ":", 0.99), (50, "--", 0.92), (95, ":", 0.99)):
             v = float(np.percentile(x, q))
             ax.axvline(v, color="gray", ls=style, lw=1)
@@ -378,6 +332,54 @@ def distribution_figure(
     else:
         legend_outside(ax, h1, l1)
     return fig
+
+
+def _hist_range(x) -> tuple[float, float, bool]:
+    """The histogram's range and whether its axis is logarithmic: every sample, unless the
+    extreme 1% would stretch the axis by more than a third beyond the other 99% (then the
+    0.5th to 99.5th percentile, and :func:`_tails_note` says what lies outside)."""
+    import numpy as np
+
+    mn, mx = float(x.min()), float(x.max())
+    lo, hi = (float(v) for v in np.percentile(x, [0.5, 99.5]))
+    if hi <= lo * (1 + 1e-9) + 1e-300:  # most samples equal: use the full range
+        lo, hi = mn, mx
+    log = mn > 0 and mx / mn > 1.5
+    width = (lambda a, b: np.log(b / a)) if log else (lambda a, b: b - a)
+    if width(mn, mx) <= width(lo, hi) * (4 / 3):
+        lo, hi = mn, mx
+    return lo, hi, bool(log and lo > 0 and hi / lo > 1.5)
+
+
+def _tails_note(ax, x, lo: float, hi: float, output: str) -> None:
+    """On the plot, below its legend: how many samples lie beyond the histogram's axis."""
+    import numpy as np
+
+    below, above = int(np.sum(x < lo)), int(np.sum(x > hi))
+    if not below and not above:
+        return
+    parts = []
+    if below:
+        parts.append(
+            f"{below:,} below {format_value(output, lo)} (min {format_value(output, x.min())})"
+        )
+    if above:
+        parts.append(
+            f"{above:,} above {format_value(output, hi)} (max {format_value(output, x.max())})"
+        )
+    n = below + above
+    ax.text(
+        1.12,
+        0.0,
+        f"Not shown: {n:,} of {x.size:,} samples\n({n / x.size:.1%}) beyond the axis:\n"
+        + "\n".join(parts),
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7.5,
+        color="#333333",
+        gid="tails-note",
+    )
 
 
 def distribution_plot(

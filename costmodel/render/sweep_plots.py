@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import InputError
 from . import plots
-from .plot_labels import axis_label, format_value
-from .plots import BLUE, _plt, _title, legend_outside, plain_text, value_formatter
+from .plot_base import BLUE, _plt, _title, legend_outside, plain_text, value_formatter
+from .plot_labels import axis_label, format_value, short_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -238,19 +238,20 @@ def sweep_figure(result: SweepColumns, output: str = "cost_usd", subtitle: str =
         fig, ax = plt.subplots(figsize=(8, 6))
         xk, yk = numeric
         _heatmap(ax, fig, cols, xk, yk, output, log_keys)
-        what = f"{axis_label(numeric[0])} and {axis_label(numeric[1])}"
+        what = f"{short_label(xk)} and {short_label(yk)}"
     elif kind == "lines":
         fig, ax = plt.subplots(figsize=(8, 4.5))
         _lines(ax, cols, numeric[0], other, output)
         if numeric[0] in log_keys:
             ax.set_xscale("log")
-        what = axis_label(numeric[0])
+        what = short_label(numeric[0])
     else:
         keys = ids or other
         fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 0.9 * len(cols[output])), 4.5))
         _bars(ax, cols, keys, output)
-        what = " × ".join(axis_label(k) for k in keys)
-    _title(ax, f"{axis_label(output)} by {what}", subtitle)
+        what = " × ".join(short_label(k) for k in keys)
+    head = short_label(output)
+    _title(ax, f"{head[:1].upper()}{head[1:]} by {what}", subtitle)
     return fig
 
 
