@@ -24,7 +24,8 @@ on all rows, its location and scale on the stratum's rows.
 
 Hours on a wall-clock basis (reserved time with failures, restarts and checkpoints)
 cover more than steady-state training: the steady-state throughput they need is the
-claimed one divided by the goodput, :data:`INTERIM_GOODPUT` until the goodput model lands.
+claimed one divided by the goodput, the median of :func:`costmodel.formulas.goodput.
+goodput_distribution` for the claim's GPU count, model size and duration (docs/goodput.md).
 """
 
 from __future__ import annotations
@@ -38,13 +39,8 @@ if TYPE_CHECKING:
     from ..data.schemas import Accelerator, ClaimPreset, RunPreset
     from ..formulas.architecture import Architecture
 
-__all__ = ["INTERIM_GOODPUT", "RULES", "published_layout", "physics"]
+__all__ = ["RULES", "published_layout", "physics"]
 
-#: Productive share of reserved GPU time for hours on a wall-clock basis [1], until the
-#: goodput model lands: Meta reports more than 90% effective training time for Llama 3
-#: 405B on 16,384 H100s over a 54-day snapshot with 466 job interruptions, 419 of them
-#: unexpected (arXiv 2407.21783 §3.3.4).
-INTERIM_GOODPUT = 0.90
 #: Verdict rules on P(achievable): the claim needs throughput beyond the model's 99th
 #: percentile (implausible) or 90th (optimistic); below the 5th percentile it is slower
 #: than the hardware allows (noted, not a verdict).
@@ -159,7 +155,13 @@ def physics(
     # model, the NVLink section): the efficiency in code, fitted on all validation rows
     pred50 = r["tokens_per_s_per_gpu"]
     claimed = tokens / (hours * 3600.0)
-    goodput = 1.0 if steady_state_hours else INTERIM_GOODPUT
+    goodput, gp = 1.0, None
+    if not steady_state_hours:
+        from ..formulas.goodput import goodput_distribution
+
+        params = arch.param_count()["total"]
+        gp = goodput_distribution(n, params, hours / n / 24.0)
+        goodput = gp["p50"]
     needed = claimed / goodput
     # measured = predicted / 10^r; quantile q of measured is predicted / 10^(r_{1-q})
     quant = {
@@ -176,8 +178,12 @@ def physics(
     hours_words = (
         "steady-state hours (no downtime in them)"
         if steady_state_hours
-        else f"wall-clock hours: steady state needs claimed / goodput {goodput:.2f} "
-        f"(interim default; Llama 3 405B's >90% effective training time)"
+        else f"wall-clock hours: steady state needs claimed / goodput {goodput:.3f} (the "
+        f"goodput model's median for {n:,} GPUs over {hours / n / 24.0:.0f} days, 90%: "
+        f"{gp['p05']:.3f}-{gp['p95']:.3f}; failures, checkpoints and restarts, "
+        "docs/goodput.md)"
+        if gp is not None
+        else ""
     )
     return {
         "p_achievable": p,
@@ -191,6 +197,11 @@ def physics(
         "hours_basis": "steady_state" if steady_state_hours else "wall_clock",
         "hours_basis_text": hours_words,
         "goodput": goodput,
+        "goodput_quantiles": (
+            {k: gp[k] for k in ("p05", "p50", "p95")} | {"sources": list(gp["sources"])}
+            if gp is not None
+            else None
+        ),
         "layout": r["layout"] | ({"node_limit": node_limit} if node_limit else {}),
         "layout_text": shown,
         "layout_source": layout_source,
