@@ -85,6 +85,7 @@ def estimate_body(
     missing = [k for k in _OUTPUTS if d.get(k) is None]
     out: list[Any] = [
         tag("h1", "Training cost estimate" + (f": {what}" if what else "")),
+        _headline(d),
         table([r for r in key if str(r[1]) != "—"], cls="kv"),
         section(
             "outputs",
@@ -156,6 +157,51 @@ def estimate_body(
     return join([*out, *_closing(d, other)])
 
 
+def _subject(inp: Mapping[str, Any]) -> str:
+    """What is being trained, in words: the run, or the model's size, tokens and hardware."""
+    if inp.get("run"):
+        return str(inp["run"])
+    size = inp.get("active_params") or inp.get("params")
+    parts = []
+    if _isnum(size):
+        parts.append(f"a {format_si(size, 3)}-active-parameter model")
+    else:
+        parts.append("the model")
+    if _isnum(inp.get("tokens")):
+        parts.append(f"on {format_si(inp['tokens'], 3)} tokens")
+    if inp.get("gpu"):
+        parts.append(f"using {inp['gpu']}")
+    return " ".join(parts)
+
+
+def _headline(d: Mapping[str, Any]) -> Raw:
+    """One sentence with the answer and its 90 % range, as the check page leads with its
+    verdict: "Training X would take about N GPU-hours (90%: a–b) and cost about $C (…)"."""
+    q = d.get("quantiles") or {}
+
+    def about(key: str, unit: str = "") -> str:
+        f = _chart_fmt(key)
+        text = f"about {f(d[key])}{unit}"
+        lo, hi = (q.get(key) or {}).get("p05"), (q.get(key) or {}).get("p95")
+        if _isnum(lo) and _isnum(hi):
+            text += f" (90%: {f(lo)}–{f(hi)})"
+        return text
+
+    if not _isnum(d.get("gpu_hours")):
+        return Raw("")
+    sentence = f"Training {_subject(d['inputs'])} would take {about('gpu_hours', ' GPU-hours')}"
+    days, n = d.get("wall_clock_days"), d["inputs"].get("n_gpus")
+    if _isnum(days) and _isnum(n):
+        sentence += f", {days:,.1f} days on {n:,.0f} GPUs,"
+    if _isnum(d.get("cost_usd")):
+        sentence += f" and cost {about('cost_usd')}"
+    return tag("p", sentence + ".", class_="headline big")
+
+
+def _isnum(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _closing(d: Mapping[str, Any], other: Raw) -> list[Raw]:
     """The sections every result page ends with: other results (if any), assumptions,
     sources."""
@@ -200,26 +246,28 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
             "p",
             f"Median {label(o)}: ",
             tag("strong", _v(d["median_output"], o)),
-            f"; uncertain inputs: {', '.join(d['uncertain_inputs']) or 'none'}.",
+            f"; uncertain inputs: {', '.join(map(label, d['uncertain_inputs'])) or 'none'}.",
         ),
     ]
     if tor:
+        # the chart shows each input by its label; its values are formatted by the input's key
+        key_of = {label(r["input"]): r["input"] for r in tor}
         chart = svg.tornado(
-            tor,
+            [{**r, "input": label(r["input"])} for r in tor],
             d["median_output"],
             xlabel=_UNIT.get(o, label(o)),
             fmt=f,
-            fmt_input=_v,
+            fmt_input=lambda x, k: _v(x, key_of.get(k, k)),
             title=f"Tornado: {label(o)}",
             desc="; ".join(
-                f"{r['input']}: {f(r['output_at_low'])} at its p05, "
+                f"{label(r['input'])}: {f(r['output_at_low'])} at its p05, "
                 f"{f(r['output_at_high'])} at its p95"
                 for r in tor
             ),
         )
         rows = [
             [
-                r["input"],
+                label(r["input"]),
                 f"{_v(r['low_value'], r['input'])} → {_v(r['high_value'], r['input'])}",
                 _v(r["output_at_low"], o),
                 _v(r["output_at_high"], o),
@@ -252,18 +300,19 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
     if s:
         order = sorted(range(len(s["inputs"])), key=lambda i: -s["ST"][i])
         chart = svg.bars(
-            [(s["inputs"][i], (s["S1"][i], s["ST"][i])) for i in order],
+            [(label(s["inputs"][i]), (s["S1"][i], s["ST"][i])) for i in order],
             ("first-order S1", "total ST"),
             xlabel="share of output variance",
             title="Sobol indices",
             desc="; ".join(
-                f"{s['inputs'][i]}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}" for i in order
+                f"{label(s['inputs'][i])}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}"
+                for i in order
             ),
         )
         ci1, cit = s.get("S1_ci"), s.get("ST_ci")
         rows = [
             [
-                s["inputs"][i],
+                label(s["inputs"][i]),
                 f"{s['S1'][i]:.3f}",
                 f"{ci1[i][0]:.3f} – {ci1[i][1]:.3f}" if ci1 else "",
                 f"{s['ST'][i]:.3f}",
