@@ -5,7 +5,8 @@ python scripts/perf_validation.py --check    # exit 1 if the file has drifted
 python scripts/perf_validation.py --fit-gemm # refit the GEMM curve on the H200 shapes (scipy)
 
 The rows are tests/data/perf_validation_rows.csv (transcribed from the published sources
-as docs/sources/perf_validation_sources.md says); the one fitted constant (SYSTEM_EFFICIENCY) is judged leave-one-source-out.
+as docs/sources/perf_validation_sources.md says); the one fitted constant
+(SYSTEM_EFFICIENCY) is judged leave-one-source-out.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def residual_section() -> list[str]:
         "numbers below use every row). `estimate --mfu model` samples a lognormal with the",
         "stratum's own standard deviation (never below all rows').",
         "",
-        "| stratum | rows used | df | location | scale | P(r ≤ −0.1) | estimate spread (log10 sd) |",
+        "| stratum | rows used | df | location | scale | P(r ≤ −0.1) "
+        "| estimate spread (log10 sd) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     from scipy import stats

@@ -37,10 +37,10 @@ _URL = re.compile(
     r"(?: [\w./*-]+/[\w./*-]+\.\w+\b)?"  # and a file in it: "github.com/o/r docs/x.md"
     r"|\b[\w-]+/[\w.-]+ [\w./*-]+\.\w+\b"  # "owner/repo path/in/it.md": a GitHub file
 )
-_ROOTED = re.compile(r"(?<![\w./-])((?:%s)/[\w./*-]*[\w*])" % "|".join(map(re.escape, TOP)))
-_RELATIVE = re.compile(
-    r"(?<![\w./-])((?:%s)/[\w./*-]*\.(?:py|toml|md|csv|json))\b" % "|".join(SUB)
-)
+_TOP_RX = "|".join(map(re.escape, TOP))
+_SUB_RX = "|".join(SUB)
+_ROOTED = re.compile(rf"(?<![\w./-])((?:{_TOP_RX})/[\w./*-]*[\w*])")
+_RELATIVE = re.compile(rf"(?<![\w./-])((?:{_SUB_RX})/[\w./*-]*\.(?:py|toml|md|csv|json))\b")
 _BARE_MD = re.compile(r"(?<![\w./-])([A-Za-z][\w-]*\.md)\b")
 
 

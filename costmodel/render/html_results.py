@@ -305,8 +305,7 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
             xlabel="share of output variance",
             title="Sobol indices",
             desc="; ".join(
-                f"{label(s['inputs'][i])}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}"
-                for i in order
+                f"{label(s['inputs'][i])}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}" for i in order
             ),
         )
         ci1, cit = s.get("S1_ci"), s.get("ST_ci")
