@@ -161,14 +161,16 @@ def _subject(inp: Mapping[str, Any]) -> str:
     """What is being trained, in words: the run, or the model's size, tokens and hardware."""
     if inp.get("run"):
         return str(inp["run"])
-    size = inp.get("active_params") or inp.get("params")
+    active, total = inp.get("active_params"), inp.get("params")
     parts = []
-    if _isnum(size):
-        parts.append(f"a {format_si(size, 3)}-active-parameter model")
+    if isinstance(active, int | float):
+        parts.append(f"a {format_si(active, 3)}-active-parameter model")
+    elif isinstance(total, int | float):
+        parts.append(f"a {format_si(total, 3)}-parameter model")
     else:
         parts.append("the model")
-    if _isnum(inp.get("tokens")):
-        parts.append(f"on {format_si(inp['tokens'], 3)} tokens")
+    if isinstance(tokens := inp.get("tokens"), int | float):
+        parts.append(f"on {format_si(tokens, 3)} tokens")
     if inp.get("gpu"):
         parts.append(f"using {inp['gpu']}")
     return " ".join(parts)
@@ -183,7 +185,7 @@ def _headline(d: Mapping[str, Any]) -> Raw:
         f = _chart_fmt(key)
         text = f"about {f(d[key])}{unit}"
         lo, hi = (q.get(key) or {}).get("p05"), (q.get(key) or {}).get("p95")
-        if _isnum(lo) and _isnum(hi):
+        if isinstance(lo, int | float) and isinstance(hi, int | float):
             text += f" (90%: {f(lo)}–{f(hi)})"
         return text
 
