@@ -79,7 +79,7 @@ def test_the_scanner_finds_what_it_should():
     assert missing_paths("`formulas/flops.py`, `formulas/gone.py`") == ["formulas/gone.py"]
     assert missing_paths("the public API (DESIGN.md)") == ["DESIGN.md"]
     assert missing_paths("https://github.com/x/y/blob/main/docs/none.md") == []
-    assert missing_paths("presets/claims/*.toml, README.md, docs/sources/") == []
+    assert missing_paths("presets/claims/*.toml, README.md, docs/methodology.md") == []
     assert missing_paths("meta-llama/llama MODEL_CARD.md, karpathy/llm.c scripts/x.sh") == []
     assert missing_paths("(github.com/jax-ml/jax docs/pallas/tpu/matmul.ipynb)") == []
     assert missing_paths("as in hardware.md s6") == ["hardware.md"]
