@@ -66,26 +66,14 @@ def tag(name: str, *content: Any, **attrs: Any) -> Raw:
 
 
 # ------------------------------------------------------------------ formatting by key
-_WORDS = {
-    "gpu": "GPU",
-    "gpus": "GPUs",
-    "usd": "USD",
-    "mfu": "MFU",
-    "hfu": "HFU",
-    "flop": "FLOP",
-    "tflop": "TFLOP",
-    "6nd": "6ND",
-    "co2e": "CO2e",
-    "kwh": "kWh",
-    "pue": "PUE",
-    "nvlink": "NVLink",
-    "fp8": "FP8",
-    "bf16": "BF16",
-    "tpp": "TPP",
-    "gb": "GB",
-    "mm2": "mm²",
-    "p": "P",
-}
+_WORDS = dict(
+    w.split("=")
+    for w in (
+        "gpu=GPU gpus=GPUs usd=USD mfu=MFU hfu=HFU flop=FLOP tflop=TFLOP 6nd=6ND "
+        "co2e=CO2e kwh=kWh pue=PUE nvlink=NVLink fp8=FP8 bf16=BF16 tpp=TPP gb=GB mm2=mm² "
+        "p=P"
+    ).split()
+)
 
 
 #: Keys and values whose words need more than ``label``'s word-by-word spelling.
