@@ -141,3 +141,62 @@ def test_print(browser, pages, name):
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+
+
+# ------------------------------------------------------------- issue 19, item 9
+#: a table whose wrapper scrolls sideways hides columns (the export-control column of the
+#: check's hardware table at 1,280 px, p95 on the estimate page at 390 px)
+_OVERFLOWING_TABLES = """
+[...document.querySelectorAll('table')].map(t => {
+  const box = t.parentElement, r = t.getBoundingClientRect(), b = box.getBoundingClientRect();
+  const cut = box.scrollWidth > box.clientWidth + 1 || r.right > b.right + 1;
+  const head = t.closest('section')?.querySelector('h2, h3')?.textContent || '';
+  return cut ? `${head}: ${t.textContent.trim().slice(0, 60)} (${Math.round(r.width)} px
+    in ${Math.round(b.width)} px)` : null;
+}).filter(x => x)
+"""
+
+#: snake_case words in the text a reader sees (code and pre blocks excepted: a command line or
+#: a JSON key shown as code is meant literally; so are file names in paths and URLs)
+_INTERNAL_KEYS = r"""
+(() => {
+  const out = new Set();
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const p = n.parentElement;
+    if (!p || p.closest('code, pre, script, style')) continue;
+    const cs = getComputedStyle(p);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const text = n.textContent.replace(/\S*\/\S*/g, ' ');  // paths and URLs name files
+    for (const m of text.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)) out.add(m[0]);
+  }
+  return [...out];
+})()
+"""
+
+
+@pytest.mark.parametrize("name", ["check", "estimate", "sensitivity"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_table_cut_off(browser, pages, name, width):
+    page = _open(browser, pages[name], width)
+    page.resize(width)
+    assert page.eval(_OVERFLOWING_TABLES) == [], f"{name} at {width}px"
+
+
+@pytest.mark.parametrize("name", ["check", "estimate", "sensitivity"])
+def test_no_internal_key_in_visible_text(browser, pages, name):
+    for width in WIDTHS:  # the phone layout shows column labels of its own
+        page = _open(browser, pages[name], width)
+        page.resize(width)
+        assert page.eval(_INTERNAL_KEYS) == [], f"{name} at {width}px"
+
+
+def test_estimate_headline_says_it_in_words_with_its_range(browser, pages):
+    """The estimate page opens with a sentence, as the check page does: the GPU-hours and the
+    cost with their 90 % ranges, the numbers of the page's own quantiles."""
+    import re
+
+    page = _open(browser, pages["estimate"])
+    lead = page.eval("document.querySelector('.verdict, .headline')?.innerText || ''")
+    assert re.search(r"would take about .+ GPU-hours \(90%: .+–.+\)", lead), lead
+    assert re.search(r"cost about \$.+ \(90%: \$.+–\$.+\)", lead), lead

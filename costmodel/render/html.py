@@ -66,30 +66,44 @@ def tag(name: str, *content: Any, **attrs: Any) -> Raw:
 
 
 # ------------------------------------------------------------------ formatting by key
-_WORDS = {
-    "gpu": "GPU",
-    "gpus": "GPUs",
-    "usd": "USD",
-    "mfu": "MFU",
-    "hfu": "HFU",
-    "flop": "FLOP",
-    "tflop": "TFLOP",
-    "6nd": "6ND",
-    "co2e": "CO2e",
-    "kwh": "kWh",
-    "pue": "PUE",
-    "nvlink": "NVLink",
-    "fp8": "FP8",
-    "bf16": "BF16",
-    "tpp": "TPP",
-    "gb": "GB",
-    "mm2": "mm²",
-    "p": "P",
+_WORDS = dict(
+    w.split("=")
+    for w in (
+        "gpu=GPU gpus=GPUs usd=USD mfu=MFU hfu=HFU flop=FLOP tflop=TFLOP 6nd=6ND "
+        "co2e=CO2e kwh=kWh pue=PUE nvlink=NVLink fp8=FP8 bf16=BF16 tpp=TPP gb=GB mm2=mm² "
+        "p=P"
+    ).split()
+)
+
+
+#: Keys and values whose words need more than ``label``'s word-by-word spelling.
+_PHRASES = {
+    "price_usd_per_gpu_hour": "price (USD per GPU-hour)",
+    "energy_kwh": "energy (kWh)",
+    "co2e_kg": "emissions (kg CO2e)",
+    "grid_kg_co2e_per_kwh": "grid intensity (kg CO2e per kWh)",
+    "usd_per_kwh": "electricity price (USD per kWh)",
+    "wall_clock_days": "wall-clock days",
+    "fp8_fraction": "FP8 share of FLOP",
+    "prior_gpu_hours": "prior GPU-hours",
+    "p_gpu_hours_le_claimed": "P(GPU-hours ≤ claimed)",
+    "what_if_basis": "basis of the what-if",
+    "hours_basis": "basis of the hours",
+    "hours_scope": "what the hours cover",
+    # the closed list of a run's hours_scope (data/schemas/runs.py)
+    "final_pretraining": "final pre-training run",
+    "all_pretraining": "all pre-training",
+    "all_training": "all training",
+    "incl_other_models": "includes other models",
+    "assumed_throughput": "from an assumed throughput",
+    "wall_clock_span": "GPUs × wall-clock span",
 }
 
 
 def label(key: Any) -> str:
     """A readable column label for a glossary key: ``gpu_hours`` → ``GPU-hours``."""
+    if str(key) in _PHRASES:
+        return _PHRASES[str(key)]
     if str(key).endswith("cost_usd"):
         key = str(key)[: -len("cost_usd")] + "cost_(USD)"
     words = [_WORDS.get(w, w) for w in str(key).replace(".", " ").split("_")]
@@ -183,8 +197,19 @@ _LINK = re.compile(
 )
 
 
+#: A snake_case key in prose (not inside a path, file name, URL or dotted name).
+_KEY = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.\w)")
+
+
+def words(text: str) -> str:
+    """Prose with internal keys in words: ``prior_gpu_hours is …`` → ``prior GPU-hours is …``."""
+    return _KEY.sub(lambda m: label(m.group(0)), text)
+
+
 def linkify(text: str) -> Raw:
-    """Escape ``text`` and turn URLs, arXiv ids, DOIs and bare domains into links."""
+    """Escape ``text``, spell internal keys in words, and turn URLs, arXiv ids, DOIs and bare
+    domains into links."""
+    text = words(text)
     out, pos = [], 0
     for m in _LINK.finditer(text):
         shown = m.group(0)
@@ -209,6 +234,10 @@ def linkify(text: str) -> Raw:
 
 
 # ------------------------------------------------------------------ tables
+#: Tables with at least this many columns show each row as a block on a phone-width screen.
+_STACK_COLUMNS = 4
+
+
 def table(
     rows: Sequence[Sequence[Any]],
     header: Sequence[Any] | None = None,
@@ -225,6 +254,8 @@ def table(
     """
     ncol = max([len(r) for r in rows] + [len(header or [])] + [0])
     num = list(numeric or [False] * ncol) + [False] * ncol
+    # four columns or more do not fit a phone's width: stack them there
+    stack = stack or ncol >= _STACK_COLUMNS
     cls = " ".join(c for c in (cls, "stack" if stack and header else None) if c)
     parts = ['<div class="tw"><table' + (f' class="{h(cls)}"' if cls else "") + ">"]
     if caption:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..formulas.units import format_si, format_usd
 from . import svg
-from .html import Raw, fmt, generic, label, records_table, rest, table, tag
+from .html import Raw, fmt, generic, label, records_table, rest, table, tag, words
 from .html import join as _join
 
 __all__ = ["ledger", "hardware", "nvlink"]
@@ -111,7 +111,7 @@ def hardware(d: Mapping[str, Any]) -> Raw:
             note += f"; hours from the {hw['what_if_model']}"
         if proxy:
             note += "; * no rental quote: the Epoch AI ownership-cost rate as a proxy"
-        out.append(tag("p", note, class_="muted"))
+        out.append(tag("p", words(note), class_="muted"))
     handled = {"claimed_gpu", "export_control", "what_if", "what_if_stage", "what_if_basis"}
     handled.add("what_if_model")
     return _join([*out, rest(hw, handled)])

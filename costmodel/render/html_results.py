@@ -26,6 +26,7 @@ from .html import (
     tag,
 )
 from .html import page as _page
+from .html_headline import estimate_headline
 from .html_sources import sources_list
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def estimate_body(
     missing = [k for k in _OUTPUTS if d.get(k) is None]
     out: list[Any] = [
         tag("h1", "Training cost estimate" + (f": {what}" if what else "")),
+        estimate_headline(d),
         table([r for r in key if str(r[1]) != "—"], cls="kv"),
         section(
             "outputs",
@@ -200,26 +202,28 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
             "p",
             f"Median {label(o)}: ",
             tag("strong", _v(d["median_output"], o)),
-            f"; uncertain inputs: {', '.join(d['uncertain_inputs']) or 'none'}.",
+            f"; uncertain inputs: {', '.join(map(label, d['uncertain_inputs'])) or 'none'}.",
         ),
     ]
     if tor:
+        # the chart shows each input by its label; its values are formatted by the input's key
+        key_of = {label(r["input"]): r["input"] for r in tor}
         chart = svg.tornado(
-            tor,
+            [{**r, "input": label(r["input"])} for r in tor],
             d["median_output"],
             xlabel=_UNIT.get(o, label(o)),
             fmt=f,
-            fmt_input=_v,
+            fmt_input=lambda x, k: _v(x, key_of.get(k, k)),
             title=f"Tornado: {label(o)}",
             desc="; ".join(
-                f"{r['input']}: {f(r['output_at_low'])} at its p05, "
+                f"{label(r['input'])}: {f(r['output_at_low'])} at its p05, "
                 f"{f(r['output_at_high'])} at its p95"
                 for r in tor
             ),
         )
         rows = [
             [
-                r["input"],
+                label(r["input"]),
                 f"{_v(r['low_value'], r['input'])} → {_v(r['high_value'], r['input'])}",
                 _v(r["output_at_low"], o),
                 _v(r["output_at_high"], o),
@@ -252,18 +256,18 @@ def sensitivity_body(d: Mapping[str, Any]) -> Raw:
     if s:
         order = sorted(range(len(s["inputs"])), key=lambda i: -s["ST"][i])
         chart = svg.bars(
-            [(s["inputs"][i], (s["S1"][i], s["ST"][i])) for i in order],
+            [(label(s["inputs"][i]), (s["S1"][i], s["ST"][i])) for i in order],
             ("first-order S1", "total ST"),
             xlabel="share of output variance",
             title="Sobol indices",
             desc="; ".join(
-                f"{s['inputs'][i]}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}" for i in order
+                f"{label(s['inputs'][i])}: S1 {s['S1'][i]:.2f}, ST {s['ST'][i]:.2f}" for i in order
             ),
         )
         ci1, cit = s.get("S1_ci"), s.get("ST_ci")
         rows = [
             [
-                s["inputs"][i],
+                label(s["inputs"][i]),
                 f"{s['S1'][i]:.3f}",
                 f"{ci1[i][0]:.3f} – {ci1[i][1]:.3f}" if ci1 else "",
                 f"{s['ST'][i]:.3f}",

@@ -6,7 +6,7 @@ CSS = """
 .cm{--ink:#1b1f24;--mute:#57606a;--line:#d0d7de;--soft:#f6f8fa;--acc:#0969da;
  --ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--claim:#cf222e;
  font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
- color:var(--ink);max-width:62rem;margin:0 auto;padding:1rem;overflow-wrap:break-word}
+ color:var(--ink);max-width:76rem;margin:0 auto;padding:1rem;overflow-wrap:break-word}
 .cm *{box-sizing:border-box}
 .cm h1{font-size:1.5rem;line-height:1.25;margin:.2rem 0 .6rem}
 .cm h2{font-size:1.2rem;margin:2rem 0 .6rem;padding-bottom:.25rem;
@@ -22,7 +22,8 @@ CSS = """
 .cm th,.cm td{border-bottom:1px solid var(--line);padding:.3rem .55rem;text-align:left;
  vertical-align:top}
 .cm th{background:var(--soft);font-weight:600}
-.cm td.n,.cm th.n{text-align:right;white-space:nowrap}
+.cm td.n,.cm th.n{text-align:right}
+.cm td.n{white-space:nowrap}
 .cm table.kv td:first-child{color:var(--mute);white-space:nowrap}
 .cm td .tw{margin:0}
 .cm .verdict{border:2px solid var(--line);border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;
@@ -33,6 +34,7 @@ CSS = """
 .cm .v-optimistic{border-color:var(--warn)} .cm .v-optimistic .badge{background:var(--warn)}
 .cm .v-implausible{border-color:var(--bad)} .cm .v-implausible .badge{background:var(--bad)}
 .cm .verdict .big{font-size:1.15rem;font-weight:600;margin:.4rem 0}
+.cm .headline{font-size:1.15rem;font-weight:600;margin:.4rem 0 .8rem;max-width:48rem}
 .cm .note{border-left:4px solid var(--warn);background:#fff8c5;padding:.5rem .8rem;margin:.8rem 0}
 .cm blockquote{margin:.6rem 0;padding:.4rem 1rem;border-left:4px solid var(--line);color:#24292f;
  background:var(--soft)}
