@@ -141,6 +141,7 @@ recompute, mtp, seq_len, mfu_basis
     if unknown is not None:
         validate.choice("unknown", unknown, UNKNOWNS)
     validate.single_values("solve", inputs, (*DOMAINS, "gpu", "precision"))
+    validate.warn_unit_slips(inputs)  # a likely unit slip: warned, not refused
     if not (math.isfinite(budget) and budget > 0):
         raise InputError(f"{bkey}: {budget!r} must be a positive finite number")
     metric = METRIC[bkey]

@@ -6,10 +6,12 @@ appears only with ``--debug`` (or ``COSTMODEL_DEBUG=1``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -71,6 +73,31 @@ COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Within this block a :class:`~costmodel.errors.CostModelWarning` (a likely unit slip)
+    is one line on stderr, ``costmodel: warning: ...``, each message once."""
+    import warnings
+
+    from ..errors import CostModelWarning
+
+    seen: set[str] = set()
+    with warnings.catch_warnings():
+        original = warnings.showwarning
+        warnings.simplefilter("always", CostModelWarning)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if not issubclass(category, CostModelWarning):
+                return original(message, category, filename, lineno, file, line)
+            text = _one_line(str(message))
+            if text not in seen:
+                seen.add(text)
+                click.echo(f"costmodel: warning: {text}", err=True)
+
+        warnings.showwarning = show
+        yield
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
     try:
@@ -112,7 +139,8 @@ class CostModelGroup(click.Group):
         # the exact arguments, for the command that regenerates an --html page
         extra.setdefault("obj", {"argv": argv})
         try:
-            with cli_spelling():  # messages name --flags here, parameters in Python
+            # messages name --flags here, parameters in Python; doubts are one line on stderr
+            with cli_spelling(), _warnings_to_stderr():
                 rv = super().main(
                     args=argv,
                     prog_name=prog_name or "costmodel",

@@ -204,7 +204,11 @@ def estimate(
     >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
     (2.636, 5.27, 53.6)
     """
-    sc = Scenario(**given_inputs(locals()))
+    from . import validate
+
+    given = given_inputs(locals())
+    validate.warn_unit_slips(given)  # a likely unit slip (tokens=15): warned, not refused
+    sc = Scenario(**given)
     return estimate_scenario(sc, samples=samples, rng=rng, qmc=qmc, quantiles=quantiles)
 
 
