@@ -115,9 +115,12 @@ def solution_quantiles(
     one = not qmc and len(uncertain_names(sc)) == 1
     s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,), stratified=one)
     x = trial * (budget / s.outputs[metric]) ** (1.0 / k)
-    if whole:  # a whole number of GPUs, rounded up as the point answer is
-        x = np.ceil(x - 1e-9)
-    return summarize(x)
+    if not whole:
+        return summarize(x)
+    # a whole number of GPUs, rounded up as the point answer is (percentiles too: they
+    # interpolate between samples)
+    q = summarize(np.ceil(x - 1e-9))
+    return {k: math.ceil(v - 1e-9) if k.startswith("p") else v for k, v in q.items()}
 
 
 def _metric_scenario(kw: Mapping[str, Any], metric: str) -> Scenario:

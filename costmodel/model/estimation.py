@@ -246,8 +246,8 @@ def estimate(
     from . import validate
 
     given = given_inputs(locals())
+    sc = Scenario(**given)  # validates first: a bad value is an error, not a doubt
     validate.warn_unit_slips(given)  # a likely unit slip (tokens=15): warned, not refused
-    sc = Scenario(**given)
     return estimate_scenario(sc, samples=samples, rng=rng, qmc=qmc, quantiles=quantiles)
 
 

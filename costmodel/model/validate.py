@@ -312,7 +312,7 @@ def unit_slip(name: str, value: Any) -> str | None:
             return None
     try:
         arr = np.atleast_1d(np.asarray(value, dtype=float))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not numbers: validation's to refuse
         return None
     bad = arr[np.isfinite(arr) & (arr > 0) & ((arr < low) | (arr > high))]
     if bad.size == 0:
