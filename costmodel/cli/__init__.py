@@ -73,15 +73,28 @@ COMMANDS = {
 }
 
 
+#: CostModelWarning lines waiting for the command to succeed (an error stays one line).
+_PENDING: list[str] = []
+
+
+def flush_warnings() -> None:
+    """Print the pending ``costmodel: warning: ...`` lines on stderr, each once."""
+    for text in dict.fromkeys(_PENDING):
+        click.echo(f"costmodel: warning: {text}", err=True)
+    _PENDING.clear()
+
+
 @contextlib.contextmanager
 def _warnings_to_stderr() -> Iterator[None]:
     """Within this block a :class:`~costmodel.errors.CostModelWarning` (a likely unit slip)
-    is one line on stderr, ``costmodel: warning: ...``, each message once."""
+    becomes one line on stderr, ``costmodel: warning: ...``, each message once, printed
+    when the command succeeds (or when it starts streaming, :func:`flush_warnings`): a
+    command that fails prints its one error line only."""
     import warnings
 
     from ..errors import CostModelWarning
 
-    seen: set[str] = set()
+    _PENDING.clear()
     with warnings.catch_warnings():
         original = warnings.showwarning
         warnings.simplefilter("always", CostModelWarning)
@@ -89,13 +102,19 @@ def _warnings_to_stderr() -> Iterator[None]:
         def show(message, category, filename, lineno, file=None, line=None):
             if not issubclass(category, CostModelWarning):
                 return original(message, category, filename, lineno, file, line)
-            text = _one_line(str(message))
-            if text not in seen:
-                seen.add(text)
-                click.echo(f"costmodel: warning: {text}", err=True)
+            _PENDING.append(_one_line(str(message)))
 
         warnings.showwarning = show
-        yield
+        try:
+            yield
+        except click.exceptions.Exit as e:
+            if not e.exit_code:
+                flush_warnings()
+            raise
+        except BaseException:
+            _PENDING.clear()
+            raise
+        flush_warnings()
 
 
 def _silence_stdout() -> None:

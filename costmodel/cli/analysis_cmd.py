@@ -204,6 +204,9 @@ def sweep_cmd(grids, fmt, as_json, output, plot_path, plot_output, **kw):
 
     def emit_notes():
         # only once the first chunk has evaluated: an error stays the one line on stderr
+        from . import flush_warnings
+
+        flush_warnings()
         for note in dict.fromkeys(notes):
             click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
         notes.clear()
