@@ -18,6 +18,7 @@ from importlib import import_module
 from ._version import __version__
 from .errors import (
     CostModelError,
+    CostModelWarning,
     InputError,
     MissingInputError,
     PresetError,
@@ -50,6 +51,7 @@ _LAZY = {
 __all__ = [
     "__version__",
     "CostModelError",
+    "CostModelWarning",
     "InputError",
     "MissingInputError",
     "PresetError",

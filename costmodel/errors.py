@@ -15,6 +15,7 @@ from types import ModuleType
 
 __all__ = [
     "CostModelError",
+    "CostModelWarning",
     "InputError",
     "MissingInputError",
     "UnknownPresetError",
@@ -30,6 +31,10 @@ __all__ = [
 
 class CostModelError(Exception):
     """Base class of every error costmodel raises on purpose."""
+
+
+class CostModelWarning(UserWarning):
+    """A value costmodel accepts but doubts (a likely unit slip: ``tokens=15`` for 15T)."""
 
 
 class InputError(ValueError, CostModelError):

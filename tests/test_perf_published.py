@@ -188,7 +188,7 @@ def test_perf_and_plan_do_not_import_scipy_or_matplotlib():
         code = (
             "import sys; from costmodel.cli import cli;"
             f"rc = cli.main(['{cmd}', '--run', 'llama-3.1-8b', '--gpu', 'h100-sxm', "
-            "'--n-gpus', '8', '--json'], standalone_mode=False);"
+            "'--n-gpus', '16', '--json'], standalone_mode=False);"
             "heavy = [m for m in ('scipy', 'matplotlib', 'pandas') if m in sys.modules];"
             "print('HEAVY', heavy); assert rc == 0"
         )

@@ -329,6 +329,7 @@ recompute, mtp, seq_len, mfu_basis
         got = validate.shown(n_boot)
         raise InputError(f"n_boot: expected a whole number of resamples, got {got}")
     validate.single_values("sensitivity", inputs, (*DOMAINS, "gpu", "precision"))
+    validate.warn_unit_slips(inputs)  # a likely unit slip: warned, not refused
     # a price only matters for cost: without one, the market default is for cost alone
     sc = Scenario(**inputs, default_price=output == "cost_usd")
     n = check_samples(n)

@@ -100,17 +100,38 @@ def solution_quantiles(
     samples: int,
     rng: Rng,
     qmc: bool = False,
+    whole: bool = False,
 ) -> dict[str, float] | None:
     """Quantiles of the unknown over samples of the uncertain inputs (metric ∝ unknown^k),
-    or None when nothing is uncertain."""
-    from ..model.uncertainty import simulate, summarize
+    or None when nothing is uncertain; ``whole``: each sample rounded up to a whole number
+    (``n_gpus``), as the point answer is."""
+    from ..model.uncertainty import simulate, summarize, uncertain_names
 
-    sc = Scenario(**kw)
+    sc = _metric_scenario(kw, metric)
     if not sc.uncertain() and sc.mfu_prior is None:
         return None
-    s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,))
+    # one uncertain input: its stratified quantiles, so p50 is the point answer's median
+    # to the printed digit (as in estimate), the same for every seed
+    one = not qmc and len(uncertain_names(sc)) == 1
+    s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,), stratified=one)
     x = trial * (budget / s.outputs[metric]) ** (1.0 / k)
-    return summarize(x)
+    if not whole:
+        return summarize(x)
+    # a whole number of GPUs, rounded up as the point answer is (percentiles too: they
+    # interpolate between samples)
+    q = summarize(np.ceil(x - 1e-9))
+    return {k: math.ceil(v - 1e-9) if k.startswith("p") else v for k, v in q.items()}
+
+
+def _metric_scenario(kw: Mapping[str, Any], metric: str) -> Scenario:
+    """The scenario whose samples decide ``metric``: a price moves only the cost, so for a
+    GPU-hour or days budget it is left out (an uncertain market price would otherwise make
+    two uncertain inputs of one, and the quantiles noisier)."""
+    if metric == "cost_usd":
+        return Scenario(**kw)
+    return Scenario(
+        **{k: v for k, v in kw.items() if k != "price_usd_per_gpu_hour"}, default_price=False
+    )
 
 
 def probability(
@@ -155,15 +176,26 @@ def probability(
     return sol
 
 
-def compute_optimal(bkey: str, budget: float, metric: str, inputs: Mapping[str, Any]) -> Solution:
-    """The compute-optimal model (20 tokens per parameter) that spends the budget."""
+def compute_optimal(
+    bkey: str,
+    budget: float,
+    metric: str,
+    inputs: Mapping[str, Any],
+    samples: int = 0,
+    rng: Rng = None,
+    qmc: bool = False,
+) -> Solution:
+    """The compute-optimal model (20 tokens per parameter) that spends the budget.
+
+    The point answer is at the inputs' medians. With ``samples`` and uncertain inputs (a
+    distribution, the utilization prior, a market price) the size is solved per sample:
+    the metric is ∝ N² at 20 tokens per parameter (C = 120·N²), so a sample whose metric
+    at the point size N* is m_i spends the budget at N_i = N*·(budget/m_i)^½; quantiles of
+    N_i, of 20·N_i tokens and of 120·N_i² model FLOP are reported.
+    """
     for k in ("active_params", "tokens", "params"):
         if inputs.get(k) is not None:
             raise InputError(f"{k}: compute-optimal sizing chooses it; leave it out")
-    if any(isinstance(v, Dist) for v in inputs.values()):
-        raise InputError(
-            "compute_optimal: use point values (the medians are not used implicitly here)"
-        )
 
     def at_size(n: float) -> tuple[float, Scenario, dict[str, Any]]:
         return evaluate_metric(dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n), metric)
@@ -185,12 +217,33 @@ def compute_optimal(bkey: str, budget: float, metric: str, inputs: Mapping[str, 
     from ..model.estimation import estimate
 
     est = estimate(**dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n))
-    co = {
+    co: dict[str, Any] = {
         "active_params": n,
         "tokens": TOKENS_PER_PARAM * n,
         "model_flop": 6.0 * n * TOKENS_PER_PARAM * n,
         "tokens_per_param": TOKENS_PER_PARAM,
     }
+    notes = list(sc.assumptions)
+    if samples and (sc.uncertain() or sc.mfu_prior is not None):
+        co["quantiles"] = _optimal_quantiles(
+            dict(inputs, active_params=n, tokens=TOKENS_PER_PARAM * n),
+            metric,
+            budget,
+            n,
+            samples,
+            rng,
+            qmc,
+        )
+        notes.append(
+            f"compute-optimal size quantiles over {samples:,} samples of the uncertain inputs "
+            f"(metric ∝ N² at {TOKENS_PER_PARAM:g} tokens per parameter)"
+            + (
+                "; the utilization prior is drawn at the point answer's size (its median "
+                "changes slowly with size)"
+                if sc.mfu_prior is not None
+                else ""
+            )
+        )
     return Solution(
         unknown=None,
         value=None,
@@ -199,5 +252,22 @@ def compute_optimal(bkey: str, budget: float, metric: str, inputs: Mapping[str, 
         budget={bkey: budget},
         estimate=est.to_dict(),
         compute_optimal=co,
-        assumptions=list(sc.assumptions),
+        assumptions=notes,
     )
+
+
+def _optimal_quantiles(
+    kw: Mapping[str, Any], metric: str, budget: float, n: float, samples: int, rng: Rng, qmc: bool
+) -> dict[str, dict[str, float]]:
+    """Quantiles of the compute-optimal size, tokens and FLOP over the uncertain inputs."""
+    from ..model.uncertainty import simulate, summarize, uncertain_names
+
+    sc = _metric_scenario(kw, metric)
+    one = not qmc and len(uncertain_names(sc)) == 1
+    s = simulate(sc, samples, rng, qmc=qmc, keep=(metric,), stratified=one)
+    size = n * np.sqrt(budget / np.asarray(s.outputs[metric], dtype=float))
+    return {
+        "active_params": summarize(size),
+        "tokens": summarize(TOKENS_PER_PARAM * size),
+        "model_flop": summarize(6.0 * TOKENS_PER_PARAM * size**2),
+    }

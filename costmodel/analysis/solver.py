@@ -86,7 +86,9 @@ def solve(
         Exactly one budget [USD; GPU-hours; days, with ``n_gpus``].
     compute_optimal : bool
         Return the compute-optimal ``active_params`` and ``tokens`` (20 tokens per
-        parameter, Hoffmann et al. 2022) that spend the budget.
+        parameter, Hoffmann et al. 2022) that spend the budget, at the inputs' medians;
+        with ``samples`` and uncertain inputs, also their quantiles
+        (``compute_optimal["quantiles"]``).
     params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
 price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
 server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
@@ -141,11 +143,12 @@ recompute, mtp, seq_len, mfu_basis
     if unknown is not None:
         validate.choice("unknown", unknown, UNKNOWNS)
     validate.single_values("solve", inputs, (*DOMAINS, "gpu", "precision"))
+    validate.warn_unit_slips(inputs)  # a likely unit slip: warned, not refused
     if not (math.isfinite(budget) and budget > 0):
         raise InputError(f"{bkey}: {budget!r} must be a positive finite number")
     metric = METRIC[bkey]
     if compute_optimal:
-        return solve_modes.compute_optimal(bkey, budget, metric, inputs)
+        return solve_modes.compute_optimal(bkey, budget, metric, inputs, samples, rng, qmc)
     if unknown is None:
         return solve_modes.probability(bkey, budget, metric, samples, rng, inputs, qmc)
     unknown = unknown.replace("-", "_")
@@ -218,7 +221,7 @@ recompute, mtp, seq_len, mfu_basis
         )
     elif samples:
         sol.quantiles = solve_modes.solution_quantiles(
-            kw, metric, budget, trial, k, samples, rng, qmc
+            kw, metric, budget, trial, k, samples, rng, qmc, whole=unknown == "n_gpus"
         )
         if sol.quantiles:
             sol.assumptions.append(

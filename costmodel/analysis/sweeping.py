@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import InputError
+from ..model import validate
 from ..model.estimation import OUTPUT_KEYS
 from ..model.inputs import Names, Quantity
 from ..model.scenario import DOMAINS, Scenario, given_inputs
@@ -182,6 +183,7 @@ recompute, mtp, seq_len, mfu_basis
     """
     fixed = given_inputs(locals())
     parsed = api_grid(grid)
+    validate.warn_unit_slips({**fixed, **parsed})  # a likely unit slip: warned, not refused
     _api_outputs(outputs, fixed)
     n = grid_size(parsed)
     if n > MAX_IN_MEMORY_ROWS:

@@ -6,10 +6,12 @@ appears only with ``--debug`` (or ``COSTMODEL_DEBUG=1``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -71,6 +73,50 @@ COMMANDS = {
 }
 
 
+#: CostModelWarning lines waiting for the command to succeed (an error stays one line).
+_PENDING: list[str] = []
+
+
+def flush_warnings() -> None:
+    """Print the pending ``costmodel: warning: ...`` lines on stderr, each once."""
+    for text in dict.fromkeys(_PENDING):
+        click.echo(f"costmodel: warning: {text}", err=True)
+    _PENDING.clear()
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Within this block a :class:`~costmodel.errors.CostModelWarning` (a likely unit slip)
+    becomes one line on stderr, ``costmodel: warning: ...``, each message once, printed
+    when the command succeeds (or when it starts streaming, :func:`flush_warnings`): a
+    command that fails prints its one error line only."""
+    import warnings
+
+    from ..errors import CostModelWarning
+
+    _PENDING.clear()
+    with warnings.catch_warnings():
+        original = warnings.showwarning
+        warnings.simplefilter("always", CostModelWarning)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if not issubclass(category, CostModelWarning):
+                return original(message, category, filename, lineno, file, line)
+            _PENDING.append(_one_line(str(message)))
+
+        warnings.showwarning = show
+        try:
+            yield
+        except click.exceptions.Exit as e:
+            if not e.exit_code:
+                flush_warnings()
+            raise
+        except BaseException:
+            _PENDING.clear()
+            raise
+        flush_warnings()
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
     try:
@@ -112,7 +158,8 @@ class CostModelGroup(click.Group):
         # the exact arguments, for the command that regenerates an --html page
         extra.setdefault("obj", {"argv": argv})
         try:
-            with cli_spelling():  # messages name --flags here, parameters in Python
+            # messages name --flags here, parameters in Python; doubts are one line on stderr
+            with cli_spelling(), _warnings_to_stderr():
                 rv = super().main(
                     args=argv,
                     prog_name=prog_name or "costmodel",

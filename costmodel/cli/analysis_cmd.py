@@ -195,12 +195,18 @@ def sweep_cmd(grids, fmt, as_json, output, plot_path, plot_output, **kw):
                 "a sweep evaluates points: give a number, or sweep it with --grid",
                 param_hint=f"--{k.replace('_', '-')}",
             )
+    from ..model.validate import warn_unit_slips
+
+    warn_unit_slips({**fixed, **grid})  # --tokens 15 (meant 15T): one line, not refused
     notes = [*store.notes(), *_sweep_notes(grid, fixed)]
     if plot_refused:
         click.echo(f"costmodel: error: {plot_refused} (the rows are still written)", err=True)
 
     def emit_notes():
         # only once the first chunk has evaluated: an error stays the one line on stderr
+        from . import flush_warnings
+
+        flush_warnings()
         for note in dict.fromkeys(notes):
             click.echo(f"note: {note}" if not note.startswith("note:") else note, err=True)
         notes.clear()

@@ -123,6 +123,9 @@ def check_cmd(
                     f"{n_gpus:g} must be a whole number >= 1", param_hint="--n-gpus"
                 )
             own["n_gpus"] = int(n_gpus)
+        from ..model.validate import warn_unit_slips
+
+        warn_unit_slips(own)  # --tokens 15 (meant 15T): one line on stderr, not refused
         own.update(
             id="own-claim",
             name="user claim",

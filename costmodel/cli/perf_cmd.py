@@ -78,6 +78,12 @@ def _check_positive(**kw):
     show_default=True,
     help="Start from the run preset's published [layout] (flags override it key by key).",
 )
+@click.option(
+    "--allow-overflow",
+    is_flag=True,
+    help="Report the step time and MFU of a layout that does not fit in memory (exit 0) "
+    "instead of refusing it (one line, exit 2).",
+)
 @output_options
 def perf_cmd(
     run_id,
@@ -87,6 +93,7 @@ def perf_cmd(
     node_limit,
     scale_out_gbit_per_s,
     published_layout,
+    allow_overflow,
     fmt,
     as_json,
     output,
@@ -96,8 +103,13 @@ def perf_cmd(
 
     A run preset with a published [layout] (deepseek-v3, llama-3.1-405b, ...) is evaluated
     at that layout; each layout flag overrides one key. Other omitted values get documented
-    defaults. Every value's origin is listed under assumptions. A layout that does not fit
-    in memory reports fits: false and what overflows.
+    defaults. Every value's origin is listed under assumptions.
+
+    A layout that does not fit in memory is refused (one line naming the GB it needs, exit
+    2) unless --allow-overflow, which reports it led by "does not fit: needs X GB per GPU of
+    Y GB". A run's own published layout, on an accelerator with at least the memory it
+    trained on, is reported the same way without the flag: the run trained with it, so its
+    overflow is the memory model's miss (docs/perf_validation.md), not a layout to refuse.
 
     \b
     Examples:
@@ -127,9 +139,45 @@ def perf_cmd(
         raise InputError(published.blame(str(e), run, given)) from None
     d["assumptions"][:0] = notes
     d = {"schema": d.pop("schema"), "model": label, "gpu": acc.id, **d}
+    if not d["fits"]:
+        ran = _ran_as_published(run, acc, given, kw, node_limit)
+        if not (allow_overflow or ran):
+            raise InputError(
+                f"does not fit: {d['overflow']} ({label} on {d['layout']['n_gpus']} x "
+                f"{acc.id}); use more GPUs, pipeline stages, ZeRO or recomputation, or pass "
+                "--allow-overflow to see its step time and MFU anyway"
+            )
+        d["assumptions"].insert(
+            0,
+            f"{ran}: the memory model's overestimate of a layout that trained "
+            "(docs/perf_validation.md); step time and MFU assume it fits"
+            if ran
+            else "--allow-overflow: step time and MFU assume the layout fits",
+        )
     from .options import emit
 
     emit(d, lambda: perf_table(d), fmt, as_json, output)
+
+
+def _ran_as_published(run, acc, given: set[str], kw: dict, node_limit: int) -> str:
+    """Why a run's published layout on its own accelerator is shown although the memory
+    model says it does not fit ("" when the layout is not that one)."""
+    if run is None or run.layout is None or not run.gpu:
+        return ""
+    from ..data import store
+
+    ran_on = store.get("accelerators", run.gpu)
+    if acc.memory_gb < ran_on.memory_gb:  # memory, not the interconnect, decides the fit
+        return ""
+    pub = run.layout.flags()
+    if int(pub.pop("node_limit", 0) or 0) != node_limit:
+        return ""
+    if any(kw.get(k) != pub[k] for k in given if k in pub and k != "dp"):
+        return ""
+    return (
+        f"{run.id} trained with this published layout on {ran_on.id} "
+        f"({ran_on.memory_gb:g} GB per GPU)"
+    )
 
 
 def _basis_lines(d: dict) -> list[str]:
@@ -146,7 +194,11 @@ def perf_table(d: dict) -> str:
     """Human-readable summary of a ``costmodel.perf/1`` result."""
     lay = d["layout"]
     shown = " ".join(f"{k}={lay[k]}" for k in lay)
-    lines = [
+    lines = [] if d["fits"] else [f"does not fit: {d['overflow']}"]
+    note = (d.get("assumptions") or [""])[0]
+    if not d["fits"] and ("assume it fits" in note or "assume the layout fits" in note):
+        lines.append(f"  ({note})")
+    lines += [
         f"{d.get('model', '')} on {lay['n_gpus']} x {d.get('gpu', '')}: {shown}",
         f"  MFU {d['mfu']:.1%} (16-bit basis {d['mfu_16bit']:.1%}), HFU {d['hfu']:.1%}; "
         f"{d['tokens_per_s_per_gpu']:,.0f} tokens/s/GPU; step {d['step_time_s']:.3g} s",
@@ -193,6 +245,10 @@ def plan_cmd(
     output,
 ):
     """Best layouts of a model on a cluster, by predicted MFU, among those that fit.
+
+    When none fits, the output leads with "does not fit" and what the leanest layout
+    needs (also a note on stderr); the exit status stays 0, as that is the search's
+    answer.
 
     Searches tensor/pipeline/context/expert parallelism, virtual stages, schedule, ZeRO
     stage, micro-batch and recomputation in one vectorized evaluation.
@@ -241,6 +297,16 @@ def plan_cmd(
     )
     d["assumptions"][:0] = defaults
     d = {"schema": d.pop("schema"), "model": label, **d}
+    none_fits = None
+    if not d["layouts"]:
+        # an answer, not an error: the search is complete and says what the leanest needs
+        none_fits = (
+            f"does not fit: none of the {d['searched']:,} layouts of {label} fits on "
+            f"{n_gpus} x {acc.id}; the leanest needs {d['min_memory_gb']:.1f} GB per GPU of "
+            f"{acc.memory_gb:g} GB; use more GPUs"
+        )
+        d["assumptions"].insert(0, none_fits)
+        click.echo(f"costmodel: note: {none_fits}", err=True)
     from .options import emit
 
     def table():
@@ -248,12 +314,8 @@ def plan_cmd(
             f"{label} on {n_gpus} x {acc.id}: {d['searched']:,} layouts searched, "
             f"{d['fitting']:,} fit in memory"
         )
-        if not d["layouts"]:
-            return (
-                head
-                + f"\n  none fits: the leanest layout needs {d['min_memory_gb']:.1f} GB per GPU "
-                f"of {acc.memory_gb:g} GB; use more GPUs"
-            )
+        if none_fits:
+            return none_fits + "\n  " + head
         rows = [head, *_basis_lines(d["layouts"][0])]
         for i, x in enumerate(d["layouts"], 1):
             lay = x["layout"]

@@ -100,6 +100,7 @@ class Estimate:
         for k, v in self.extras.items():
             d[k] = to_jsonable(v)
         d.setdefault("mfu_basis", None)
+        d.setdefault("time_basis", None)  # "steady_state" with mfu from the performance model
         from ..render.needs import missing_inputs
 
         d["missing_inputs"] = missing_inputs(d)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA",
+    "STEADY_STATE",
+    "mark_steady_state",
     "OUTPUT_KEYS",
     "STABLE_QUANTILES",
     "DEFAULT_SAMPLES",
@@ -58,6 +60,43 @@ STABLE_QUANTILES = (0.05, 0.5, 0.95)
 #: Samples drawn by ``samples="auto"`` (the CLI's ``--samples`` default) when an input is
 #: uncertain.
 DEFAULT_SAMPLES = 20_000
+
+
+#: What a steady-state figure leaves out, and the evidence for its size (issue 19, item 2).
+STEADY_STATE = {
+    "basis": "steady_state",
+    "leaves_out": ["failures", "restarts", "checkpointing", "evaluation"],
+    "evidence": "Llama 3 405B reports more than 90% effective training time over 54 days "
+    "(Dubey et al. 2024, arXiv 2407.21783, §3.3.4); costmodel's claim check uses an interim "
+    "goodput of 0.90 (costmodel.claims.physics.INTERIM_GOODPUT)",
+}
+
+
+def mark_steady_state(result: Estimate, goodput: Any) -> Estimate:
+    """Name the time basis of an estimate whose ``mfu`` is the performance model's.
+
+    The performance model predicts a training step's time, so without a ``goodput`` its
+    GPU-hours, wall-clock days and cost are steady state: they leave out failures, restarts,
+    checkpointing and evaluation. The result says so under ``time_basis`` (JSON) and in
+    ``assumptions``; with a ``goodput`` given, ``time_basis`` records that it was applied.
+    """
+    if goodput is None:
+        result.extras["time_basis"] = dict(STEADY_STATE)
+        result.assumptions.insert(
+            0,
+            "steady state: with mfu from the performance model, GPU-hours, wall-clock days "
+            "and cost count training steps only; they leave out "
+            + ", ".join(STEADY_STATE["leaves_out"])
+            + f" ({STEADY_STATE['evidence']}); give goodput (e.g. --goodput 0.9) to include "
+            "them",
+        )
+    else:
+        result.extras["time_basis"] = {
+            "basis": "with_goodput",
+            "leaves_out": [],
+            "evidence": "goodput as given",
+        }
+    return result
 
 
 def samplable(sc: Scenario) -> bool:
@@ -204,7 +243,11 @@ def estimate(
     >>> round(e.gpu_hours / 1e6, 3), round(e.cost_usd / 1e6, 2), round(e.wall_clock_days, 1)
     (2.636, 5.27, 53.6)
     """
-    sc = Scenario(**given_inputs(locals()))
+    from . import validate
+
+    given = given_inputs(locals())
+    sc = Scenario(**given)  # validates first: a bad value is an error, not a doubt
+    validate.warn_unit_slips(given)  # a likely unit slip (tokens=15): warned, not refused
     return estimate_scenario(sc, samples=samples, rng=rng, qmc=qmc, quantiles=quantiles)
 
 

@@ -238,3 +238,117 @@ def broadcast(arrays: Mapping[str, Any]) -> None:
             + ", ".join(f"{k} {s}" for k, s in shapes.items())
             + " do not broadcast together"
         ) from None
+
+
+#: Plausible ranges of the counts a unit slip corrupts (issue 19, item 5), with the reason:
+#: (low, high, typical value, why). A value outside gets a :class:`CostModelWarning` naming
+#: the SI prefix that brings it nearest the typical value; it is never refused.
+PLAUSIBLE: dict[str, tuple[float, float, float, str]] = {
+    "tokens": (
+        1e8,
+        1e15,
+        1e12,
+        "published training runs span about 1e9 (GPT-2 124M reproductions) to 3.6e13 tokens "
+        "(Qwen3); 1e8 is a tenth of the smallest, 1e15 thirty times the largest",
+    ),
+    "params": (
+        1e6,
+        1e14,
+        1e10,
+        "published models span about 1.2e8 (SmolLM 135M) to 1.6e12 parameters (Switch-C); "
+        "1e6 is a toy model, 1e14 sixty times the largest",
+    ),
+    "active_params": (
+        1e6,
+        1e14,
+        1e10,
+        "as params: 1.2e8 (SmolLM 135M) to 5.4e11 active parameters (PaLM 540B)",
+    ),
+    "n_gpus": (
+        1,
+        1e6,
+        1e3,
+        "the largest clusters reported hold about 2e5 accelerators (xAI Colossus, 2025); a "
+        "million is five times that",
+    ),
+}
+
+_PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def _spelled(x: float) -> str:
+    from ..formulas.units import format_si
+
+    return format_si(x)
+
+
+def _sci(x: float) -> str:
+    mant, exp = f"{x:.2g}e0".split("e")[:2] if "e" not in f"{x:.2g}" else f"{x:.2g}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def unit_slip(name: str, value: Any) -> str | None:
+    """The one-line doubt about ``value`` for the count ``name``, or None when plausible.
+
+    Distributions are judged by their median, arrays by their first implausible element.
+
+    >>> unit_slip("tokens", 15)
+    'tokens 15 looks like a unit slip: did you mean 15T (1.5e13)?'
+    >>> unit_slip("n_gpus", 1e7)
+    'n_gpus 10M looks like a unit slip: did you mean 10K (1e4)?'
+    >>> unit_slip("tokens", 14.8e12) is None
+    True
+    """
+    rng_ = PLAUSIBLE.get(name)
+    if rng_ is None or value is None or isinstance(value, str):
+        return None
+    low, high, typical, _why = rng_
+    from ..formulas.distbase import Dist
+
+    if isinstance(value, Dist):
+        try:
+            value = float(value.median())
+        except Exception:  # a family without a median: nothing to judge
+            return None
+    try:
+        arr = np.atleast_1d(np.asarray(value, dtype=float))
+    except (TypeError, ValueError, OverflowError):  # not numbers: validation's to refuse
+        return None
+    bad = arr[np.isfinite(arr) & (arr > 0) & ((arr < low) | (arr > high))]
+    if bad.size == 0:
+        return None
+    x = float(bad[0])
+    import math
+
+    from ..errors import arg
+
+    shown_name = arg(name)  # --tokens on the command line
+    # the decimal prefix (x 1e±3k) that puts the value nearest the typical one, in range
+    cands = [x * 10.0 ** (3 * k) for k in range(-6, 7) if k]
+    cands = [c for c in cands if low <= c <= high]
+    side = "small" if x < low else "large"
+    if not cands:
+        return (
+            f"{shown_name} {_spelled(x)} looks implausibly {side} (plausible: {low:g} to {high:g})"
+        )
+    best = min(cands, key=lambda c: abs(math.log10(c / typical)))
+    return (
+        f"{shown_name} {_spelled(x)} looks like a unit slip: "
+        f"did you mean {_spelled(best)} ({_sci(best)})?"
+    )
+
+
+def warn_unit_slips(inputs: Mapping[str, Any], stacklevel: int = 3) -> list[str]:
+    """Warn (:class:`~costmodel.errors.CostModelWarning`) about every count in ``inputs``
+    outside its plausible range (:data:`PLAUSIBLE`); return the messages."""
+    import warnings
+
+    from ..errors import CostModelWarning
+
+    out = []
+    for name in PLAUSIBLE:
+        msg = unit_slip(name, inputs.get(name))
+        if msg is not None:
+            out.append(msg)
+            warnings.warn(msg, CostModelWarning, stacklevel=stacklevel)
+    return out

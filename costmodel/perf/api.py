@@ -190,4 +190,4 @@ def estimate(**kw: Any) -> estimation.Estimate:
         kw["mfu"] = mfu
     result = estimation.estimate(**kw)
     result.assumptions[:0] = notes
-    return result
+    return estimation.mark_steady_state(result, kw.get("goodput"))

@@ -66,7 +66,11 @@ def estimate_body(
     what = ", ".join(
         str(x) for x in (inp.get("run"), inp.get("gpu"), inp.get("precision")) if x is not None
     )
-    key = [(label(k), fmt(d.get(k), k)) for k in ("cost_usd", "gpu_hours", "wall_clock_days")]
+    steady = (d.get("time_basis") or {}).get("basis") == "steady_state"
+    tail = " (steady state: no failures, restarts, checkpointing, evaluation)" if steady else ""
+    key = [
+        (label(k) + tail, fmt(d.get(k), k)) for k in ("cost_usd", "gpu_hours", "wall_clock_days")
+    ]
     basis = d.get("mfu_basis") or {}
     peak = basis.get("peak_flop_per_s") or d.get("peak_flop_per_s")
     against = basis.get("text") or (

@@ -216,6 +216,10 @@ def _mfu_label(d: dict[str, Any]) -> str:
     return "MFU vs blended FP8/BF16 peak" if p == "mixed" else f"MFU vs {p} dense peak"
 
 
+#: Outputs that count reserved time, so a steady-state figure leaves downtime out of them.
+_STEADY_KEYS = ("gpu_hours", "wall_clock_days", "cost_usd", "ownership_cost_usd", "energy_kwh")
+
+
 def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     """Render an ``Estimate.to_dict()`` as text."""
     out = [title or f"costmodel estimate  (FLOP convention: {d['flop_convention']})", "", "inputs"]
@@ -254,6 +258,7 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
         )
     needed = _needed_by(d)
     blocked = {o for outs in needed.values() for o in outs}
+    steady = (d.get("time_basis") or {}).get("basis") == "steady_state"
     for k, label, kind in rows_spec:
         v = d.get(k)
         if (v is None and (k not in _HINTED or k in blocked)) or (
@@ -262,6 +267,10 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             continue
         if k == "mfu":
             label = _mfu_label(d)
+        if steady and k in _STEADY_KEYS:
+            label = (
+                label[:-1] + ", steady state)" if label.endswith(")") else label + " (steady state)"
+            )
         if v is None:
             cells = [label, f"n/a ({missing_hint(k, d)})"]
         else:
@@ -274,6 +283,14 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
     basis = (d.get("mfu_basis") or {}).get("text")
     if basis and d.get("mfu") is not None:
         out.append(f"  MFU basis: {basis}")
+    if steady:
+        tb = d["time_basis"]
+        out.append(
+            "  steady state: training steps only; leaves out "
+            + ", ".join(tb.get("leaves_out") or [])
+            + " (Llama 3 405B: >90% effective training time, arXiv 2407.21783 §3.3.4); "
+            "--goodput 0.9 includes them"
+        )
     if needed:
         from .needs import spell
 

@@ -51,6 +51,15 @@ def solve_table(d: dict[str, Any], width: int | None = None) -> str:
             ("compute-optimal tokens", fmt_value(c["tokens"])),
             ("model FLOP", fmt_value(c["model_flop"])),
         ]
+        for k, words in (("active_params", "parameters"), ("tokens", "tokens")):
+            cq = (c.get("quantiles") or {}).get(k)
+            if cq:
+                rows.append(
+                    (
+                        f"{words} p05 / p50 / p95",
+                        " / ".join(fmt_value(cq[p]) for p in ("p05", "p50", "p95")),
+                    )
+                )
     elif d.get("unknown"):
         rows.append((f"solved: {words}", fmt_value(d["value"], kind)))
     rows.append(("method", d["method"]))
