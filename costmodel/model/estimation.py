@@ -67,9 +67,31 @@ STEADY_STATE = {
     "basis": "steady_state",
     "leaves_out": ["failures", "restarts", "checkpointing", "evaluation"],
     "evidence": "Llama 3 405B reports more than 90% effective training time over 54 days "
-    "(Dubey et al. 2024, arXiv 2407.21783, §3.3.4); costmodel's claim check uses an interim "
-    "goodput of 0.90 (costmodel.claims.physics.INTERIM_GOODPUT)",
+    "(Dubey et al. 2024, arXiv 2407.21783, §3.3.4); the goodput model "
+    "(costmodel.formulas.goodput, docs/goodput.md) gives the expected figures beside these",
 }
+
+
+def _expected_with_goodput(result: Estimate) -> dict[str, Any] | None:
+    """The steady-state figures divided by the goodput model's expected goodput for the
+    run's GPU count, model size and duration (scalar estimates only)."""
+    from ..formulas.goodput import goodput_distribution
+
+    inp = result.inputs
+    n, params, days = inp.get("n_gpus"), inp.get("params"), result.wall_clock_days
+    if params is None:
+        params = inp.get("active_params")
+    vals = (n, params, days)
+    if any(v is None or np.ndim(v) or not np.isfinite(v) or v <= 0 for v in vals):
+        return None
+    gp = goodput_distribution(float(n), float(params), float(days))  # type: ignore[arg-type]
+    g = gp["p50"]
+    out: dict[str, Any] = {"goodput": {k: gp[k] for k in ("p05", "p50", "p95")}}
+    for k in ("gpu_hours", "wall_clock_days", "cost_usd", "energy_kwh"):
+        v = getattr(result, k, None)
+        out[k] = float(v) / g if v is not None and not np.ndim(v) else None
+    out["sources"] = list(gp["sources"])
+    return out
 
 
 def mark_steady_state(result: Estimate, goodput: Any) -> Estimate:
@@ -82,13 +104,26 @@ def mark_steady_state(result: Estimate, goodput: Any) -> Estimate:
     """
     if goodput is None:
         result.extras["time_basis"] = dict(STEADY_STATE)
+        expected = _expected_with_goodput(result)
+        result.extras["time_basis"]["expected"] = expected
+        side = ""
+        if expected is not None:
+            g = expected["goodput"]
+            from ..formulas.units import format_si, format_usd
+
+            side = (
+                f"; expected with downtime (goodput model: {g['p50']:.3f}, 90% "
+                f"{g['p05']:.3f}-{g['p95']:.3f}): {format_si(expected['gpu_hours'], 4)} "
+                f"GPU-hours, {expected['wall_clock_days']:,.1f} days"
+                + (f", {format_usd(expected['cost_usd'], 4)}" if expected.get("cost_usd") else "")
+            )
         result.assumptions.insert(
             0,
             "steady state: with mfu from the performance model, GPU-hours, wall-clock days "
             "and cost count training steps only; they leave out "
             + ", ".join(STEADY_STATE["leaves_out"])
-            + f" ({STEADY_STATE['evidence']}); give goodput (e.g. --goodput 0.9) to include "
-            "them",
+            + f" ({STEADY_STATE['evidence']}){side}; give goodput (e.g. --goodput 0.9) to "
+            "include them in the figures",
         )
     else:
         result.extras["time_basis"] = {

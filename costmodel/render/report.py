@@ -291,6 +291,15 @@ def estimate_table(d: dict[str, Any], title: str | None = None) -> str:
             + " (Llama 3 405B: >90% effective training time, arXiv 2407.21783 §3.3.4); "
             "--goodput 0.9 includes them"
         )
+        ex = tb.get("expected")
+        if ex and ex.get("gpu_hours"):
+            g = ex["goodput"]
+            out.append(
+                f"  expected with downtime (goodput model {g['p50']:.3f}, 90% {g['p05']:.3f}-"
+                f"{g['p95']:.3f}): {format_si(ex['gpu_hours'], 4)} GPU-hours, "
+                f"{ex['wall_clock_days']:,.1f} days"
+                + (f", {format_usd(ex['cost_usd'], 4)}" if ex.get("cost_usd") else "")
+            )
     if needed:
         from .needs import spell
 
