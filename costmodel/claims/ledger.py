@@ -174,6 +174,9 @@ def hardware(
             row["perf_layout"] = p and p["layout"]
             row["min_gpus_to_fit"] = perf["min_gpus"].get(gid)
             h = hours * perf["base_tps"] / p["tps"] if p else None
+            if p and tokens and n_gpus:
+                row["model_gpu_hours"] = tokens / (p["tps"] * 3600.0)
+                row["model_days"] = row["model_gpu_hours"] / n_gpus / 24.0
         row["gpu_hours"] = h
         row["same_share_gpu_hours"] = same_share
         row["days_on_same_cluster"] = h / n_gpus / 24 if (n_gpus and h) else None
@@ -212,7 +215,10 @@ def hardware(
             + f"), searched at {perf['batch_text']} with node-limited routing "
             "and the run's published layout as candidates; min GPUs: fewest (power of two) "
             f"on which any layout fits in memory; prior_gpu_hours is the data-derived 90% range "
-            f"(6ND basis) for that accelerator family"
+            f"(6ND basis) for that accelerator family. These days keep the claim's own hours "
+            f"as the anchor; model_days is the model's absolute steady-state prediction at the "
+            f"same layout, and `costmodel estimate --run ... --mfu model --gpu X` predicts at "
+            f"the run's published layout instead of the best one"
         )
         out["what_if_model"] = "performance model (docs/perf_validation.md)"
     else:
