@@ -11,6 +11,7 @@ rules), ``ledger`` (cost and hardware what-ifs).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 from ..data import store
 from ..data.schemas import ClaimPreset
 from ..errors import InputError, PresetError, UnknownPresetError
+from ..model.inputs import Rng
 from .compare import comparison, decomposition, history
 from .consistency import TOLERANCE, check_row, consistency, resolve
 from .implied import implied
@@ -28,6 +30,7 @@ from .verdict import THRESHOLDS, verdict_of
 
 __all__ = [
     "ClaimCheck",
+    "TABLES",
     "check",
     "load_claim",
     "RESEARCH_MULTIPLIER",
@@ -93,6 +96,55 @@ class ClaimCheck:
     def verdict(self) -> str:
         return self.data["verdict"]["verdict"]
 
+    def __str__(self) -> str:
+        """The text report, as ``costmodel check`` prints it."""
+        return self.table()
+
+    def __repr__(self) -> str:
+        c = self.data.get("claim", {})
+        mfu = self.data.get("implied_mfu_16bit")
+        parts = [f"claim={c.get('id')!r}", f"verdict={self.verdict!r}"]
+        if mfu is not None:
+            parts.append(f"implied_mfu_16bit={mfu:.3f}")
+        if c.get("gpu_hours") is not None:
+            parts.append(f"gpu_hours={c['gpu_hours']:.4g}")
+        return f"ClaimCheck({', '.join(parts)})"
+
+    def rows(self, table: str = "consistency") -> list[dict[str, Any]]:
+        """One of the report's tables as a list of flat dicts (no pandas needed).
+
+        ``table`` is one of :data:`TABLES`: ``consistency`` (the arithmetic cross-checks),
+        ``stages``, ``flop`` (model FLOP and implied MFU per FLOP convention), ``hardware``
+        (the what-if accelerators), ``ledger`` (cost items), ``comparison`` (published
+        runs), ``history`` (the claimant's earlier runs), ``alternatives`` (the claim's
+        probability under each candidate prior), ``stated_mfu`` and ``third_party``.
+        Nested values are flattened (``prior_gpu_hours_p05``; a ``[low, high]`` pair
+        becomes ``_low`` and ``_high``).
+        """
+        from ..model.validate import shown
+
+        if not isinstance(table, str) or table not in TABLES:
+            raise InputError(f"table: {shown(table)} is not one of {', '.join(TABLES)}")
+        got = TABLES[table](self.data)
+        if got is None:
+            why = self.data.get("not_analysed_because")
+            raise InputError(
+                f"table: this check has no {table} table" + (f" ({why})" if why else "")
+            )
+        from ..model.estimation import to_jsonable
+
+        return [_flat(to_jsonable(r)) for r in got]
+
+    def to_pandas(self, table: str = "consistency"):
+        """One of the report's tables (see :meth:`rows`) as a ``pandas.DataFrame``.
+
+        Needs pandas (``pip install "costmodel-ai[pandas]"``).
+        """
+        from ..errors import require_pandas
+
+        pd = require_pandas()
+        return pd.DataFrame(self.rows(table))
+
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
 
@@ -136,12 +188,63 @@ class ClaimCheck:
         )
 
 
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A row with nested dicts spread into ``outer_inner`` keys and a two-number list
+    (a range) into ``_low`` and ``_high``."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{key}_"))
+        elif (
+            isinstance(v, list)
+            and len(v) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+        ):
+            out[f"{key}_low"], out[f"{key}_high"] = v
+        else:
+            out[key] = v
+    return out
+
+
+def _flop_rows(d: dict[str, Any]) -> list[dict[str, Any]] | None:
+    if "flop" not in d:
+        return None
+    mfu = d.get("mfu", {})
+    return [
+        {
+            "flop_convention": conv,
+            "model_flop": f.get("total"),
+            "flop_per_token": f.get("per_token"),
+            **{f"mfu_{basis}": v for basis, v in mfu.get(conv, {}).items()},
+        }
+        for conv, f in d["flop"].items()
+    ]
+
+
+#: The tables of a :class:`ClaimCheck` that :meth:`ClaimCheck.rows` and
+#: :meth:`ClaimCheck.to_pandas` return; each maps the report to its rows (``None`` when
+#: the check has no such table).
+TABLES: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]] | None]] = {
+    "consistency": lambda d: d.get("consistency"),
+    "stages": lambda d: d.get("claim", {}).get("stages"),
+    "flop": _flop_rows,
+    "hardware": lambda d: (d.get("hardware") or {}).get("what_if"),
+    "ledger": lambda d: d.get("ledger"),
+    "comparison": lambda d: (d.get("comparison") or {}).get("runs"),
+    "history": lambda d: d.get("history"),
+    "alternatives": lambda d: (d.get("likelihood") or {}).get("alternatives"),
+    "stated_mfu": lambda d: d.get("stated_mfu"),
+    "third_party": lambda d: d.get("third_party"),
+}
+
+
 def check(
     claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset | None = None,
     *,
     path: str | os.PathLike[str] | None = None,
     samples: int = 20_000,
-    rng: np.random.Generator | int | None = 0,
+    rng: Rng = 0,
 ) -> ClaimCheck:
     """Check a training-cost claim.
 
@@ -156,7 +259,8 @@ def check(
         Monte Carlo samples for the likelihood (utilization prior × FLOP convention ×
         market price).
     rng : Generator, int or None, default 0
-        Random source.
+        Random source (as for :func:`costmodel.estimate`); the default seed 0 makes the
+        report the same on every run.
 
     Returns
     -------
