@@ -150,6 +150,12 @@ CALLS = {
              qmc=False, active_params=7e9, gpu="h100-sxm", mfu=0.4, price_usd_per_gpu_hour=2),
     ),
     "check": (costmodel.check, dict(claim="mpt-7b", samples=1000, rng=0)),
+    # the performance model behind mfu="model": layouts, sequence lengths, precisions
+    "estimate-perf": (
+        costmodel.estimate,
+        dict(run="llama-3.1-405b", gpu="h100-sxm", mfu="model", n_gpus=512, seq_len=8192,
+             precision="bf16", tokens=1e12),
+    ),
 }  # fmt: skip
 
 

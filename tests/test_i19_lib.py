@@ -196,3 +196,157 @@ def test_sensitivity_n_is_a_deprecated_alias_of_samples():
         old = costmodel.sensitivity(n=64, **kw)
     assert old.sobol["n_evaluations"] == new.sobol["n_evaluations"] == 64 * 3
     np.testing.assert_array_equal(old.sobol["ST"], new.sobol["ST"])
+
+
+# ---------------------------------------------------------------- item 15: perf and plan
+
+
+def _arch_toml(arch: dict) -> str:
+    """An ``[architecture]`` table (and its ``mla``/``moe`` sub-tables) as TOML."""
+
+    def lines(d):
+        return "\n".join(
+            f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
+            for k, v in d.items()
+            if not isinstance(v, dict)
+        )
+
+    out = "[architecture]\n" + lines(arch) + "\n"
+    for k, v in arch.items():
+        if isinstance(v, dict):
+            out += f"[architecture.{k}]\n" + lines(v) + "\n"
+    return out
+
+
+def _dsv3_arch() -> dict:
+    import tomllib
+    from pathlib import Path
+
+    root = Path(costmodel.__file__).resolve().parent.parent
+    return tomllib.loads((root / "presets/runs/deepseek-v3.toml").read_text())["architecture"]
+
+
+def _fields(arch: dict):
+    for k, v in arch.items():
+        if isinstance(v, dict):
+            for kk, vv in v.items():
+                if not isinstance(vv, bool):
+                    yield (k, kk)
+        elif not isinstance(v, bool):
+            yield (k,)
+
+
+def _required(path) -> bool:
+    from costmodel.formulas.arch_parts import MLA, MoE
+
+    model = {"mla": MLA, "moe": MoE}.get(path[0], costmodel.Architecture)
+    return model.model_fields[path[-1]].is_required()
+
+
+ARCH_CASES = [
+    (path, value)
+    for path in _fields(_dsv3_arch())
+    for value in ("missing", -1, 2**40)
+    if value != "missing" or _required(path)  # optional keys may be left out
+]
+
+
+def _one_line_exit_2(r, needle):
+    assert r.code == 2, (r.code, r.err, r.out[:300])
+    assert "Traceback" not in r.err + r.out
+    assert len(r.err.strip().splitlines()) == 1, r.err
+    assert needle in r.err, (needle, r.err)
+
+
+@pytest.mark.parametrize("path, value", ARCH_CASES, ids=lambda x: str(x))
+def test_architecture_files_with_missing_negative_or_huge_fields(path, value, tmp_path, invoke):
+    arch = _dsv3_arch()
+    table = arch if len(path) == 1 else arch[path[0]]
+    if value == "missing":
+        del table[path[-1]]
+    else:
+        table[path[-1]] = value
+    f = tmp_path / "arch.toml"
+    f.write_text(_arch_toml(arch))
+    r = invoke("perf", "--architecture", f, "--gpu", "h800-sxm", "--n-gpus", 64)
+    _one_line_exit_2(r, path[-1])
+    assert "--architecture" in r.err
+
+
+@pytest.mark.parametrize("cmd", ["perf", "plan"])
+def test_top_k_above_the_experts_and_huge_expert_counts(cmd, tmp_path, invoke):
+    arch = _dsv3_arch()
+    arch["moe"]["top_k"] = arch["moe"]["n_routed_experts"] + 1
+    f = tmp_path / "topk.toml"
+    f.write_text(_arch_toml(arch))
+    r = invoke(cmd, "--architecture", f, "--gpu", "h800-sxm", "--n-gpus", 64)
+    _one_line_exit_2(r, "top_k (257) exceeds n_routed_experts (256)")
+    arch = _dsv3_arch()
+    arch["moe"]["n_routed_experts"] = 10**12  # hung perf: divisors counted one by one
+    f.write_text(_arch_toml(arch))
+    r = invoke(cmd, "--architecture", f, "--gpu", "h800-sxm", "--n-gpus", 64)
+    _one_line_exit_2(r, "moe.n_routed_experts = 1000000000000 exceeds")
+
+
+LAYOUTS = [
+    # tp above the GPU count: 8 GPUs cannot hold tp=16
+    (["--n-gpus", 8, "--tp", 16, "--pp", 1, "--ep", 8], "--n-gpus: 8 is not allowed"),
+    # tp·pp·cp does not divide the GPUs
+    (["--n-gpus", 2048, "--tp", 1, "--pp", 7], "must be a multiple of tp·pp·cp = 7"),
+    (["--n-gpus", 2048, "--tp", 2, "--pp", 16, "--dp", 3], "--dp: 3 is not allowed"),
+    # ep not dividing the 256 routed experts
+    (["--n-gpus", 2048, "--ep", 3], "--ep: 3 is not allowed; must divide the 256 routed"),
+    (["--n-gpus", 2048, "--micro-batch", 0], "--micro-batch: 0 is not allowed"),
+    (["--n-gpus", 2048, "--seq-len", 0], "--seq-len: 0 is not allowed"),
+    (["--n-gpus", 2048, "--cp", 3], "--cp: 3 is not allowed; must divide seq-len 4096"),
+]
+
+
+@pytest.mark.parametrize("args, needle", LAYOUTS, ids=lambda x: str(x)[:40])
+def test_absurd_layouts_are_one_line_exit_2(args, needle, invoke):
+    r = invoke("perf", "--run", "deepseek-v3", "--gpu", "h800-sxm", *args)
+    _one_line_exit_2(r, needle)
+
+
+@pytest.mark.parametrize("seq_len", [1, 512, 10**7])
+@pytest.mark.parametrize("cmd", ["perf", "plan"])
+def test_extreme_sequence_lengths_never_crash(cmd, seq_len, invoke):
+    # plan --seq-len below 1,024 searched no context-parallel degree at all and crashed
+    # on an empty array (exit 1, "internal error")
+    r = invoke(cmd, "--run", "llama-3.1-405b", "--gpu", "h100-sxm", "--n-gpus", 128,
+               "--seq-len", seq_len)  # fmt: skip
+    assert r.code in (0, 2), (r.code, r.err)
+    assert "Traceback" not in r.err and "internal error" not in r.err, r.err
+    if r.code == 2:
+        assert len(r.err.strip().splitlines()) == 1, r.err
+
+
+def test_plan_over_a_huge_search_space_is_refused_before_it_is_built(invoke, tmp_path):
+    import time
+    import tracemalloc
+
+    from costmodel.perf.search import MAX_LAYOUTS, candidate_layouts
+
+    arch = _dsv3_arch()
+    arch["moe"]["n_routed_experts"] = 2**24  # 25 expert-parallel degrees
+    arch["n_heads"] = 2**10
+    a = costmodel.Architecture(**arch)
+    n = 2**40  # every power of two divides it: the largest space
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match=r"--n-gpus: .* candidate layouts, more than the"):
+        candidate_layouts(a, n, seq_len=4096, domain=1024)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert time.perf_counter() - t0 < 10 and peak < 50e6, peak
+    # the real spaces stay under the cap: DeepSeek-V3 on a GPU count with many divisors
+    real = costmodel.Architecture(**_dsv3_arch())
+    assert (
+        0
+        < len(candidate_layouts(real, 2**30 * 3**5, seq_len=4096, domain=72)["tp"])
+        <= (MAX_LAYOUTS)
+    )
+    f = tmp_path / "wide.toml"
+    f.write_text(_arch_toml(arch))
+    r = invoke("plan", "--architecture", f, "--gpu", "h800-sxm", "--n-gpus", n)
+    assert r.code in (0, 2) and "Traceback" not in r.err, r.err
