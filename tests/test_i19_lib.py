@@ -76,7 +76,7 @@ def test_sweep_and_backtest_print_tables_and_repr_short():
 
 def test_claim_check_tables_as_dataframes(dsv3):
     pytest.importorskip("pandas")
-    from costmodel.claims.check import TABLES
+    from costmodel.claims.tables import TABLES
 
     stages = dsv3.to_pandas("stages")
     # the three published stages and their hours (Table 1 of the report)
@@ -350,3 +350,23 @@ def test_plan_over_a_huge_search_space_is_refused_before_it_is_built(invoke, tmp
     f.write_text(_arch_toml(arch))
     r = invoke("plan", "--architecture", f, "--gpu", "h800-sxm", "--n-gpus", n)
     assert r.code in (0, 2) and "Traceback" not in r.err, r.err
+
+
+# ---------------------------------------------------------------- item 14: the overflow
+
+
+def test_sobol_indices_of_outputs_near_the_float_limit_do_not_overflow():
+    # the CLI fuzz's `sensitivity --tokens 6.5e158` gave costs near 1e158 USD whose squares
+    # overflowed in np.var: a RuntimeWarning, then an error under the fuzz's filter. The
+    # indices are ratios of variances, so scaling the output changes none of them:
+    # f = u0 + 2·u1 has S1 = (1/12, 4/12) / (5/12) = (0.2, 0.8) at any scale.
+    from costmodel.analysis.sobol import sobol_indices
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = sobol_indices(lambda u: 1e158 * (u[:, 0] + 2 * u[:, 1]), 2, 1024, rng=0, n_boot=20)
+    np.testing.assert_allclose(r["S1"], [0.2, 0.8], atol=0.02)
+    np.testing.assert_allclose(r["ST"], [0.2, 0.8], atol=0.02)
+    small = sobol_indices(lambda u: u[:, 0] + 2 * u[:, 1], 2, 1024, rng=0, n_boot=20)
+    np.testing.assert_allclose(r["S1"], small["S1"], rtol=1e-9)
+    assert small["variance"] == pytest.approx(5 / 12, rel=0.02)

@@ -11,7 +11,6 @@ rules), ``ledger`` (cost and hardware what-ifs).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +25,11 @@ from .consistency import TOLERANCE, check_row, consistency, resolve
 from .implied import implied
 from .ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .likelihood import likelihood
+from .tables import rows, short_repr
 from .verdict import THRESHOLDS, verdict_of
 
 __all__ = [
     "ClaimCheck",
-    "TABLES",
     "check",
     "load_claim",
     "RESEARCH_MULTIPLIER",
@@ -96,54 +95,18 @@ class ClaimCheck:
     def verdict(self) -> str:
         return self.data["verdict"]["verdict"]
 
-    def __str__(self) -> str:
-        """The text report, as ``costmodel check`` prints it."""
-        return self.table()
-
     def __repr__(self) -> str:
-        c = self.data.get("claim", {})
-        mfu = self.data.get("implied_mfu_16bit")
-        parts = [f"claim={c.get('id')!r}", f"verdict={self.verdict!r}"]
-        if mfu is not None:
-            parts.append(f"implied_mfu_16bit={mfu:.3f}")
-        if c.get("gpu_hours") is not None:
-            parts.append(f"gpu_hours={c['gpu_hours']:.4g}")
-        return f"ClaimCheck({', '.join(parts)})"
+        return short_repr(self.data)
 
     def rows(self, table: str = "consistency") -> list[dict[str, Any]]:
-        """One of the report's tables as a list of flat dicts (no pandas needed).
+        """A table of the report as flat dicts (no pandas); names in ``claims.tables``."""
+        return rows(self.data, table)
 
-        ``table`` is one of :data:`TABLES`: ``consistency`` (the arithmetic cross-checks),
-        ``stages``, ``flop`` (model FLOP and implied MFU per FLOP convention), ``hardware``
-        (the what-if accelerators), ``ledger`` (cost items), ``comparison`` (published
-        runs), ``history`` (the claimant's earlier runs), ``alternatives`` (the claim's
-        probability under each candidate prior), ``stated_mfu`` and ``third_party``.
-        Nested values are flattened (``prior_gpu_hours_p05``; a ``[low, high]`` pair
-        becomes ``_low`` and ``_high``).
-        """
-        from ..model.validate import shown
-
-        if not isinstance(table, str) or table not in TABLES:
-            raise InputError(f"table: {shown(table)} is not one of {', '.join(TABLES)}")
-        got = TABLES[table](self.data)
-        if got is None:
-            why = self.data.get("not_analysed_because")
-            raise InputError(
-                f"table: this check has no {table} table" + (f" ({why})" if why else "")
-            )
-        from ..model.estimation import to_jsonable
-
-        return [_flat(to_jsonable(r)) for r in got]
-
-    def to_pandas(self, table: str = "consistency"):
-        """One of the report's tables (see :meth:`rows`) as a ``pandas.DataFrame``.
-
-        Needs pandas (``pip install "costmodel-ai[pandas]"``).
-        """
+    def to_pandas(self, table: str = "consistency") -> Any:
+        """A table of the report (see :meth:`rows`) as a DataFrame; needs pandas."""
         from ..errors import require_pandas
 
-        pd = require_pandas()
-        return pd.DataFrame(self.rows(table))
+        return require_pandas().DataFrame(self.rows(table))
 
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
@@ -155,6 +118,8 @@ class ClaimCheck:
         from ..render.claims_report import render
 
         return render(self.to_dict(), verbose=verbose)
+
+    __str__ = table  # print(): the text report, as `costmodel check` prints it
 
     def to_html(self, command: str | None = None) -> str:
         """A self-contained HTML page: the whole check, charts included.
@@ -188,57 +153,6 @@ class ClaimCheck:
         )
 
 
-def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A row with nested dicts spread into ``outer_inner`` keys and a two-number list
-    (a range) into ``_low`` and ``_high``."""
-    out: dict[str, Any] = {}
-    for k, v in row.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{key}_"))
-        elif (
-            isinstance(v, list)
-            and len(v) == 2
-            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
-        ):
-            out[f"{key}_low"], out[f"{key}_high"] = v
-        else:
-            out[key] = v
-    return out
-
-
-def _flop_rows(d: dict[str, Any]) -> list[dict[str, Any]] | None:
-    if "flop" not in d:
-        return None
-    mfu = d.get("mfu", {})
-    return [
-        {
-            "flop_convention": conv,
-            "model_flop": f.get("total"),
-            "flop_per_token": f.get("per_token"),
-            **{f"mfu_{basis}": v for basis, v in mfu.get(conv, {}).items()},
-        }
-        for conv, f in d["flop"].items()
-    ]
-
-
-#: The tables of a :class:`ClaimCheck` that :meth:`ClaimCheck.rows` and
-#: :meth:`ClaimCheck.to_pandas` return; each maps the report to its rows (``None`` when
-#: the check has no such table).
-TABLES: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]] | None]] = {
-    "consistency": lambda d: d.get("consistency"),
-    "stages": lambda d: d.get("claim", {}).get("stages"),
-    "flop": _flop_rows,
-    "hardware": lambda d: (d.get("hardware") or {}).get("what_if"),
-    "ledger": lambda d: d.get("ledger"),
-    "comparison": lambda d: (d.get("comparison") or {}).get("runs"),
-    "history": lambda d: d.get("history"),
-    "alternatives": lambda d: (d.get("likelihood") or {}).get("alternatives"),
-    "stated_mfu": lambda d: d.get("stated_mfu"),
-    "third_party": lambda d: d.get("third_party"),
-}
-
-
 def check(
     claim: str | os.PathLike[str] | dict[str, Any] | ClaimPreset | None = None,
     *,
@@ -259,8 +173,7 @@ def check(
         Monte Carlo samples for the likelihood (utilization prior × FLOP convention ×
         market price).
     rng : Generator, int or None, default 0
-        Random source (as for :func:`costmodel.estimate`); the default seed 0 makes the
-        report the same on every run.
+        Random source; the default 0 gives the same report every run.
 
     Returns
     -------
