@@ -160,7 +160,7 @@ class Sensitivity:
             out.append(row)
         return out
 
-    def to_pandas(self, table: str = "tornado"):
+    def to_pandas(self, table: str = "tornado") -> Any:
         """The ``tornado`` or ``sobol`` table (see :meth:`rows`) as a ``pandas.DataFrame``.
 
         Needs pandas (``pip install "costmodel-ai[pandas]"``).
