@@ -108,7 +108,7 @@ def sobol(n: int):
         usd_per_kwh=dist.uniform(0.05, 0.12),
     )
     t = time.perf_counter()
-    s = costmodel.sensitivity("co2e_kg", n=n, rng=0, n_boot=100, **kw)
+    s = costmodel.sensitivity("co2e_kg", samples=n, rng=0, n_boot=100, **kw)
     dt = time.perf_counter() - t
     return [
         (

@@ -17,7 +17,7 @@ args = ap.parse_args()
 
 s = costmodel.sensitivity(
     "cost_usd",
-    n=2**12,
+    samples=2**12,
     rng=0,
     active_params=37e9,
     tokens=dist.normal(14.8e12, 0.25e12),

@@ -83,7 +83,7 @@ def test_other_functions_name_their_parameters():
     with pytest.raises(InputError, match="scenario: expected a costmodel.Scenario"):
         costmodel.simulate({"mfu": 0.3}, 100)
     with pytest.raises(InputError, match="qmc: expected True or False"):
-        costmodel.sensitivity(n=64, n_boot=0, qmc="no", **(BASE | {"mfu": u}))
+        costmodel.sensitivity(samples=64, n_boot=0, qmc="no", **(BASE | {"mfu": u}))
     with pytest.raises(InputError, match="budget_usd: expected a number"):
         costmodel.solve(budget_usd=b"12", unknown="tokens", **{**BASE, "tokens": None})
     with pytest.raises(InputError, match="unknown: expected one of"):
@@ -136,7 +136,7 @@ CALLS = {
     ),
     "sensitivity": (
         costmodel.sensitivity,
-        dict(output="gpu_hours", n=64, rng=0, qmc=False, n_boot=0, sobol=True,
+        dict(output="gpu_hours", samples=64, rng=0, qmc=False, n_boot=0, sobol=True,
              active_params=7e9, tokens=1e12, gpu="h100-sxm", mfu=UNC),
     ),
     "sweep": (
@@ -150,6 +150,12 @@ CALLS = {
              qmc=False, active_params=7e9, gpu="h100-sxm", mfu=0.4, price_usd_per_gpu_hour=2),
     ),
     "check": (costmodel.check, dict(claim="mpt-7b", samples=1000, rng=0)),
+    # the performance model behind mfu="model": layouts, sequence lengths, precisions
+    "estimate-perf": (
+        costmodel.estimate,
+        dict(run="llama-3.1-405b", gpu="h100-sxm", mfu="model", n_gpus=512, seq_len=8192,
+             precision="bf16", tokens=1e12),
+    ),
 }  # fmt: skip
 
 

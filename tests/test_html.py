@@ -209,7 +209,7 @@ def test_repr_html_fragments():
     assert all(r.id in text for r in bt.rows)
     s = costmodel.sensitivity(active_params=37e9, tokens=14.8e12, gpu="h800-sxm",
                               precision="bf16", mfu=costmodel.dist.uniform(0.25, 0.45),
-                              price_usd_per_gpu_hour=2, n=64, n_boot=0)  # fmt: skip
+                              price_usd_per_gpu_hour=2, samples=64, n_boot=0)  # fmt: skip
     assert "mfu" in _fragment_ok(s._repr_html_())
 
 

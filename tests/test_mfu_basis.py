@@ -254,11 +254,11 @@ def test_sweep_solve_and_sensitivity_take_the_basis(invoke):
     assert d["value"] == pytest.approx(0.39, rel=1e-6)
     # sensitivity: the median output at the median mfu, on the basis given
     s = costmodel.sensitivity("gpu_hours", run="deepseek-v3", mfu=costmodel.dist.uniform(0.3, 0.48),
-                              n=64, n_boot=0, sobol=False)  # fmt: skip
+                              samples=64, n_boot=0, sobol=False)  # fmt: skip
     assert s.median_output == pytest.approx(hours16, rel=1e-9)
     assert s.mfu_basis["basis"] == "16bit"
     s = costmodel.sensitivity("gpu_hours", run="deepseek-v3", mfu=costmodel.dist.uniform(0.3, 0.48),
-                              n=64, n_boot=0, sobol=False, mfu_basis="fp8")  # fmt: skip
+                              samples=64, n_boot=0, sobol=False, mfu_basis="fp8")  # fmt: skip
     assert s.median_output == pytest.approx(hours8, rel=1e-9)
 
 

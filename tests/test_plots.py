@@ -190,7 +190,7 @@ def test_sobol_table_sorted_by_total_index():
     # price (gsd 2) dominates a ±2.5% MFU: it must come first although mfu is listed first
     s = costmodel.sensitivity(
         "cost_usd",
-        n=1024,
+        samples=1024,
         n_boot=0,
         rng=0,
         active_params=37e9,

@@ -72,7 +72,13 @@ def test_tornado_on_cost_matches_closed_form():
 
 def test_prior_is_an_uncertain_input():
     s = costmodel.sensitivity(
-        "gpu_hours", n=4096, n_boot=0, rng=0, active_params=37e9, tokens=14.8e12, gpu="h800-sxm"
+        "gpu_hours",
+        samples=4096,
+        n_boot=0,
+        rng=0,
+        active_params=37e9,
+        tokens=14.8e12,
+        gpu="h800-sxm",
     )
     assert s.inputs == ["mfu"]
     # the only input explains everything: S1 = ST = 1 (S1's estimator is the noisier one

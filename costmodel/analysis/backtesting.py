@@ -171,7 +171,16 @@ class Backtest:
             "runs": [r.to_dict() for r in self.rows],
         }
 
+    def __str__(self) -> str:
+        """The text report, as ``costmodel backtest`` prints it."""
+        return self.table()
+
+    def __repr__(self) -> str:
+        return f"Backtest(model={self.model!r}, {len(self.rows)} runs)"
+
     def to_pandas(self):
+        """One row per run (``BacktestRow.to_dict()``) as a ``pandas.DataFrame``; needs
+        pandas (without it, ``to_dict()["runs"]``)."""
         from ..errors import require_pandas
 
         pd = require_pandas()

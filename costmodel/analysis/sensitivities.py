@@ -177,6 +177,50 @@ class Sensitivity:
             "mfu_basis": to_jsonable(self.mfu_basis),
         }
 
+    def __str__(self) -> str:
+        """The text report, as ``costmodel sensitivity`` prints it."""
+        return self.table()
+
+    def __repr__(self) -> str:
+        top = self.tornado[0]["input"] if self.tornado else None
+        return (
+            f"Sensitivity(output={self.output!r}, median_output={self.median_output:.4g}, "
+            f"inputs={self.inputs!r}, largest_swing={top!r}, sobol={self.sobol is not None})"
+        )
+
+    def rows(self, table: str = "tornado") -> list[dict[str, Any]]:
+        """The ``tornado`` rows (largest swing first) or the ``sobol`` indices, one dict per
+        input (``S1``, ``S1_ci_low``, ``S1_ci_high``, ``ST``, ...); no pandas needed."""
+        from ..model.validate import shown
+
+        if table not in ("tornado", "sobol"):
+            raise InputError(f"table: {shown(table)} is not one of tornado, sobol")
+        if table == "tornado":
+            return [dict(r) for r in self.tornado]
+        if self.sobol is None:
+            raise InputError("table: no Sobol indices here (computed with sobol=False)")
+        s = self.sobol
+        out = []
+        for i, name in enumerate(s["inputs"]):
+            row: dict[str, Any] = {"input": name}
+            for k in ("S1", "ST"):
+                row[k] = float(s[k][i])
+                ci = s.get(f"{k}_ci")
+                if ci is not None:
+                    row[f"{k}_ci_low"], row[f"{k}_ci_high"] = (float(x) for x in ci[i])
+            out.append(row)
+        return out
+
+    def to_pandas(self, table: str = "tornado") -> Any:
+        """The ``tornado`` or ``sobol`` table (see :meth:`rows`) as a ``pandas.DataFrame``.
+
+        Needs pandas (``pip install "costmodel-ai[pandas]"``).
+        """
+        from ..errors import require_pandas
+
+        pd = require_pandas()
+        return pd.DataFrame(self.rows(table))
+
     def table(self) -> str:
         from ..render.report import fmt_value, table
 
@@ -280,11 +324,12 @@ def sensitivity(
     mtp: bool = False,
     seq_len: int | None = None,
     mfu_basis: str = "16bit",
-    n: int = 4096,
+    samples: int = 4096,
     rng: Rng = None,
     qmc: bool = True,
     n_boot: int = 200,
     sobol: bool = True,
+    n: int | None = None,
 ) -> Sensitivity:
     """Tornado and Sobol indices of one output over a scenario's uncertain inputs.
 
@@ -293,8 +338,10 @@ def sensitivity(
     output : str
         One of ``cost_usd``, ``gpu_hours``, ``wall_clock_days``, ``energy_kwh``,
         ``co2e_kg``, ``model_flop``.
-    n : int, default 4096
-        Base sample size for the Sobol indices (``n·(d + 2)`` evaluations).
+    samples : int, default 4096
+        Base sample size for the Sobol indices (``samples·(d + 2)`` evaluations), the
+        same name as in :func:`costmodel.estimate`, :func:`costmodel.solve` and
+        :func:`costmodel.check`.
     rng : Generator, int or None
         Random source.
     qmc : bool, default True
@@ -303,6 +350,8 @@ def sensitivity(
         Bootstrap resamples for confidence intervals.
     sobol : bool, default True
         Compute Sobol indices (the tornado is always computed).
+    n : int, optional
+        Deprecated alias of ``samples``.
     params, active_params, tokens, gpu, precision, mfu, goodput, n_gpus, \
 price_usd_per_gpu_hour, fp8_fraction, pue, usd_per_kwh, grid_kg_co2e_per_kwh, ownership, \
 server_usd_per_gpu, depreciation_oom_per_year, run, architecture, flop_convention, \
@@ -316,6 +365,15 @@ recompute, mtp, seq_len, mfu_basis
     Sensitivity
     """
     inputs = given_inputs(locals())
+    if n is not None:
+        import warnings
+
+        warnings.warn(
+            "sensitivity(n=...) is deprecated; use samples=..., as in estimate, solve and check",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        samples = n
     from ..model import validate
     from ..model.scenario import DOMAINS, Scenario
     from ..model.uncertainty import MAX_SAMPLES, check_samples
@@ -332,7 +390,7 @@ recompute, mtp, seq_len, mfu_basis
     validate.warn_unit_slips(inputs)  # a likely unit slip: warned, not refused
     # a price only matters for cost: without one, the market default is for cost alone
     sc = Scenario(**inputs, default_price=output == "cost_usd")
-    n = check_samples(n)
+    n = check_samples(samples)
     from ..model.estimation import estimate_scenario
     from ..render.report import missing_hint
 

@@ -79,6 +79,32 @@ class SweepResult:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    def __repr__(self) -> str:
+        return (
+            f"SweepResult({len(self):,} rows; swept={list(self.swept)!r}; "
+            f"columns={list(self.columns)!r})"
+        )
+
+    def __str__(self) -> str:
+        """The swept inputs and the outputs of the first rows as a text table (every
+        column and row: :meth:`to_pandas`, :meth:`to_dict` or ``.columns``)."""
+        from ..render.report import fmt_value, table
+
+        keys = [k for k in self.columns if k in self.swept or k in OUTPUT_KEYS]
+        n = len(self)
+        shown = min(n, 10)
+        cols = [
+            [
+                fmt_value(x, "usd" if k.endswith("_usd") else "si")
+                for x in self.columns[k][:shown].tolist()
+            ]
+            for k in keys
+        ]
+        rows = [list(r) for r in zip(*cols, strict=True)]
+        head = f"sweep over {', '.join(self.swept) or 'no input'}: {n:,} rows"
+        more = [f"  ... {n - shown:,} more rows (see .to_pandas())"] if n > shown else []
+        return "\n".join([head, table(rows, keys), *more])
+
     def to_dict(self) -> dict[str, list]:
         """Plain lists per column."""
         from ..model.estimation import to_jsonable
@@ -86,7 +112,8 @@ class SweepResult:
         return {k: to_jsonable(v) for k, v in self.columns.items()}
 
     def to_pandas(self):
-        """A ``pandas.DataFrame`` (needs pandas)."""
+        """A ``pandas.DataFrame``, one row per grid point (needs pandas; without it,
+        :meth:`to_dict` or ``.columns``, a dict of numpy arrays)."""
         from ..errors import require_pandas
 
         pd = require_pandas()

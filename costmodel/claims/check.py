@@ -19,11 +19,13 @@ import numpy as np
 from ..data import store
 from ..data.schemas import ClaimPreset
 from ..errors import InputError, PresetError, UnknownPresetError
+from ..model.inputs import Rng
 from .compare import comparison, decomposition, history
 from .consistency import TOLERANCE, check_row, consistency, resolve
 from .implied import implied
 from .ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .likelihood import likelihood
+from .tables import rows, short_repr
 from .verdict import THRESHOLDS, verdict_of
 
 __all__ = [
@@ -93,6 +95,19 @@ class ClaimCheck:
     def verdict(self) -> str:
         return self.data["verdict"]["verdict"]
 
+    def __repr__(self) -> str:
+        return short_repr(self.data)
+
+    def rows(self, table: str = "consistency") -> list[dict[str, Any]]:
+        """A table of the report as flat dicts (no pandas); names in ``claims.tables``."""
+        return rows(self.data, table)
+
+    def to_pandas(self, table: str = "consistency") -> Any:
+        """A table of the report (see :meth:`rows`) as a DataFrame; needs pandas."""
+        from ..errors import require_pandas
+
+        return require_pandas().DataFrame(self.rows(table))
+
     def to_dict(self) -> dict[str, Any]:
         from ..model.estimation import to_jsonable
 
@@ -103,6 +118,8 @@ class ClaimCheck:
         from ..render.claims_report import render
 
         return render(self.to_dict(), verbose=verbose)
+
+    __str__ = table  # print(): the text report, as `costmodel check` prints it
 
     def to_html(self, command: str | None = None) -> str:
         """A self-contained HTML page: the whole check, charts included.
@@ -142,7 +159,7 @@ def check(
     *,
     path: str | os.PathLike[str] | None = None,
     samples: int = 20_000,
-    rng: np.random.Generator | int | None = 0,
+    rng: Rng = 0,
 ) -> ClaimCheck:
     """Check a training-cost claim.
 
@@ -157,7 +174,7 @@ def check(
         Monte Carlo samples for the likelihood (utilization prior × FLOP convention ×
         market price).
     rng : Generator, int or None, default 0
-        Random source.
+        Random source; the default 0 gives the same report every run.
 
     Returns
     -------

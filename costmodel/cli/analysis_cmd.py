@@ -87,7 +87,7 @@ def sensitivity_cmd(
     sk = scenario_kwargs(kw)
     s = sensitivity(
         output_name,
-        n=int(samples),
+        samples=int(samples),
         rng=seed,
         qmc=qmc,
         n_boot=bootstrap,

@@ -15,7 +15,18 @@ from pydantic import Field, model_validator
 from . import flops
 from .arch_parts import MLA, FlopBreakdown, MoE, StrictModel
 
-__all__ = ["MLA", "MoE", "Architecture", "FlopBreakdown"]
+__all__ = ["MLA", "MoE", "Architecture", "FlopBreakdown", "MAX_SIZE", "MAX_LAYERS"]
+
+#: Largest width, head, vocabulary, expert count or sequence length an architecture may give
+#: [1]: 2**24 (16.8M), far above any published model (widest d_model 18,432, PaLM 540B,
+#: arXiv 2204.02311 Table 1; largest vocabulary 256K, Gemma, arXiv 2403.08295; most experts
+#: 2**20, PEER, arXiv 2407.04153), so a larger value is a typo, not a model, and refusing it
+#: keeps the layout search and its divisor checks bounded.
+MAX_SIZE = 2**24
+#: Most layers (and MTP modules) an architecture may give [1]: 2**16, far above the deepest
+#: published transformer (1,000 layers, DeepNet, arXiv 2203.00555).
+MAX_LAYERS = 2**16
+_LAYER_FIELDS = ("n_layers", "mtp_depth", "n_dense_layers", "n_sliding_window_layers")
 
 
 class Architecture(StrictModel):
@@ -50,6 +61,15 @@ class Architecture(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
+        for prefix, part in (("", self), ("mla.", self.mla), ("moe.", self.moe)):
+            for name, value in (dict(part) if part is not None else {}).items():
+                if isinstance(value, int) and not isinstance(value, bool):
+                    cap = MAX_LAYERS if name in _LAYER_FIELDS else MAX_SIZE
+                    if value > cap:
+                        raise ValueError(
+                            f"{prefix}{name} = {value} exceeds {cap:,}, far above any "
+                            "published model; check the number"
+                        )
         if self.n_kv_heads is not None and self.n_heads % self.n_kv_heads:
             raise ValueError(
                 f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.n_kv_heads})"

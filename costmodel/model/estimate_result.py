@@ -121,6 +121,25 @@ class Estimate:
         n = max(len(v) for v in cols.values())
         return pd.DataFrame({k: np.broadcast_to(v, (n,)) for k, v in cols.items()})
 
+    def samples_to_numpy(self) -> dict[str, np.ndarray]:
+        """The Monte Carlo draws: each sampled input and each output, one array of length
+        ``samples`` per name (no pandas needed). Needs ``samples > 0``."""
+        from ..errors import InputError
+
+        if self.samples is None:
+            raise InputError("samples: this estimate drew no samples; give samples > 0")
+        return {
+            k: np.asarray(v) for k, v in {**self.samples.inputs, **self.samples.outputs}.items()
+        }
+
+    def samples_to_pandas(self):
+        """The Monte Carlo draws (see :meth:`samples_to_numpy`) as a ``pandas.DataFrame``,
+        one row per sample; needs pandas."""
+        from ..errors import require_pandas
+
+        pd = require_pandas("samples_to_pandas")
+        return pd.DataFrame(self.samples_to_numpy())
+
     def plot(
         self,
         path: str,

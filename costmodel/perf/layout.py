@@ -56,8 +56,20 @@ def _bad(flag: str, value, allowed: str) -> InputError:
     return InputError(f"{flag}: {value} is not allowed; {allowed}")
 
 
-def _divisors(n: int) -> list[int]:
-    return [i for i in range(1, n + 1) if n % i == 0]
+def _divisors(n: int, upto: int | None = None) -> list[int]:
+    """Divisors of ``n`` (at most ``upto``), in O(√n) steps, so a huge count in an
+    architecture file cannot hang the check."""
+    if upto is not None:
+        return [i for i in range(1, min(n, upto) + 1) if n % i == 0]
+    small = [i for i in range(1, math.isqrt(n) + 1) if n % i == 0]
+    return sorted(set(small) | {n // i for i in small})
+
+
+def _some(values: list[int], k: int = 12) -> str:
+    """A list for an error message, at most ``k`` values."""
+    if len(values) <= k:
+        return str(values)
+    return "[" + ", ".join(map(str, values[: k - 1])) + f", ..., {values[-1]}]"
 
 
 def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dict, list[str]]:
@@ -100,7 +112,9 @@ def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dic
     kv = arch.n_heads if arch.mla else arch.n_kv_heads_
     if arch.n_heads % tp or (kv % tp and tp % kv):
         ok = [t for t in _divisors(arch.n_heads) if kv % t == 0 or t % kv == 0]
-        raise _bad("--tp", tp, f"must divide the {arch.n_heads} attention heads; allowed: {ok}")
+        raise _bad(
+            "--tp", tp, f"must divide the {arch.n_heads} attention heads; allowed: {_some(ok)}"
+        )
     if pp > arch.n_layers:
         raise _bad("--pp", pp, f"exceeds the {arch.n_layers} layers")
     default("seq_len", arch.seq_len, "the architecture's training sequence length")
@@ -133,7 +147,7 @@ def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dic
         if g["ep"] != 1:
             raise _bad("--ep", g["ep"], "a dense model has no experts; use 1")
     else:
-        cand = [e for e in _divisors(moe.n_routed_experts) if e <= 8 and (n_gpus // pp) % e == 0]
+        cand = [e for e in _divisors(moe.n_routed_experts, upto=8) if (n_gpus // pp) % e == 0]
         default("ep", max(cand) if cand else 1, "experts spread over one 8-GPU node")
         ep = g["ep"]
         if moe.n_routed_experts % ep:
@@ -141,7 +155,7 @@ def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dic
                 "--ep",
                 ep,
                 f"must divide the {moe.n_routed_experts} routed experts; allowed: "
-                f"{_divisors(moe.n_routed_experts)}",
+                f"{_some(_divisors(moe.n_routed_experts))}",
             )
         if (n_gpus // pp) % ep:
             raise _bad("--ep", ep, f"must divide the {n_gpus // pp} GPUs of a pipeline stage")
