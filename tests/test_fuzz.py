@@ -209,7 +209,7 @@ BASES = [
      "--active-params", "37B", "--samples", "1000"],
     ["perf", "--run", "deepseek-v3", "--gpu", "h800-sxm"],
     ["perf", "--run", "llama-3.1-405b", "--gpu", "h100-sxm", "--n-gpus", "512", "--tp", "8",
-     "--pp", "8", "--micro-batch", "1", "--seq-len", "8192"],
+     "--pp", "16", "--micro-batch", "1", "--seq-len", "8192", "--recompute", "full"],
     ["plan", "--run", "llama-3.1-405b", "--gpu", "h100-sxm", "--n-gpus", "64"],
     ["export-control", "h800-sxm"],
     ["gpus", "h20"],

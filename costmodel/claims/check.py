@@ -25,6 +25,7 @@ from .consistency import TOLERANCE, check_row, consistency, resolve
 from .implied import implied
 from .ledger import RESEARCH_MULTIPLIER, WHAT_IF_GPUS, hardware, ledger
 from .likelihood import likelihood
+from .physics import section
 from .tables import rows, short_repr
 from .verdict import THRESHOLDS, verdict_of
 
@@ -326,37 +327,8 @@ def check(
             f"throughput figure, so downtime and restarts are not in them "
             f"(published runs' hours usually include them)"
         )
-    hours_basis = c.hours_basis or (
-        "steady_state" if data.get("throughput_derived_hours") else "wall_clock"
-    )
     if tokens is not None and basis_hours is not None:
-        from .physics import physics
-
-        phys = physics(
-            c,
-            run,
-            arch,
-            acc,
-            tokens,
-            basis_hours,
-            int(n_gpus) if n_gpus else None,
-            steady_state_hours=hours_basis == "steady_state",
-        )
-        if phys is not None and "unavailable" in phys:
-            assumptions.append(f"no physics verdict: {phys['unavailable']}")
-            data["physics_unavailable"] = phys["unavailable"]
-        elif phys is not None:
-            if c.hours_basis is None:
-                phys["hours_basis_text"] += (
-                    " (hours_basis not stated: "
-                    + (
-                        "the hours equal the per-trillion-token rate x tokens"
-                        if hours_basis == "steady_state"
-                        else "published hours are taken as reserved wall-clock"
-                    )
-                    + ")"
-                )
-            data["physics"] = phys
+        section(data, c, run, arch, acc, tokens, basis_hours, n_gpus, assumptions)
     data["verdict"] = verdict_of(data)
     data["ledger"] = ledger(c, acc, total_hours, price, total_cost, c.n_gpus or n_gpus)
     data["hardware"] = hardware(

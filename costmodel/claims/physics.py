@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ..data.schemas import Accelerator, ClaimPreset, RunPreset
     from ..formulas.architecture import Architecture
 
-__all__ = ["RULES", "published_layout", "physics"]
+__all__ = ["RULES", "published_layout", "physics", "section"]
 
 #: Verdict rules on P(achievable): the claim needs throughput beyond the model's 99th
 #: percentile (implausible) or 90th (optimistic); below the 5th percentile it is slower
@@ -213,3 +213,52 @@ def physics(
         "rules": dict(RULES),
         "notes": notes,
     }
+
+
+def section(
+    data: dict[str, Any],
+    c: ClaimPreset,
+    run: RunPreset | None,
+    arch: Architecture | None,
+    acc: Accelerator,
+    tokens: float,
+    hours: float,
+    n_gpus: float | None,
+    assumptions: list[str],
+) -> None:
+    """Put a claim check's ``physics`` section (or why there is none) into ``data``.
+
+    The hours' basis is the claim's ``hours_basis``; unstated, hours equal to the
+    per-trillion-token rate × tokens are steady state and published hours otherwise are
+    taken as reserved wall-clock, and the section says which.
+    """
+    basis = c.hours_basis or (
+        "steady_state" if data.get("throughput_derived_hours") else "wall_clock"
+    )
+    phys = physics(
+        c,
+        run,
+        arch,
+        acc,
+        tokens,
+        hours,
+        int(n_gpus) if n_gpus else None,
+        steady_state_hours=basis == "steady_state",
+    )
+    if phys is None:
+        return
+    if "unavailable" in phys:
+        assumptions.append(f"no physics verdict: {phys['unavailable']}")
+        data["physics_unavailable"] = phys["unavailable"]
+        return
+    if c.hours_basis is None:
+        phys["hours_basis_text"] += (
+            " (hours_basis not stated: "
+            + (
+                "the hours equal the per-trillion-token rate x tokens"
+                if basis == "steady_state"
+                else "published hours are taken as reserved wall-clock"
+            )
+            + ")"
+        )
+    data["physics"] = phys
