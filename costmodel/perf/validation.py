@@ -278,22 +278,15 @@ DSV3_ISCA_STEP_S = 19.926
 
 
 def deepseek_step_components() -> dict:
-    """DeepSeek-V3's published layout (arXiv 2412.19437 §3.2: PP16 DualPipe, EP64, DP128,
-    node-limited routing M = 4; batch 15,360 × 4,096) through :func:`bind.perf`: the step
-    components [s], the step [s], MFU [1] and memory per GPU [GB]."""
+    """DeepSeek-V3's published layout (its run preset's ``[layout]``: arXiv 2412.19437 §3.2,
+    PP16 DualPipe, EP64, DP128, node-limited routing M = 4; batch 15,360 × 4,096) through
+    :func:`bind.perf`: the step components [s], the step [s], MFU [1] and memory per GPU
+    [GB]."""
     from ..data import store
 
-    arch = store.get("runs", "deepseek-v3").architecture
-    acc = store.get("accelerators", "h800-sxm")
-    return bind.perf(
-        arch,
-        acc,
-        n_gpus=2048,
-        node_limit=4,
-        tp=1,
-        pp=16,
-        ep=64,
-        schedule="dualpipe",
-        global_batch=15360,
-        precision="mixed",
-    )
+    run = store.get("runs", "deepseek-v3")
+    assert run.layout is not None and run.architecture is not None
+    flags = run.layout.flags()
+    node_limit = int(flags.pop("node_limit", 0))
+    acc = store.get("accelerators", run.gpu)
+    return bind.perf(run.architecture, acc, n_gpus=run.n_gpus, node_limit=node_limit, **flags)
