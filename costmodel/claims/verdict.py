@@ -147,7 +147,7 @@ def verdict_of(d: Mapping[str, Any]) -> dict[str, Any]:
                 "the best measured dense matmul throughput of this accelerator: more work than "
                 "the hardware can do"
             )
-        if d.get("throughput_derived_hours"):
+        if d.get("throughput_derived_hours") and ph["hours_basis"] == "steady_state":
             reasons.append(
                 "the claimed hours are a steady-state throughput figure with no downtime; "
                 "the physics verdict compares them with steady-state throughput"
