@@ -326,7 +326,7 @@ def ownership_usd_per_gpu_hour(
     Examples
     --------
     DGX H800 at $44,750 per GPU, $0.08/kWh: about $2.13 per GPU-hour
-    (shared/reference/hardware.md §4.4).
+    (docs/sources/hardware.md s4.2).
 
     >>> r = ownership_usd_per_gpu_hour(44750, 700, 0.0826, server_power_factor=1.82)
     >>> round(r["total"], 2)

@@ -27,7 +27,7 @@ predictive is Student-t with :data:`T_DF` degrees of freedom at the same scale.
 Why the 16-bit peak even for FP8 runs: published FP8 runs do not realize FP8's 2× peak
 end to end (DeepSeek-V3: 34.6 % of the BF16 peak, 19.9 % of its blended FP8/BF16 peak), and
 our own H200 measurement found naive FP8 training steps 1.2–1.3× slower than BF16
-(shared/reference/h200_fp8_2026-11-28.json). Epoch AI likewise uses the 16-bit peak for
+(docs/sources/h200_fp8_2026-11-28.json). Epoch AI likewise uses the 16-bit peak for
 FP8-trained models. So the prior credits no FP8 speed-up; a user who expects one gives
 ``mfu`` explicitly.
 """

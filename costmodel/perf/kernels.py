@@ -1,9 +1,9 @@
 """Time of the kernels inside one training step: GEMMs, attention, memory-bound work.
 
 Pure, broadcasting functions (layer 1: no I/O, no pydantic). Every constant is calibrated on
-our own H200 measurements in ``shared/reference`` (PyTorch 2.11, cuBLAS / ``_scaled_mm``,
-SDPA) and carried to other accelerators through their datasheet peak, HBM bandwidth and
-measured large-GEMM ceiling (``matmul_ceiling_fraction``), i.e. a roofline.
+our own H200 measurements (``docs/sources/h200_measurements.md``; PyTorch 2.11, cuBLAS /
+``_scaled_mm``, SDPA) and carried to other accelerators through their datasheet peak, HBM
+bandwidth and measured large-GEMM ceiling (``matmul_ceiling_fraction``), i.e. a roofline.
 
 GEMM model
 ----------
@@ -21,10 +21,11 @@ References
 ----------
 .. [1] Williams, Waterman, Patterson, "Roofline: an insightful visual performance model",
        CACM 52(4), 2009, doi:10.1145/1498765.1498785.
-.. [2] costmodel measurements, ``shared/reference/h200_shapes_2026-11-30.json`` (GEMMs at
+.. [2] costmodel measurements, ``tests/data/h200_shapes_2026-11-30.json`` (GEMMs at
        DeepSeek-V3 and Llama-70B shapes, M = 256 … 16,384, forward/dgrad/wgrad, bf16 and fp8;
        grouped expert GEMMs; SDPA attention), ``h200_calibration_2026-11-28.json`` (square
-       GEMM ceilings), ``h200_membound_2026-11-30.json`` (memory-bound kernels).
+       GEMM ceilings) and ``h200_membound_2026-11-30.json`` (memory-bound kernels), both in
+       ``docs/sources/``.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def model_flop_per_token(model: ModelShape, seq_len, *, causal=None):
     """Training model FLOP per token, MTP excluded (``megatron`` convention) [FLOP].
 
     ``3·(linear + L·2·a·(d_qk + d_v)·k̄)`` with ``k̄ = s/2`` causal, ``s`` otherwise
-    (Megatron-LM ``num_floating_point_operations``; DESIGN.md FLOP conventions).
+    (Megatron-LM ``num_floating_point_operations``; docs/methodology.md §1).
 
     Parameters
     ----------

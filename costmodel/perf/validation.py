@@ -1,8 +1,9 @@
 """Validation of the performance model against published throughput with layouts.
 
 Predicts every usable row of ``tests/data/perf_validation_rows.csv`` — the rows of
-``shared/reference/mfu_layouts.csv`` (88 configurations, 14 sources) that print a layout,
-transcribed with the reading notes of ``mfu_layouts.md`` — and compares like with like:
+published training-throughput tables (88 configurations, 14 sources) that print a layout,
+transcribed with the reading notes of ``docs/sources/perf_validation_sources.md`` — and
+compares like with like:
 each measured number (MFU, HFU or TFLOP/s per GPU) is turned back into *tokens per second
 per GPU* with the FLOP count and peak its source used, so no FLOP convention leaks into the
 comparison. The one fitted constant, :data:`~costmodel.perf.step.SYSTEM_EFFICIENCY`, is
@@ -111,7 +112,8 @@ def row_architecture(row: dict):
 
 
 def source_flop_per_token(row: dict, arch) -> float:
-    """Training FLOP per token the row's source counts [FLOP] (``mfu_layouts.md``).
+    """Training FLOP per token the row's source counts [FLOP]
+    (``docs/sources/perf_validation_sources.md``).
 
     ``nar21``/``nar21_full``: Narayanan et al. 2021 Eq. (3), 72 or 96 coefficient (the
     latter counts full recomputation); ``palm``: ``6N + 12·L·H·Q·T`` (Chowdhery et al. 2022
