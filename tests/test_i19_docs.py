@@ -358,3 +358,14 @@ def test_extras_are_installed_together():
     para = text[max(0, i - 400) : i + 600]
     assert re.search(r"together|one install command", para)
     assert "replace" in para  # and says what a second install does to the editable one
+
+
+def test_package_source_and_docstrings_never_point_into_shared():
+    """What help() shows a library user must resolve too (issue 19, item 8)."""
+    bad = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sorted((ROOT / "costmodel").rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "shared/" in line or "DESIGN.md" in line or "mfu_layouts.md" in line
+    ]
+    assert not bad, bad
