@@ -281,3 +281,12 @@ def test_unmodellable_accelerator_falls_back_to_the_prior_and_says_why():
     assert "physics" not in out and "cannot cost mi250x" in out["physics_unavailable"]
     assert out["verdict"]["basis"].startswith("population prior")
     assert any("cannot cost mi250x" in r for r in out["verdict"]["reasons"])
+
+
+@pytest.mark.parametrize("cmd", ["plan", "perf"])
+def test_a_batch_beyond_int64_is_one_line_not_an_overflow(invoke, cmd):
+    """Found by the CLI fuzz: 10^20 sequences overflowed the int64 batch arithmetic."""
+    r = invoke(cmd, "--run", "llama-3.1-405b", "--gpu", "h100-sxm", "--n-gpus", "64",
+               "--global-batch", "99999999999999999999")  # fmt: skip
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert "--global-batch" in r.err and "2,147,483,647" in r.err

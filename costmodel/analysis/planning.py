@@ -15,6 +15,7 @@ import numpy as np
 
 from ..perf import bind, pipeline
 from ..perf.compare import node_limits
+from ..perf.layout import check_global_batch
 from ..perf.search import candidate_layouts
 from ..perf.step import evaluate
 
@@ -94,6 +95,7 @@ def plan(
     pub_row = _published_candidate(arch, n_gpus, published, s, node_limit)
     if pub_row is not None:
         cand = {key: np.append(v, pub_row[key]) for key, v in cand.items()}
+    check_global_batch(global_batch)
     target = global_batch or max(1, math.ceil(bind.DEFAULT_TOKENS_PER_STEP / s))
     unit = cand["dp"] * cand["micro_batch"]
     gb = np.ceil(target / unit).astype(np.int64) * unit

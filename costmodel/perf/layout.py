@@ -16,6 +16,8 @@ from . import pipeline
 
 __all__ = [
     "DEFAULT_TOKENS_PER_STEP",
+    "MAX_GLOBAL_BATCH",
+    "check_global_batch",
     "MIN_MICROBATCHES_PER_STAGE",
     "RECOMPUTE",
     "PRECISIONS",
@@ -50,6 +52,22 @@ LAYOUT_KEYS = (
     "recompute",
     "precision",
 )
+
+
+#: Largest global batch the model takes [sequences]: the int32 range, far above any
+#: published run (DeepSeek-V3's 15,360; GPT-3's 1,536) and small enough that batch ×
+#: sequence length × layouts stays exact in int64 arithmetic.
+MAX_GLOBAL_BATCH = 2**31 - 1
+
+
+def check_global_batch(gb) -> None:
+    """Refuse a global batch above :data:`MAX_GLOBAL_BATCH` with one line."""
+    if gb is not None and gb > MAX_GLOBAL_BATCH:
+        raise _bad(
+            "--global-batch",
+            gb,
+            f"give at most {MAX_GLOBAL_BATCH:,} sequences per step (published runs use 10^3-10^5)",
+        )
 
 
 def _bad(flag: str, value, allowed: str) -> InputError:
@@ -105,6 +123,7 @@ def resolve_layout(arch: Architecture, n_gpus: int | None, **given) -> tuple[dic
     for key in ("tp", "pp", "cp", "vpp", "micro_batch", "global_batch", "seq_len", "dp", "ep"):
         if key in g and (not isinstance(g[key], (int, np.integer)) or g[key] < 1):
             raise _bad(f"--{key.replace('_', '-')}", g[key], "give a positive integer")
+    check_global_batch(g.get("global_batch"))
     default("tp", 1, "no tensor parallelism")
     default("pp", 1, "no pipeline parallelism")
     default("cp", 1, "no context parallelism")
