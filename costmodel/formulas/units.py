@@ -125,6 +125,8 @@ def format_si(x: float, sig: int = 4) -> str:
     '2.636M'
     >>> format_si(3.2856e24)
     '3.286e24'
+    >>> format_si(1.7975000000000001e308)  # rounds past the largest float
+    '1.798e308'
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -132,10 +134,11 @@ def format_si(x: float, sig: int = 4) -> str:
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
-    r = float(f"{x:.{sig - 1}e}")  # round first, so 999_999.6 becomes "1M", not "1000K"
+    rounded = f"{x:.{sig - 1}e}"  # round first, so 999_999.6 becomes "1M", not "1000K"
+    r = float(rounded)  # inf when rounding passes the largest float (1.7975e308)
     ar = abs(r)
     if ar >= 1e15 or ar < 1e-3:
-        return _sci(r, sig)
+        return _sci_text(rounded)
     for scale, suffix in [*reversed(_OUT_SUFFIXES), (1.0, "")]:
         if ar >= scale:
             return _sig(r / scale, sig) + suffix
@@ -143,7 +146,12 @@ def format_si(x: float, sig: int = 4) -> str:
 
 
 def _sci(x: float, sig: int) -> str:
-    mant, exp = f"{x:.{sig - 1}e}".split("e")
+    return _sci_text(f"{x:.{sig - 1}e}")
+
+
+def _sci_text(text: str) -> str:
+    """``'1.798e+308'`` -> ``'1.798e308'`` (works past the largest float, unlike float())."""
+    mant, exp = text.split("e")
     if "." in mant:
         mant = mant.rstrip("0").rstrip(".")
     return f"{mant}e{int(exp)}"
