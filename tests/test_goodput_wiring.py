@@ -40,3 +40,16 @@ def test_wall_clock_claim_uses_the_goodput_model():
         ph["claimed_tokens_per_s_per_gpu"] / ph["goodput"]
     )
     assert any(s.startswith("failure_rate") for s in q["sources"])
+
+
+def test_hardware_what_ifs_show_expected_days_beside_steady_state():
+    d = costmodel.check("deepseek-v3", samples=2000).to_dict()
+    rows = [w for w in d["hardware"]["what_if"] if w.get("model_days")]
+    assert len(rows) >= 5
+    for w in rows:
+        g = w["model_goodput"]
+        assert 0 < g["p05"] <= g["p50"] <= g["p95"] <= 1
+        assert w["model_days_expected"] == pytest.approx(w["model_days"] / g["p50"], rel=1e-12)
+    # 2,048 GPUs for ~50 days: fewer failures than Llama 3's 16,384, so a higher goodput
+    big = costmodel.check("llama-3.1-405b", samples=2000)["physics"]["goodput"]
+    assert rows[0]["model_goodput"]["p50"] > big

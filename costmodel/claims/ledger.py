@@ -177,6 +177,14 @@ def hardware(
             if p and tokens and n_gpus:
                 row["model_gpu_hours"] = tokens / (p["tps"] * 3600.0)
                 row["model_days"] = row["model_gpu_hours"] / n_gpus / 24.0
+                if run is not None and run.architecture is not None:
+                    # expected wall-clock: the goodput model for these GPUs and this duration
+                    from ..formulas.goodput import goodput_distribution
+
+                    total = run.architecture.param_count()["total"]
+                    gd = goodput_distribution(float(n_gpus), total, row["model_days"])
+                    row["model_goodput"] = {k: gd[k] for k in ("p05", "p50", "p95")}
+                    row["model_days_expected"] = row["model_days"] / gd["p50"]
         row["gpu_hours"] = h
         row["same_share_gpu_hours"] = same_share
         row["days_on_same_cluster"] = h / n_gpus / 24 if (n_gpus and h) else None
@@ -217,7 +225,8 @@ def hardware(
             f"on which any layout fits in memory; prior_gpu_hours is the data-derived 90% range "
             f"(6ND basis) for that accelerator family. These days keep the claim's own hours "
             f"as the anchor; model_days is the model's absolute steady-state prediction at the "
-            f"same layout, and `costmodel estimate --run ... --mfu model --gpu X` predicts at "
+            f"same layout and model_days_expected adds the goodput model's downtime "
+            f"(docs/goodput.md); `costmodel estimate --run ... --mfu model --gpu X` predicts at "
             f"the run's published layout instead of the best one"
         )
         out["what_if_model"] = "performance model (docs/perf_validation.md)"
