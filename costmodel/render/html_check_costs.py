@@ -121,7 +121,13 @@ def _what_if(w: Mapping[str, Any]) -> dict[str, Any]:
     """One what-if row narrow enough to print: the prior's range in one cell, the price basis
     as a mark; the performance model's layout text, same-share hours and absolute model
     predictions (steady state and with the goodput model's downtime) stay in the JSON."""
-    drop = ("prior_gpu_hours", "price_basis", "cost_usd", "perf_layout", "same_share_gpu_hours")
+    drop: tuple[str, ...] = (
+        "prior_gpu_hours",
+        "price_basis",
+        "cost_usd",
+        "perf_layout",
+        "same_share_gpu_hours",
+    )
     drop += ("model_gpu_hours", "model_days", "model_goodput", "model_days_expected")
     r = {k: v for k, v in w.items() if k not in drop}
     pg = w.get("prior_gpu_hours") or {}
