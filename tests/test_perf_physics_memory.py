@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from costmodel.data import store
-from costmodel.perf import bind, layout, memory, pipeline, validation
-from costmodel.perf.step import evaluate
+from costmodel.perf import bind, layout, memory, validation
 
 ROWS = validation.load_rows(Path(__file__).parent / "data" / "perf_validation_rows.csv")
 
@@ -31,28 +30,7 @@ KNOWN_MISSES = {
 
 
 def _evaluate_row(r):
-    arch = validation.row_architecture(r)
-    hw, _ = bind.hardware(store.get("accelerators", r["accelerator"]))
-    prec = r["precision"]
-    res = evaluate(
-        bind.model_shape(arch),
-        hw,
-        tp=int(r["tp"]),
-        pp=int(r["pp"]),
-        dp=int(r["dp"]),
-        ep=int(r["ep"] or 1),
-        cp=int(r["cp"] or 1),
-        vpp=int(r["vpp"] or 1),
-        schedule=pipeline.SCHEDULES.index(r["schedule"]),
-        zero=int(r["zero"]),
-        micro_batch=int(r["micro_batch"]),
-        global_batch=int(r["global_batch"]),
-        seq_len=int(r["seq"]),
-        recompute=bind.RECOMPUTE.index(r["recompute"]),
-        fp8_linear=0.0 if prec == "bf16" else 1.0,
-        **layout.recipe({"precision": prec}),
-    )
-    return res, hw
+    return validation.evaluate_row(r)
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,12 @@ def _t_fit(x: np.ndarray, w: np.ndarray, df: float | None = None) -> tuple[float
     return float(d), float(th[-2]), float(math.exp(th[-1]))
 
 
+def _source_weights(src: list[str], idx: list[int]) -> np.ndarray:
+    """``1 / rows of its source`` for each row in ``idx``: each source counts once."""
+    n = {s: sum(src[i] == s for i in idx) for s in {src[i] for i in idx}}
+    return np.array([1.0 / n[src[i]] for i in idx])
+
+
 @lru_cache(maxsize=32)
 def residual_model(run_id: str | None, moe: bool, fp8: bool) -> dict[str, Any]:
     """The residual distribution a claim is judged by, and the efficiency refitted with it.
@@ -95,18 +101,17 @@ def residual_model(run_id: str | None, moe: bool, fp8: bool) -> dict[str, Any]:
     src = [r["source_id"] for r in use]
 
     def weights(idx: list[int]) -> np.ndarray:
-        n = {s: sum(src[i] == s for i in idx) for s in {src[i] for i in idx}}
-        return np.array([1.0 / n[src[i]] for i in idx])
+        return _source_weights(src, idx)
 
     def sources(idx: list[int]) -> int:
         return len({src[i] for i in idx})
 
     every = list(range(len(use)))
-    df_all, _, _ = _t_fit(res, weights(every))
+    pooled = _t_fit(res, weights(every))
+    df_all = pooled[0]
     kind = f"{'MoE' if moe else 'dense'}, {'FP8' if fp8 else '16-bit'}"
     exact = [i for i, r in enumerate(use) if r["moe"] == moe and r["fp8"] == fp8]
     same_arch = [i for i, r in enumerate(use) if r["moe"] == moe]
-    pooled = _t_fit(res, weights(every), df_all)
     if sources(exact) >= MIN_SOURCES:
         idx, stratum = exact, f"{kind} rows"
     elif sources(same_arch) >= MIN_SOURCES:
@@ -169,8 +174,7 @@ def sampling_log10_sd(moe: bool, fp8: bool) -> tuple[float, str]:
     src = [r["source_id"] for r in rows]
 
     def wsd(idx: list[int]) -> float:
-        n = {s: sum(src[i] == s for i in idx) for s in {src[i] for i in idx}}
-        w = np.array([1.0 / n[src[i]] for i in idx])
+        w = _source_weights(src, idx)
         w = w / w.sum()
         x = res[idx]
         m = float(np.sum(w * x))

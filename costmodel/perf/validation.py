@@ -30,6 +30,7 @@ __all__ = [
     "load_rows",
     "row_architecture",
     "measured_tokens_per_s",
+    "evaluate_row",
     "raw_predictions",
     "fit_system_efficiency",
     "leave_one_source_out",
@@ -155,42 +156,41 @@ def measured_tokens_per_s(row: dict, arch) -> float:
     return v * float(row["peak_tflop"]) * 1e12 / f
 
 
-def raw_predictions(rows: list[dict]) -> np.ndarray:
-    """Predicted tokens/s per GPU of each row with ``system_efficiency = 1`` [1/s]."""
+def evaluate_row(r: dict, system_efficiency: float = 1.0):
+    """The step model's outputs at a validation row's published layout, and the hardware
+    (:class:`~costmodel.perf.shapes.Hardware`) it ran on."""
     from ..data import store
 
-    out = []
-    for r in rows:
-        arch = row_architecture(r)
-        hw, _ = bind.hardware(store.get("accelerators", r["accelerator"]))
-        shape = bind.model_shape(arch)
-        prec = r["precision"]
-        recipe = bind.recipe({"precision": prec})
-        res = evaluate(
-            shape,
-            hw,
-            tp=int(r["tp"]),
-            pp=int(r["pp"]),
-            dp=int(r["dp"]),
-            ep=_int(r["ep"], 1),
-            cp=_int(r["cp"], 1),
-            vpp=_int(r["vpp"], 1),
-            schedule=pipeline.SCHEDULES.index(r["schedule"]),
-            zero=int(r["zero"]),
-            micro_batch=int(r["micro_batch"]),
-            global_batch=int(r["global_batch"]),
-            seq_len=int(r["seq"]),
-            recompute=bind.RECOMPUTE.index(r["recompute"]),
-            fp8_linear=0.0 if prec == "bf16" else 1.0,
-            node_limit=4
-            if r["arch_preset"] == "deepseek-v3" and r["schedule"] == "dualpipe"
-            else 0,
-            tp_overlap=float(r["tp_overlap"]),
-            system_efficiency=1.0,
-            **recipe,
-        )
-        out.append(float(res["tokens_per_s_per_gpu"]))
-    return np.array(out)
+    arch = row_architecture(r)
+    hw, _ = bind.hardware(store.get("accelerators", r["accelerator"]))
+    prec = r["precision"]
+    res = evaluate(
+        bind.model_shape(arch),
+        hw,
+        tp=int(r["tp"]),
+        pp=int(r["pp"]),
+        dp=int(r["dp"]),
+        ep=_int(r["ep"], 1),
+        cp=_int(r["cp"], 1),
+        vpp=_int(r["vpp"], 1),
+        schedule=pipeline.SCHEDULES.index(r["schedule"]),
+        zero=int(r["zero"]),
+        micro_batch=int(r["micro_batch"]),
+        global_batch=int(r["global_batch"]),
+        seq_len=int(r["seq"]),
+        recompute=bind.RECOMPUTE.index(r["recompute"]),
+        fp8_linear=0.0 if prec == "bf16" else 1.0,
+        node_limit=4 if r["arch_preset"] == "deepseek-v3" and r["schedule"] == "dualpipe" else 0,
+        tp_overlap=float(r["tp_overlap"]),
+        system_efficiency=system_efficiency,
+        **bind.recipe({"precision": prec}),
+    )
+    return res, hw
+
+
+def raw_predictions(rows: list[dict]) -> np.ndarray:
+    """Predicted tokens/s per GPU of each row with ``system_efficiency = 1`` [1/s]."""
+    return np.array([float(evaluate_row(r)[0]["tokens_per_s_per_gpu"]) for r in rows])
 
 
 def fit_system_efficiency(raw: np.ndarray, measured: np.ndarray) -> float:

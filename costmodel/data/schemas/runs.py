@@ -135,11 +135,8 @@ def _check_layout(lay: Layout, arch: Architecture | None, n_gpus: int | None) ->
     run's accelerators (``tp·pp·dp·cp = n_gpus``) when all of them are stated."""
     if arch is None:
         raise ValueError("a [layout] needs an [architecture] to evaluate it on")
-    degrees = [lay.tp or 1, lay.pp or 1, lay.dp, lay.cp or 1]
     if n_gpus is not None and lay.dp is not None:
-        prod = 1
-        for d in degrees:
-            prod *= d or 1
+        prod = (lay.tp or 1) * (lay.pp or 1) * lay.dp * (lay.cp or 1)
         if prod != n_gpus:
             raise ValueError(f"layout: tp·pp·dp·cp = {prod} must equal n_gpus = {n_gpus}")
     if lay.seq_len is not None and lay.seq_len != arch.seq_len:
